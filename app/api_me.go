@@ -1,0 +1,49 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// meResponse is GET /api/v1/me (SPEC §11).
+type meResponse struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Site     string `json:"site"`
+	Language string `json:"language"`
+}
+
+func meOf(u *models.User) meResponse {
+	site := ""
+	if u.Site != nil {
+		site = u.Site.Code
+	}
+	return meResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Site: site, Language: u.Language}
+}
+
+// apiMe returns the caller's account.
+func (h *handlers) apiMe(c *fiber.Ctx) error {
+	return c.JSON(meOf(currentUser(c)))
+}
+
+type meUpdate struct {
+	Language string `json:"language" validate:"required,oneof=de en tr ar"`
+}
+
+// apiMeUpdate changes the caller's interface language.
+func (h *handlers) apiMeUpdate(c *fiber.Ctx) error {
+	var in meUpdate
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if err := store(c).SetUserLanguage(u.ID, in.Language); err != nil {
+		return err
+	}
+	u.Language = in.Language
+	c.Locals(localLang, in.Language)
+	return c.JSON(meOf(u))
+}

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []ProblemField `json:"errors,omitempty"`
+}
+
+// ProblemField is one invalid field of a 422 problem.
+type ProblemField struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// errThrottled answers 429 when login attempts are throttled.
+var errThrottled = errors.New("too many attempts")
+
+// errBadJSON answers 400 for a body that is not the JSON expected.
+var errBadJSON = errors.New("malformed json")
+
+// statusOf maps an error to its HTTP status and the message ID of its
+// detail. This is the one place where domain errors become HTTP.
+func statusOf(err error) (int, string) {
+	var fe *fiber.Error
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return fiber.StatusUnprocessableEntity, "error.validation"
+	case errors.Is(err, models.ErrNotFound):
+		return fiber.StatusNotFound, "error.not_found"
+	case errors.Is(err, models.ErrConflict):
+		return fiber.StatusConflict, "error.conflict"
+	case errors.Is(err, errUnauthorized):
+		return fiber.StatusUnauthorized, "error.unauthorized"
+	case errors.Is(err, errForbidden):
+		return fiber.StatusForbidden, "error.forbidden"
+	case errors.Is(err, errCSRF):
+		return fiber.StatusForbidden, "error.csrf"
+	case errors.Is(err, errBadJSON):
+		return fiber.StatusBadRequest, "error.bad_json"
+	case errors.Is(err, errThrottled):
+		return fiber.StatusTooManyRequests, "error.throttled"
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return fe.Code, "error.not_found"
+		case fiber.StatusMethodNotAllowed:
+			return fe.Code, "error.method_not_allowed"
+		case fiber.StatusRequestEntityTooLarge:
+			return fe.Code, "error.too_large"
+		case fiber.StatusBadRequest:
+			return fe.Code, "error.bad_request"
+		case fiber.StatusUnsupportedMediaType:
+			return fe.Code, "error.unsupported_media_type"
+		case fiber.StatusRequestTimeout:
+			return fe.Code, "error.timeout"
+		}
+		if fe.Code >= 400 && fe.Code < 500 {
+			return fiber.StatusBadRequest, "error.bad_request"
+		}
+	}
+	return fiber.StatusInternalServerError, "error.internal"
+}
+
+// handleError turns any error into a localised problem+json (API) or error
+// page (web). Internal errors are logged with the request id; their text
+// never reaches the response.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, msgID := statusOf(err)
+	if status == fiber.StatusInternalServerError {
+		slog.Error("internal error", "err", err, "request_id", requestID(c))
+	}
+	l := s.localizer(c)
+	p := Problem{
+		Type:      "about:blank",
+		Title:     l.T("problem.title." + statusKey(status)),
+		Status:    status,
+		Detail:    l.T(msgID),
+		Instance:  c.Path(),
+		RequestID: requestID(c),
+	}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: l.TData(f.MessageID, fieldData(l, f))})
+		}
+	}
+	if status == fiber.StatusUnauthorized && isAPI(c) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kurve"`)
+	}
+	if isAPI(c) {
+		c.Status(status)
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(p, "application/problem+json")
+	}
+	return s.render(c.Status(status), "error.html", "problem.title."+statusKey(status), p)
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// statusKey is the message key part for a status; unknown ones fall back to
+// the generic 400/500 titles.
+func statusKey(status int) string {
+	switch status {
+	case 400, 401, 403, 404, 405, 409, 413, 415, 422, 429:
+		return strconv.Itoa(status)
+	case 408:
+		return "400"
+	}
+	return "500"
+}
+
+// fieldData adds the localised field name to a field error's data.
+func fieldData(l *Localizer, f models.FieldError) map[string]any {
+	data := map[string]any{"Field": l.T("field." + f.Field)}
+	for k, v := range f.Data {
+		data[k] = v
+	}
+	return data
+}

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+type loginData struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// loginForm shows the sign-in form. It opens an anonymous session that
+// carries the CSRF token and the chosen language; ?lang= picks the language
+// without a form (for pages that have no session yet).
+func (h *handlers) loginForm(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	sess := currentSession(c)
+	lang := trimLang(c.Query("lang"))
+	if sess == nil {
+		var cookie string
+		var err error
+		sess, cookie, err = store(c).NewSession("", lang)
+		if err != nil {
+			return err
+		}
+		h.s.setSessionCookie(c, cookie)
+		c.Locals(localSession, sess)
+	} else if models.ValidLanguage(lang) {
+		if err := store(c).SetSessionLanguage(sess.ID, lang); err != nil {
+			return err
+		}
+	}
+	if models.ValidLanguage(lang) {
+		c.Locals(localLang, lang)
+	}
+	return h.s.render(c, "login.html", "login.title", loginData{Next: safeNext(c.Query("next"))})
+}
+
+// login checks the credentials. Unknown users cost the same time as wrong
+// passwords, failures are throttled per address and per e-mail, and a
+// successful login replaces the anonymous session (rotation).
+func (h *handlers) login(c *fiber.Ctx) error {
+	st := store(c)
+	email := models.NormalizeEmail(c.FormValue("email"))
+	password := c.FormValue("password")
+	next := safeNext(c.FormValue("next"))
+	data := loginData{Email: email, Next: next}
+	l := h.s.localizer(c)
+
+	throttled, err := st.LoginThrottled(email, c.IP())
+	if err != nil {
+		return err
+	}
+	if throttled {
+		if err := st.Audit(models.AuditEvent{Action: models.AuditLoginFailed, RequestID: requestID(c),
+			Details: map[string]any{"reason": "throttled"}}); err != nil {
+			return err
+		}
+		data.Error = l.T("error.throttled")
+		return h.s.render(c.Status(fiber.StatusTooManyRequests), "login.html", "login.title", data)
+	}
+
+	user, err := st.UserByEmail(email)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	hash := ""
+	if user != nil {
+		hash = user.PasswordHash
+	}
+	if !models.CheckPassword(password, hash) || user == nil {
+		if err := st.RecordLoginFailure(email, c.IP()); err != nil {
+			return err
+		}
+		ev := models.AuditEvent{Action: models.AuditLoginFailed, RequestID: requestID(c), Details: map[string]any{"reason": "credentials"}}
+		if user != nil {
+			ev.ActorID, ev.ActorRole, ev.SiteID = &user.ID, string(user.Role), &user.SiteID
+		}
+		if err := st.Audit(ev); err != nil {
+			return err
+		}
+		data.Error = l.T("login.failed")
+		return h.s.render(c.Status(fiber.StatusUnauthorized), "login.html", "login.title", data)
+	}
+
+	lang := user.Language
+	if old := currentSession(c); old != nil {
+		if err := st.DeleteSession(old.ID); err != nil {
+			return err
+		}
+	}
+	_, cookie, err := st.NewSession(user.ID, lang)
+	if err != nil {
+		return err
+	}
+	if err := st.ClearLoginFailures(email); err != nil {
+		return err
+	}
+	if err := st.Audit(models.AuditEvent{ActorID: &user.ID, ActorRole: string(user.Role), SiteID: &user.SiteID,
+		Action: models.AuditLogin, RequestID: requestID(c)}); err != nil {
+		return err
+	}
+	h.s.setSessionCookie(c, cookie)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// logout ends the session.
+func (h *handlers) logout(c *fiber.Ctx) error {
+	st, u := store(c), currentUser(c)
+	if sess := currentSession(c); sess != nil {
+		if err := st.DeleteSession(sess.ID); err != nil {
+			return err
+		}
+	}
+	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+		Action: models.AuditLogout, RequestID: requestID(c)}); err != nil {
+		return err
+	}
+	h.s.clearSessionCookie(c)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// setLanguage switches the interface language: the user's setting when
+// signed in, else the anonymous session's.
+func (h *handlers) setLanguage(c *fiber.Ctx) error {
+	lang := trimLang(c.FormValue("lang"))
+	if !models.ValidLanguage(lang) {
+		v := &models.ValidationError{}
+		v.Add("lang", "validation.oneof", nil)
+		return v
+	}
+	if u := currentUser(c); u != nil {
+		if err := store(c).SetUserLanguage(u.ID, lang); err != nil {
+			return err
+		}
+	} else if err := store(c).SetSessionLanguage(currentSession(c).ID, lang); err != nil {
+		return err
+	}
+	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}

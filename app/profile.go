@@ -1,0 +1,71 @@
+package app
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+type profileData struct {
+	Tokens   []models.APIToken
+	NewToken string
+	Errors   map[string]string
+}
+
+// profile shows the user's account: language and API tokens.
+func (h *handlers) profile(c *fiber.Ctx) error {
+	return h.renderProfile(c, profileData{})
+}
+
+func (h *handlers) renderProfile(c *fiber.Ctx, data profileData) error {
+	tokens, err := store(c).APITokensOf(currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	data.Tokens = tokens
+	p := h.s.newPage(c, "profile.title", data)
+	p.Errors = data.Errors
+	return h.s.renderPage(c, "profile.html", p)
+}
+
+// tokenCreate creates an API token and shows it once.
+func (h *handlers) tokenCreate(c *fiber.Ctx) error {
+	u := currentUser(c)
+	days, err := strconv.Atoi(c.FormValue("days", "30"))
+	if err != nil {
+		days = -1
+	}
+	t, plain, err := store(c).CreateAPIToken(u.ID, c.FormValue("name"), time.Duration(days)*24*time.Hour)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return h.renderProfile(c, profileData{Errors: formErrors(h.s.localizer(c), ve)})
+	}
+	if err != nil {
+		return err
+	}
+	if err := store(c).Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+		Action: models.AuditTokenCreated, ObjectType: "api_token", ObjectID: t.ID, RequestID: requestID(c)}); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return h.renderProfile(c, profileData{NewToken: plain})
+}
+
+// tokenDelete revokes one of the user's tokens.
+func (h *handlers) tokenDelete(c *fiber.Ctx) error {
+	u := currentUser(c)
+	id := c.Params("id")
+	if err := store(c).DeleteAPIToken(u.ID, id); err != nil {
+		return err
+	}
+	if err := store(c).Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+		Action: models.AuditTokenDeleted, ObjectType: "api_token", ObjectID: id, RequestID: requestID(c)}); err != nil {
+		return err
+	}
+	return c.Redirect("/profile", fiber.StatusSeeOther)
+}

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// Access says how a route is entered.
+type Access int
+
+const (
+	// Public routes run without session, user or database transaction
+	// (health, metrics, static files, the API description).
+	Public Access = iota + 1
+	// Guest routes are open before login; they run as kurve_auth with an
+	// optional session (login page, language switch).
+	Guest
+	// Account routes need a signed-in user of one of Roles and run as
+	// kurve_auth: the user's own account (profile, tokens, logout, /me).
+	Account
+	// Side routes need a signed-in user of one of Roles and run under the
+	// database role of that user's side of the wall.
+	Side
+)
+
+// Route is one entry of the route table: the single source of truth for
+// paths, handlers and who may call them. Anything not listed is 404; a
+// listed route with no role is refused to everybody (deny by default).
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	Roles   []models.Role
+	API     bool
+	Handler fiber.Handler
+}
+
+// Allows reports whether role may call the route.
+func (r Route) Allows(role models.Role) bool {
+	for _, x := range r.Roles {
+		if x == role {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	allRoles = models.Roles
+)
+
+func (s *Server) routeTable() []Route {
+	h := &handlers{s: s}
+	return []Route{
+		// Operations: probes, metrics and the API description.
+		{Method: "GET", Path: "/healthz", Access: Public, Handler: h.healthz},
+		{Method: "GET", Path: "/readyz", Access: Public, Handler: h.readyz},
+		{Method: "GET", Path: "/metrics", Access: Public, Handler: s.metrics.handler()},
+		{Method: "GET", Path: "/api/v1/openapi.json", Access: Public, API: true, Handler: h.openAPI},
+		{Method: "GET", Path: "/static/*", Access: Public, Handler: staticHandler()},
+
+		// Sign-in and language before login.
+		{Method: "GET", Path: "/login", Access: Guest, Handler: h.loginForm},
+		{Method: "POST", Path: "/login", Access: Guest, Handler: h.login},
+		{Method: "POST", Path: "/language", Access: Guest, Handler: h.setLanguage},
+
+		// The user's own account.
+		{Method: "POST", Path: "/logout", Access: Account, Roles: allRoles, Handler: h.logout},
+		{Method: "GET", Path: "/profile", Access: Account, Roles: allRoles, Handler: h.profile},
+		{Method: "POST", Path: "/profile/tokens", Access: Account, Roles: allRoles, Handler: h.tokenCreate},
+		{Method: "POST", Path: "/profile/tokens/:id/delete", Access: Account, Roles: allRoles, Handler: h.tokenDelete},
+
+		// Start page, on the user's side of the wall.
+		{Method: "GET", Path: "/", Access: Side, Roles: allRoles, Handler: h.home},
+
+		// JSON API (SPEC §11).
+		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
+		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},
+	}
+}

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"gorm.io/gorm"
+
+	"kurve/locales"
+	"kurve/migrations"
+	"kurve/models"
+	"kurve/views"
+)
+
+// Config is what the HTTP layer needs, parsed once by cmd/kurve.
+type Config struct {
+	// Production turns on secure cookies and HSTS.
+	Production bool
+	// SecureCookies marks cookies Secure with the __Host- prefix; on by
+	// default in production (behind TLS).
+	SecureCookies bool
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int
+	// TrustedProxies lists proxy addresses whose X-Forwarded-For is used
+	// for the client address (login throttling).
+	TrustedProxies []string
+}
+
+// DefaultBodyLimit is the request body limit when none is configured.
+const DefaultBodyLimit = 1 << 20
+
+// Server wires the route table to its dependencies.
+type Server struct {
+	cfg     Config
+	db      *gorm.DB
+	i18n    *I18n
+	views   *Renderer
+	metrics *metrics
+	routes  []Route
+	fiber   *fiber.App
+}
+
+// New builds the Fiber application with every route of the route table.
+func New(cfg Config, db *gorm.DB) (*Server, error) {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	tr, err := NewI18n(locales.FS)
+	if err != nil {
+		return nil, err
+	}
+	rnd, err := NewRenderer(views.Templates)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, i18n: tr, views: rnd, metrics: newMetrics()}
+	s.fiber = fiber.New(fiber.Config{
+		AppName:                 "kurve",
+		BodyLimit:               cfg.BodyLimit,
+		ErrorHandler:            s.handleError,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		// Values taken from the request must not change under a handler
+		// that keeps them (Fiber reuses its buffers otherwise).
+		Immutable: true,
+	})
+	s.fiber.Use(recover.New(recover.Config{EnableStackTrace: false}))
+	s.fiber.Use(s.requestContext)
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		s.fiber.Add(r.Method, r.Path, s.guard(r))
+	}
+	return s, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// App returns the Fiber application (for app.Test and Listen).
+func (s *Server) App() *fiber.App { return s.fiber }
+
+// Routes returns the route table.
+func (s *Server) Routes() []Route { return s.routes }
+
+// StartHousekeeping deletes expired sessions and old login failures every
+// few minutes until ctx ends. Several instances may run it at once: the
+// deletes are idempotent.
+func (s *Server) StartHousekeeping(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(5 * time.Minute)
+		defer t.Stop()
+		for {
+			err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+				_, err := st.DeleteExpiredSessions()
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				slog.Error("housekeeping", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// CheckSchema returns an error when the database is behind the binary's
+// migrations; the server refuses to start then.
+func CheckSchema(ctx context.Context, db *gorm.DB) error {
+	st, err := models.CheckSchema(ctx, db, migrations.FS)
+	if err != nil {
+		return err
+	}
+	if !st.UpToDate() {
+		return fmt.Errorf("database schema is at version %d, this binary needs %d: run `kurve migrate`", st.Current, st.Latest)
+	}
+	return nil
+}
+
+var _ fs.FS = views.Static

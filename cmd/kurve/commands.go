@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kurve/app"
+	"kurve/migrations"
+	"kurve/models"
+)
+
+func openDB(cfg *config) (*gorm.DB, error) {
+	if err := cfg.requireDB(); err != nil {
+		return nil, err
+	}
+	return models.Open(cfg.DatabaseURL)
+}
+
+func cmdServe(ctx context.Context, cfg *config) error {
+	if err := cfg.checkServe(); err != nil {
+		return err
+	}
+	if cfg.DataKey == nil {
+		slog.Warn("no KURVE_DATA_KEY set; allowed only in development")
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	if err := app.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
+		TrustedProxies: cfg.TrustedProxies}, db)
+	if err != nil {
+		return err
+	}
+	srv.StartHousekeeping(ctx)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	slog.Info("listening", "addr", ln.Addr().String(), "production", cfg.Production)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	if err := srv.App().ShutdownWithTimeout(20 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, cfg *config, out io.Writer) error {
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	n, err := models.Migrate(ctx, db, migrations.FS)
+	if err != nil {
+		return err
+	}
+	st, err := models.CheckSchema(ctx, db, migrations.FS)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "applied %d migration(s); schema at version %d\n", n, st.Current)
+	return nil
+}
+
+func cmdKeyGenerate(out io.Writer) error {
+	_, err := fmt.Fprintln(out, models.GenerateDataKey())
+	return err
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument " + fs.Arg(0))
+	}
+	return nil
+}
+
+// asAdmin runs fn as kurve_admin, the role that manages sites and users.
+func asAdmin(ctx context.Context, cfg *config, fn func(*models.Store) error) error {
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	if err := app.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	return models.InTx(ctx, db, models.DBAdmin, models.Actor{Role: models.RoleAdmin}, fn)
+}
+
+// describe turns a validation error into one line per field, for the CLI.
+func describe(err error) error {
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	msgs := make([]string, 0, len(ve.Fields))
+	for _, f := range ve.Fields {
+		msgs = append(msgs, fmt.Sprintf("--%s: %s", f.Field, strings.TrimPrefix(f.MessageID, "validation.")))
+	}
+	return usageError("invalid input: " + strings.Join(msgs, "; "))
+}
+
+func cmdSiteCreate(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("site create", flag.ContinueOnError)
+	code := fs.String("code", "", "site code, e.g. ES")
+	name := fs.String("name", "", "site name, e.g. Essen")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return asAdmin(ctx, cfg, func(st *models.Store) error {
+		site := &models.Site{Code: strings.ToUpper(strings.TrimSpace(*code)), Name: *name}
+		if err := st.CreateSite(site); err != nil {
+			if errors.Is(err, models.ErrConflict) {
+				return fmt.Errorf("site %s exists already", site.Code)
+			}
+			return describe(err)
+		}
+		fmt.Fprintf(out, "site %s created\n", site.Code)
+		return nil
+	})
+}
+
+func cmdUserCreate(ctx context.Context, cfg *config, args []string, stdin io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "e-mail address (login)")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "", "role")
+	site := fs.String("site", "", "site code")
+	lang := fs.String("language", "de", "interface language")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !*pwStdin {
+		return usageError("--password-stdin is required (passwords are never taken from the command line)")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	return asAdmin(ctx, cfg, func(st *models.Store) error {
+		u, err := st.CreateUser(models.NewUserInput{Email: *email, Name: *name, Role: models.Role(*role),
+			SiteCode: strings.ToUpper(*site), Language: *lang, Password: password})
+		if errors.Is(err, models.ErrConflict) {
+			return fmt.Errorf("a user with that e-mail address exists already")
+		}
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(out, "user %s created\n", u.ID)
+		return nil
+	})
+}
+
+func cmdTokenCreate(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's e-mail address")
+	ttl := fs.Duration("ttl", models.DefaultTokenTTL, "lifetime, e.g. 720h")
+	name := fs.String("name", "cli", "label shown on the profile page")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	if err := app.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	return models.InTx(ctx, db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.UserByEmail(*email)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no active user with that e-mail address")
+		}
+		if err != nil {
+			return err
+		}
+		t, plain, err := st.CreateAPIToken(u.ID, *name, *ttl)
+		if err != nil {
+			return describe(err)
+		}
+		if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+			Action: models.AuditTokenCreated, ObjectType: "api_token", ObjectID: t.ID, Details: map[string]any{"via": "cli"}}); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(out, plain)
+		return err
+	})
+}
+
+func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "demo sites and one user per role")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !*demo {
+		return usageError("seed needs --demo")
+	}
+	if cfg.Production {
+		return errors.New("refusing to seed demo data with KURVE_ENV=production")
+	}
+	return asAdmin(ctx, cfg, func(st *models.Store) error {
+		logins, err := st.SeedDemo()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "Demo logins (password for all: "+models.DemoPassword+"):")
+		for _, l := range logins {
+			fmt.Fprintf(out, "  %-18s %s\n", l.Role, l.Email)
+		}
+		return nil
+	})
+}
+
+func cmdAuditVerify(ctx context.Context, cfg *config, out io.Writer) error {
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	n, brk, err := models.VerifyAuditChain(ctx, db)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return fmt.Errorf("audit chain broken at entry seq=%d (id %d): %s (%d entries before it intact)", brk.Seq, brk.ID, brk.Reason, n)
+	}
+	fmt.Fprintf(out, "audit chain intact: %d entries\n", n)
+	return nil
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"kurve/models"
+)
+
+// config is the typed configuration, parsed once from the environment.
+// Secrets may also come from files named by the *_FILE variables.
+type config struct {
+	DatabaseURL    string
+	Addr           string
+	Production     bool
+	DataKey        *models.DataKey
+	OldDataKeys    []models.DataKey
+	SecureCookies  bool
+	TrustedProxies []string
+}
+
+// env reads a variable or, for NAME_FILE, the trimmed content of that file.
+func env(name string) (string, error) {
+	if file := os.Getenv(name + "_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return os.Getenv(name), nil
+}
+
+func loadConfig() (*config, error) {
+	var errs []error
+	get := func(name string) string {
+		v, err := env(name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return v
+	}
+	cfg := &config{DatabaseURL: get("DATABASE_URL"), Addr: get("KURVE_ADDR")}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	switch e := get("KURVE_ENV"); e {
+	case "", "development":
+	case "production":
+		cfg.Production = true
+	default:
+		errs = append(errs, fmt.Errorf("KURVE_ENV must be development or production, not %q", e))
+	}
+	if k := get("KURVE_DATA_KEY"); k != "" {
+		key, err := models.ParseDataKey(k)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("KURVE_DATA_KEY: %w", err))
+		} else {
+			cfg.DataKey = &key
+		}
+	}
+	if old := get("KURVE_OLD_DATA_KEYS"); old != "" {
+		for _, k := range strings.Split(old, ",") {
+			key, err := models.ParseDataKey(k)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("KURVE_OLD_DATA_KEYS: %w", err))
+				continue
+			}
+			cfg.OldDataKeys = append(cfg.OldDataKeys, key)
+		}
+	}
+	cfg.SecureCookies = cfg.Production
+	switch v := get("KURVE_SECURE_COOKIES"); v {
+	case "":
+	case "true", "1":
+		cfg.SecureCookies = true
+	case "false", "0":
+		cfg.SecureCookies = false
+	default:
+		errs = append(errs, fmt.Errorf("KURVE_SECURE_COOKIES must be true or false"))
+	}
+	if p := get("KURVE_TRUSTED_PROXIES"); p != "" {
+		for _, x := range strings.Split(p, ",") {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, strings.TrimSpace(x))
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// requireDB is called by commands that talk to PostgreSQL.
+func (c *config) requireDB() error {
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set (make run starts a private PostgreSQL and sets it)")
+	}
+	return nil
+}
+
+// checkServe enforces what `kurve serve` needs: in production a real data
+// key, so that nothing is ever stored under a missing or throwaway key.
+func (c *config) checkServe() error {
+	if err := c.requireDB(); err != nil {
+		return err
+	}
+	if c.Production && c.DataKey == nil {
+		return errors.New("KURVE_ENV=production needs KURVE_DATA_KEY (or KURVE_DATA_KEY_FILE); create one with `kurve key generate`")
+	}
+	return nil
+}

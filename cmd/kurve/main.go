@@ -1,0 +1,91 @@
+// Command kurve is the single binary of Kurve: the web server and the
+// operator's command line (SPEC §11). Configuration comes from the
+// environment only; see config.go.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `kurve – case management for "Kurve kriegen"
+
+Usage:
+  kurve serve                      run the web server on KURVE_ADDR
+  kurve migrate                    apply database migrations (idempotent)
+  kurve key generate               print a new data-encryption key
+  kurve site create --code ES --name Essen
+  kurve user create --email E --name N --role ROLE --site CODE --password-stdin [--language de]
+  kurve token create --email E [--ttl 720h] [--name NAME]
+  kurve seed --demo                sites and one demo user per role
+  kurve audit verify               check the audit log's hash chain
+
+Environment: DATABASE_URL, KURVE_ADDR, KURVE_ENV, KURVE_DATA_KEY,
+KURVE_OLD_DATA_KEYS (each also as *_FILE), KURVE_SECURE_COOKIES,
+KURVE_TRUSTED_PROXIES.
+`
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
+	stop()
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(os.Stderr, usage)
+			fmt.Fprintln(os.Stderr, "\nerror:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "kurve:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+// run dispatches a command line. It is separate from main for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usageError("no command")
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 {
+		sub = rest[0]
+	}
+	switch {
+	case cmd == "serve":
+		return cmdServe(ctx, cfg)
+	case cmd == "migrate":
+		return cmdMigrate(ctx, cfg, stdout)
+	case cmd == "key" && sub == "generate":
+		return cmdKeyGenerate(stdout)
+	case cmd == "site" && sub == "create":
+		return cmdSiteCreate(ctx, cfg, rest[1:], stdout)
+	case cmd == "user" && sub == "create":
+		return cmdUserCreate(ctx, cfg, rest[1:], stdin, stdout)
+	case cmd == "token" && sub == "create":
+		return cmdTokenCreate(ctx, cfg, rest[1:], stdout)
+	case cmd == "seed":
+		return cmdSeed(ctx, cfg, rest, stdout)
+	case cmd == "audit" && sub == "verify":
+		return cmdAuditVerify(ctx, cfg, stdout)
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError(fmt.Sprintf("unknown command %q", cmd))
+}

@@ -1,0 +1,144 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DBRole is a PostgreSQL role a request's transaction switches to.
+type DBRole string
+
+// The database roles of SPEC §5 and §11, plus kurve_auth for login and
+// session lookup before the user's side is known.
+const (
+	DBPrevention  DBRole = "kurve_prevention"
+	DBEnforcement DBRole = "kurve_enforcement"
+	DBStatistics  DBRole = "kurve_statistics"
+	DBAdmin       DBRole = "kurve_admin"
+	DBAuth        DBRole = "kurve_auth"
+)
+
+// DBRoles lists every application database role.
+var DBRoles = []DBRole{DBPrevention, DBEnforcement, DBStatistics, DBAdmin, DBAuth}
+
+// Open connects to PostgreSQL. GORM's own logger is silenced: SQL and its
+// parameters may carry personal data and must never reach the log.
+func Open(dsn string) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("models: database handle: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// Close closes the database pool.
+func Close(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		if err := sqlDB.Close(); err != nil {
+			slog.Warn("closing database", "err", err)
+		}
+	}
+}
+
+// Ping checks that the database answers.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Actor is who a transaction acts for. Policies read it through the
+// transaction-local settings kurve.user_id, kurve.site_id and kurve.role.
+type Actor struct {
+	UserID string
+	SiteID string
+	Role   Role
+}
+
+// Store is the storage layer bound to one transaction. Handlers receive it
+// from the request and never see GORM.
+type Store struct {
+	db    *gorm.DB
+	actor Actor
+}
+
+// Actor returns who the store acts for.
+func (s *Store) Actor() Actor { return s.actor }
+
+// InTx runs fn in one transaction that first switches to the database role
+// and sets the actor for row-level security. Everything fn does through the
+// Store runs under that role; the role ends with the transaction, so pooled
+// connections never keep it.
+func InTx(ctx context.Context, db *gorm.DB, role DBRole, actor Actor, fn func(*Store) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		s := &Store{db: tx}
+		if err := s.SwitchRole(role, actor); err != nil {
+			return err
+		}
+		return fn(s)
+	})
+}
+
+// SwitchRole changes the transaction's database role and actor. It is used
+// once after the session lookup (as kurve_auth) has identified the user.
+func (s *Store) SwitchRole(role DBRole, actor Actor) error {
+	if !validDBRole(role) {
+		return fmt.Errorf("models: unknown database role %q", role)
+	}
+	if err := s.db.Exec("SET LOCAL ROLE " + pgx.Identifier{string(role)}.Sanitize()).Error; err != nil {
+		return fmt.Errorf("models: set role %s: %w", role, err)
+	}
+	err := s.db.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
+		set_config('kurve.role', ?, true), set_config('statement_timeout', '15s', true)`,
+		actor.UserID, actor.SiteID, string(actor.Role)).Error
+	if err != nil {
+		return fmt.Errorf("models: set actor: %w", err)
+	}
+	s.actor = actor
+	return nil
+}
+
+func validDBRole(r DBRole) bool {
+	for _, x := range DBRoles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// IsPermissionDenied reports whether err is PostgreSQL's insufficient
+// privilege error (SQLSTATE 42501), the answer of the wall.
+func IsPermissionDenied(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &pgErr) && pgErr.Code == "23505")
+}
+
+func notFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

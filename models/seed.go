@@ -1,0 +1,65 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+)
+
+// DemoPassword is the password of every demo user. Demo data is synthetic
+// and refused in production.
+const DemoPassword = "kurve-demo-2026"
+
+// DemoLogin is one seeded demo account.
+type DemoLogin struct {
+	Role  Role
+	Email string
+}
+
+var demoSites = []Site{{Code: "ES", Name: "Essen"}, {Code: "DU", Name: "Duisburg"}, {Code: "DO", Name: "Dortmund"}}
+
+// demoUsers are synthetic staff of the Essen site, one per role.
+var demoUsers = []struct {
+	role       Role
+	local      string
+	name, lang string
+}{
+	{RoleSocialWorker, "fachkraft", "Demo Fachkraft", "de"},
+	{RoleMediator, "sprachmittlung", "Demo Sprachmittlung", "tr"},
+	{RoleCoordinator, "koordination", "Demo Koordination", "de"},
+	{RoleEvaluator, "evaluation", "Demo Evaluation", "en"},
+	{RolePoliceLiaison, "polizei", "Demo Polizei", "de"},
+	{RoleAdmin, "admin", "Demo Administration", "de"},
+	{RoleDPO, "datenschutz", "Demo Datenschutz", "de"},
+}
+
+// SeedDemo creates the demo sites and users where missing; running it twice
+// changes nothing. It runs as kurve_admin.
+func (s *Store) SeedDemo() ([]DemoLogin, error) {
+	for _, site := range demoSites {
+		if _, err := s.SiteByCode(site.Code); err == nil {
+			continue
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		site := site
+		if err := s.CreateSite(&site); err != nil {
+			return nil, fmt.Errorf("models: seed site %s: %w", site.Code, err)
+		}
+	}
+	logins := make([]DemoLogin, 0, len(demoUsers))
+	for _, du := range demoUsers {
+		email := du.local + "@es.kurve.example"
+		logins = append(logins, DemoLogin{Role: du.role, Email: email})
+		if _, err := s.UserByEmail(email); err == nil {
+			continue
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		_, err := s.CreateUser(NewUserInput{Email: email, Name: du.name, Role: du.role, SiteCode: "ES",
+			Language: du.lang, Password: DemoPassword})
+		if err != nil {
+			return nil, fmt.Errorf("models: seed user %s: %w", du.role, err)
+		}
+	}
+	return logins, nil
+}

@@ -1,0 +1,115 @@
+package models
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Session lifetimes (SPEC §9): idle timeout 30 minutes, and an absolute
+// limit so that a stolen cookie does not live forever.
+const (
+	SessionIdleTimeout = 30 * time.Minute
+	SessionMaxAge      = 12 * time.Hour
+	sessionTouchEvery  = time.Minute
+)
+
+// Session is a server-side web session. The cookie carries "id.secret"; only
+// the SHA-256 of the secret is stored.
+type Session struct {
+	ID         string `gorm:"primaryKey"`
+	SecretHash []byte
+	UserID     *string
+	CSRFToken  string `gorm:"column:csrf_token"`
+	Language   *string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// TableName implements gorm's Tabler.
+func (Session) TableName() string { return "auth.sessions" }
+
+// NewSession creates a session (anonymous when userID is empty) and returns
+// it with the cookie value that identifies it.
+func (s *Store) NewSession(userID, language string) (*Session, string, error) {
+	id, secret := randomToken(16), randomToken(32)
+	now := time.Now()
+	sess := &Session{ID: id, SecretHash: sha256Bytes(secret), CSRFToken: randomToken(32), CreatedAt: now, LastSeenAt: now}
+	if userID != "" {
+		sess.UserID = &userID
+	}
+	if ValidLanguage(language) {
+		sess.Language = &language
+	}
+	if err := s.db.Create(sess).Error; err != nil {
+		return nil, "", fmt.Errorf("models: create session: %w", err)
+	}
+	return sess, id + "." + secret, nil
+}
+
+// SessionByCookie returns the live session the cookie value names. Expired
+// sessions are deleted and reported as not found.
+func (s *Store) SessionByCookie(cookie string) (*Session, error) {
+	id, secret, ok := strings.Cut(cookie, ".")
+	if !ok || id == "" || secret == "" || len(cookie) > 200 {
+		return nil, fmt.Errorf("models: session: %w", ErrNotFound)
+	}
+	var sess Session
+	if err := s.db.Where("id = ?", id).Take(&sess).Error; err != nil {
+		if notFound(err) {
+			return nil, fmt.Errorf("models: session: %w", ErrNotFound)
+		}
+		return nil, fmt.Errorf("models: session: %w", err)
+	}
+	if subtle.ConstantTimeCompare(sess.SecretHash, sha256Bytes(secret)) != 1 {
+		return nil, fmt.Errorf("models: session: %w", ErrNotFound)
+	}
+	now := time.Now()
+	if now.Sub(sess.LastSeenAt) > SessionIdleTimeout || now.Sub(sess.CreatedAt) > SessionMaxAge {
+		_ = s.DeleteSession(sess.ID)
+		return nil, fmt.Errorf("models: session expired: %w", ErrNotFound)
+	}
+	// Writing on every request would turn each page view into a write;
+	// a minute of slack on a 30-minute timeout is harmless.
+	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
+		if err := s.db.Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
+			return nil, fmt.Errorf("models: touch session: %w", err)
+		}
+		sess.LastSeenAt = now
+	}
+	return &sess, nil
+}
+
+// SetSessionLanguage stores the language chosen before login.
+func (s *Store) SetSessionLanguage(id, lang string) error {
+	if !ValidLanguage(lang) {
+		return fmt.Errorf("models: session language: %w", ErrNotFound)
+	}
+	if err := s.db.Model(&Session{}).Where("id = ?", id).Update("language", lang).Error; err != nil {
+		return fmt.Errorf("models: session language: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession removes a session (logout, rotation, expiry).
+func (s *Store) DeleteSession(id string) error {
+	if err := s.db.Where("id = ?", id).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("models: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions past their idle or absolute limit
+// and old login failures; safe to run from several instances at once.
+func (s *Store) DeleteExpiredSessions() (int64, error) {
+	now := time.Now()
+	res := s.db.Where("last_seen_at < ? OR created_at < ?", now.Add(-SessionIdleTimeout), now.Add(-SessionMaxAge)).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("models: expire sessions: %w", res.Error)
+	}
+	if err := s.db.Exec("DELETE FROM auth.login_failures WHERE attempted_at < ?", now.Add(-24*time.Hour)).Error; err != nil {
+		return 0, fmt.Errorf("models: expire login failures: %w", err)
+	}
+	return res.RowsAffected, nil
+}

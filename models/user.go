@@ -1,0 +1,139 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// User is a staff account. Every user belongs to one site and has one role.
+type User struct {
+	ID           string `gorm:"primaryKey;default:gen_random_uuid()"`
+	SiteID       string
+	Email        string
+	Name         string
+	Role         Role
+	Language     string
+	PasswordHash string `json:"-"`
+	Active       bool
+	Version      int
+	CreatedAt    time.Time `gorm:"->"`
+	UpdatedAt    time.Time
+	Site         *Site `gorm:"foreignKey:SiteID"`
+}
+
+// TableName implements gorm's Tabler.
+func (User) TableName() string { return "org.users" }
+
+// NormalizeEmail lower-cases and trims an e-mail address.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// NewUserInput is what creating a user needs.
+type NewUserInput struct {
+	Email    string
+	Name     string
+	Role     Role
+	SiteCode string
+	Language string
+	Password string
+}
+
+// Validate checks the input; messages are message IDs.
+func (in *NewUserInput) Validate() error {
+	v := &ValidationError{}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		v.Add("email", "validation.email", nil)
+	}
+	if n := len([]rune(strings.TrimSpace(in.Name))); n < 1 || n > 200 {
+		v.Add("name", "validation.required", nil)
+	}
+	if !in.Role.Valid() {
+		v.Add("role", "validation.oneof", nil)
+	}
+	if in.Language != "" && !ValidLanguage(in.Language) {
+		v.Add("language", "validation.oneof", nil)
+	}
+	if len([]rune(in.Password)) < MinPasswordLength {
+		v.Add("password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
+	}
+	return v.OrNil()
+}
+
+// CreateUser inserts a new active user with an argon2id password hash.
+func (s *Store) CreateUser(in NewUserInput) (*User, error) {
+	in.Email = NormalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	site, err := s.SiteByCode(in.SiteCode)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			v := &ValidationError{}
+			v.Add("site", "validation.site_unknown", nil)
+			return nil, v
+		}
+		return nil, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	lang := in.Language
+	if lang == "" {
+		lang = Languages[0]
+	}
+	u := &User{SiteID: site.ID, Email: in.Email, Name: in.Name, Role: in.Role, Language: lang,
+		PasswordHash: hash, Active: true, Version: 1, UpdatedAt: time.Now()}
+	if err := s.db.Create(u).Error; err != nil {
+		if isUniqueViolation(err) {
+			return nil, fmt.Errorf("models: user: %w", ErrConflict)
+		}
+		return nil, fmt.Errorf("models: create user: %w", err)
+	}
+	u.Site = site
+	return u, nil
+}
+
+// UserByEmail returns the active user with that address, with its site.
+func (s *Store) UserByEmail(email string) (*User, error) {
+	var u User
+	err := s.db.Preload("Site").Where("email = ? AND active", NormalizeEmail(email)).Take(&u).Error
+	if err != nil {
+		if notFound(err) {
+			return nil, fmt.Errorf("models: user by email: %w", ErrNotFound)
+		}
+		return nil, fmt.Errorf("models: user by email: %w", err)
+	}
+	return &u, nil
+}
+
+// UserByID returns the active user with id, with its site.
+func (s *Store) UserByID(id string) (*User, error) {
+	var u User
+	err := s.db.Preload("Site").Where("id = ? AND active", id).Take(&u).Error
+	if err != nil {
+		if notFound(err) {
+			return nil, fmt.Errorf("models: user %s: %w", id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("models: user %s: %w", id, err)
+	}
+	return &u, nil
+}
+
+// SetUserLanguage changes a user's interface language.
+func (s *Store) SetUserLanguage(userID, lang string) error {
+	if !ValidLanguage(lang) {
+		v := &ValidationError{}
+		v.Add("language", "validation.oneof", nil)
+		return v
+	}
+	err := s.db.Model(&User{}).Where("id = ?", userID).
+		Updates(map[string]any{"language": lang, "updated_at": time.Now(), "version": gormExpr("version + 1")}).Error
+	if err != nil {
+		return fmt.Errorf("models: user %s language: %w", userID, err)
+	}
+	return nil
+}
