@@ -1,0 +1,25 @@
+# Kurve. `make run` brings up the app with demo data on 127.0.0.1:8080;
+# `make test` runs every test against real PostgreSQL.
+GO ?= go
+export GOFLAGS := -buildvcs=false
+
+.PHONY: build run test bench lint clean stop-db
+
+build:
+	$(GO) build -o bin/kurve ./cmd/kurve
+
+run: build
+	scripts/run-dev.sh
+
+test:
+	scripts/test.sh
+
+lint:
+	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+
+stop-db:
+	scripts/dev-postgres.sh stop
+
+clean: stop-db
+	rm -rf bin test-output .data

@@ -1,0 +1,181 @@
+// Package dbtest gives each test its own PostgreSQL database, cloned from a
+// template that is migrated once per set of migrations. It talks to the
+// server named by KURVE_TEST_DATABASE_URL (default: the local server on
+// 127.0.0.1:5432 as postgres). Real PostgreSQL only: no mocks.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"sort"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"kurve/migrations"
+	"kurve/models"
+)
+
+// AdminURL is the maintenance connection used to create databases.
+func AdminURL() string {
+	if u := os.Getenv("KURVE_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// URLFor returns AdminURL with another database name.
+func URLFor(dbname string) string {
+	u, err := url.Parse(AdminURL())
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + dbname
+	return u.String()
+}
+
+func migrationsHash() string {
+	h := sha256.New()
+	names, _ := fs.Glob(migrations.FS, "*.sql")
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := fs.ReadFile(migrations.FS, n)
+		h.Write([]byte(n))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// templateName builds (once per migration set, across concurrent test
+// processes) a migrated template database and returns its name.
+func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
+	name := "kurve_tpl_" + migrationsHash()
+	sqlDB, err := admin.DB()
+	if err != nil {
+		return "", err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	// Test packages run as parallel processes: one builds, the others wait.
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(715202601)"); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(715202601)") //nolint:errcheck
+	var exists bool
+	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	build := name + "_build"
+	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+build); err != nil {
+		return "", err
+	}
+	db, err := models.Open(URLFor(build))
+	if err != nil {
+		return "", err
+	}
+	_, err = models.Migrate(ctx, db, migrations.FS)
+	models.Close(db)
+	if err != nil {
+		return "", err
+	}
+	// Renamed only when complete, so a crashed build never becomes a template.
+	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+build+" RENAME TO "+name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// DB is one test's database.
+type DB struct {
+	Name string
+	URL  string
+	Gorm *gorm.DB
+}
+
+// New creates a fresh, migrated database for t and drops it afterwards.
+func New(t testing.TB) *DB {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := models.Open(AdminURL())
+	if err != nil {
+		t.Fatalf("dbtest: connect to %s: %v (is PostgreSQL running? see README)", redact(AdminURL()), err)
+	}
+	defer models.Close(admin)
+	tpl, err := templateName(ctx, admin)
+	if err != nil {
+		t.Fatalf("dbtest: template: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "kurve_t_" + hex.EncodeToString(b)
+	if err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + tpl).Error; err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	db, err := models.Open(URLFor(name))
+	if err != nil {
+		t.Fatalf("dbtest: open: %v", err)
+	}
+	t.Cleanup(func() {
+		models.Close(db)
+		admin, err := models.Open(AdminURL())
+		if err != nil {
+			t.Logf("dbtest: drop %s: %v", name, err)
+			return
+		}
+		defer models.Close(admin)
+		if err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
+			t.Logf("dbtest: drop %s: %v", name, err)
+		}
+	})
+	return &DB{Name: name, URL: URLFor(name), Gorm: db}
+}
+
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	return p.Redacted()
+}
+
+// Seed fills the database with the demo sites and users (as kurve_admin)
+// and returns a map from role to that user's e-mail address.
+func Seed(t testing.TB, db *gorm.DB) map[models.Role]string {
+	t.Helper()
+	out := map[models.Role]string{}
+	err := models.InTx(context.Background(), db, models.DBAdmin, models.Actor{}, func(st *models.Store) error {
+		logins, err := st.SeedDemo()
+		for _, l := range logins {
+			out[l.Role] = l.Email
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("dbtest: seed: %v", err)
+	}
+	return out
+}
+
+// Exec runs SQL as the owner (the test's login role), failing the test on
+// error.
+func Exec(t testing.TB, db *gorm.DB, sql string, args ...any) {
+	t.Helper()
+	if err := db.Exec(sql, args...).Error; err != nil {
+		t.Fatalf("dbtest: %s: %v", sql, fmt.Sprint(err))
+	}
+}

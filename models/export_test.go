@@ -1,0 +1,11 @@
+package models
+
+import "gorm.io/gorm"
+
+// NewStoreForTest binds a Store to a transaction opened by a test.
+func NewStoreForTest(tx *gorm.DB) *Store { return &Store{db: tx} }
+
+// ExpireTokensForTest moves every token's expiry into the past.
+func ExpireTokensForTest(s *Store) error {
+	return s.db.Exec("UPDATE auth.api_tokens SET expires_at = now() - interval '1 second'").Error
+}
