@@ -1,0 +1,153 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"kurve/app"
+	"kurve/models"
+)
+
+func TestAPIMe(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	for _, role := range models.Roles {
+		resp := h.api("GET", "/api/v1/me", h.token(role), "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", role, resp.StatusCode)
+		}
+		var me map[string]any
+		if err := json.Unmarshal([]byte(readAll(t, resp)), &me); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"id", "email", "name", "role", "site", "language"} {
+			if s, _ := me[k].(string); s == "" {
+				t.Errorf("%s: /me lacks %s", role, k)
+			}
+		}
+		if me["role"] != string(role) || me["site"] != "ES" || me["email"] != h.logins[role] {
+			t.Errorf("%s: /me = %v", role, me)
+		}
+		if _, ok := me["password_hash"]; ok {
+			t.Error("/me exposes the password hash")
+		}
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	tok := h.token(models.RoleSocialWorker)
+	cases := []struct {
+		name, method, path, token, body string
+		hdr                             []string
+		status                          int
+		detail                          string // German by default
+	}{
+		{"no token", "GET", "/api/v1/me", "", "", nil, 401, "Bitte melden Sie sich an"},
+		{"bad token", "GET", "/api/v1/me", "kurve_not-a-token", "", nil, 401, "gültiges API-Token"},
+		{"malformed token", "GET", "/api/v1/me", "garbage", "", nil, 401, ""},
+		{"malformed json", "PATCH", "/api/v1/me", tok, `{"language":`, nil, 400, "kein gültiges JSON"},
+		{"unknown field", "PATCH", "/api/v1/me", tok, `{"language":"de","admin":true}`, nil, 400, ""},
+		{"wrong type", "PATCH", "/api/v1/me", tok, `{"language":7}`, nil, 400, ""},
+		{"not json", "PATCH", "/api/v1/me", tok, "language=de", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "application/json"},
+		{"invalid value", "PATCH", "/api/v1/me", tok, `{"language":"fr"}`, nil, 422, "markierten Felder"},
+		{"unknown route", "GET", "/api/v1/nothing-here", tok, "", nil, 404, "existiert nicht"},
+		{"english detail", "GET", "/api/v1/me", "", "", []string{"Accept-Language", "en-GB,en;q=0.9"}, 401, "Please sign in"},
+		{"arabic detail", "GET", "/api/v1/me", "", "", []string{"Accept-Language", "ar"}, 401, "تسجيل"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := h.api(tc.method, tc.path, tc.token, tc.body, tc.hdr...)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, readAll(t, resp))
+			}
+			wwwAuth := resp.Header.Get("WWW-Authenticate")
+			p := problem(t, resp)
+			if tc.detail != "" && !strings.Contains(p.Detail, tc.detail) {
+				t.Errorf("detail %q lacks %q", p.Detail, tc.detail)
+			}
+			if tc.status == 401 && !strings.HasPrefix(wwwAuth, "Bearer") {
+				t.Errorf("401 without WWW-Authenticate: Bearer")
+			}
+		})
+	}
+}
+
+func TestAPIValidationErrorsAreLocalisedPerUser(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	tok := h.token(models.RoleMediator) // demo mediator speaks Turkish
+	resp := h.api("PATCH", "/api/v1/me", tok, `{"language":"xx"}`, "Accept-Language", "de")
+	p := problem(t, resp)
+	if resp.StatusCode != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "language" {
+		t.Fatalf("problem %+v", p)
+	}
+	// The user's language wins over Accept-Language.
+	if !strings.Contains(p.Errors[0].Message, "Dil") || strings.Contains(p.Detail, "Felder") {
+		t.Errorf("not Turkish: %+v", p)
+	}
+	// A good update applies and changes the language of later errors.
+	resp = h.api("PATCH", "/api/v1/me", tok, `{"language":"ar"}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("update: %d %s", resp.StatusCode, readAll(t, resp))
+	}
+	resp.Body.Close()
+	p = problem(t, h.api("PATCH", "/api/v1/me", tok, `{}`))
+	if len(p.Errors) != 1 || !strings.ContainsAny(p.Errors[0].Message, "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") {
+		t.Errorf("not Arabic: %+v", p)
+	}
+}
+
+// TestAPIBodyTooLarge needs a real listener: Fiber's in-memory app.Test
+// refuses oversized bodies on the client side.
+func TestAPIBodyTooLarge(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	base := h.listen()
+	big := `{"language":"` + strings.Repeat("x", app.DefaultBodyLimit) + `"}`
+	req, _ := http.NewRequest("PATCH", base+"/api/v1/me", strings.NewReader(big))
+	req.Header.Set("Authorization", "Bearer "+h.token(models.RoleCoordinator))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "en")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	p := problem(t, resp)
+	if !strings.Contains(p.Detail, "too large") {
+		t.Errorf("detail %q", p.Detail)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp := h.api("GET", path, "", "")
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+	h.api("GET", "/api/v1/me", h.token(models.RoleAdmin), "").Body.Close()
+	body := readAll(t, h.api("GET", "/metrics", "", ""))
+	if !strings.Contains(body, `kurve_http_requests_total{method="GET",route="/api/v1/me",status="200"}`) {
+		t.Errorf("metrics lack the request counter:\n%.2000s", body)
+	}
+	if strings.Contains(body, "es.kurve.example") {
+		t.Error("metrics contain personal data")
+	}
+}
+
+func TestReadyzFailsWhenSchemaBehind(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	if err := h.db.Gorm.Exec("DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)").Error; err != nil {
+		t.Fatal(err)
+	}
+	resp := h.api("GET", "/readyz", "", "")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz %d with schema behind", resp.StatusCode)
+	}
+	resp.Body.Close()
+}

@@ -1,0 +1,361 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"kurve/app"
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+// TestBrowserEndToEnd drives Debian's headless Chromium through sign-in,
+// the language switch to Arabic (right to left), the phone layout and
+// sign-out, and runs axe-core on every page it sees. Screenshots and axe
+// reports go to <repo>/test-output/browser/.
+//
+// It needs /usr/bin/chromium (apt-get install chromium; KURVE_CHROMIUM
+// overrides the path), node_modules/axe-core (npm ci) and PostgreSQL.
+func TestBrowserEndToEnd(t *testing.T) {
+	chromium := os.Getenv("KURVE_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("chromium not found at %s (%v): install it with `apt-get install -y chromium` or set KURVE_CHROMIUM", chromium, err)
+	}
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	axeSrc, err := os.ReadFile(filepath.Join(repo, "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core missing (%v): run `npm ci` in %s", err, repo)
+	}
+	outDir := filepath.Join(repo, "test-output", "browser")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// A real server on a real port, on a fresh seeded database.
+	tdb := dbtest.New(t)
+	emails := dbtest.Seed(t, tdb.Gorm)
+	email := emails[models.RoleSocialWorker]
+	if email == "" {
+		t.Fatalf("seed returned no social_worker user: %v", emails)
+	}
+	srv, err := app.New(app.Config{}, tdb.Gorm)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.App().Listener(ln) }()
+	t.Cleanup(func() {
+		if err := srv.App().Shutdown(); err != nil {
+			t.Logf("shutdown: %v", err)
+		}
+	})
+	base := "http://" + ln.Addr().String()
+	t.Logf("server listening on %s", base)
+
+	// The browser. Deferred cancels run before t.Cleanup, so Chromium has
+	// exited before the server stops and its profile directory is removed.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	chromeLog, err := os.Create(filepath.Join(outDir, "chromium.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chromeLog.Close()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-features", "Translate"),
+		// German is the default interface language; say so explicitly so
+		// that the machine's locale does not pick another one.
+		chromedp.Flag("lang", "de-DE"),
+		chromedp.Flag("accept-lang", "de-DE,de"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(chromeLog),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		fmt.Fprintf(chromeLog, "chromedp: "+format+"\n", args...)
+	}))
+	defer cancelBrowser()
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		t.Logf("step: %s", step)
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		// Quality 100 makes chromedp capture PNG (below 100 it captures
+		// JPEG), which is what the .png file name promises.
+		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(outDir, name)
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
+	}
+	runAxe := func(name string) {
+		t.Helper()
+		checkAxe(t, bctx, axeSrc, outDir, name)
+	}
+	wantDoc := func(where, lang, dir string) docState {
+		t.Helper()
+		st := evalJS[docState](t, bctx, `({lang: document.documentElement.lang, dir: document.documentElement.dir,
+			path: location.pathname, h1: (document.querySelector("main h1") || {textContent: ""}).textContent.trim()})`)
+		if st.Lang != lang || st.Dir != dir {
+			t.Errorf("%s: html lang=%q dir=%q, want lang=%q dir=%q", where, st.Lang, st.Dir, lang, dir)
+		}
+		return st
+	}
+	// layout returns the left edges of the brand and of the tools in the
+	// top bar: brand first in LTR, mirrored (brand right) in RTL.
+	layout := func() (brandLeft, toolsLeft float64) {
+		t.Helper()
+		r := evalJS[map[string]float64](t, bctx, `(() => {
+			const b = document.querySelector(".brand"), x = document.querySelector(".tools");
+			if (!b || !x) { return {}; }
+			return {brand: b.getBoundingClientRect().left, tools: x.getBoundingClientRect().left};
+		})()`)
+		b, okB := r["brand"]
+		x, okX := r["tools"]
+		if !okB || !okX {
+			t.Fatalf("top bar: .brand or .tools missing on %s", evalJS[string](t, bctx, `location.pathname`))
+		}
+		return b, x
+	}
+
+	// The CSP forbids inline script; the test's own axe injection must not
+	// be blocked by it (the page's own policy stays as it is otherwise).
+	do("bypass CSP for the axe injection", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	}))
+
+	// 1. German login page.
+	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	if !evalJS[bool](t, bctx, `document.querySelector('html[lang="de"]') !== null`) {
+		t.Errorf("login: no html[lang=\"de\"]")
+	}
+	wantDoc("login (de)", "de", "ltr")
+	screenshot("login-de.png")
+	runAxe("login-de")
+
+	// 2. Sign in as the social worker (German).
+	t.Logf("step: sign in as %s (social_worker)", email)
+	do("submit login form",
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("form.logout")),
+		chromedp.WaitVisible(chromedp.CSS("main h1")),
+	)
+	st := wantDoc("start (de)", "de", "ltr")
+	if st.Path != "/" {
+		t.Errorf("after login: path %q, want /", st.Path)
+	}
+	if st.H1 == "" {
+		t.Errorf("start page: empty main h1")
+	}
+	t.Logf("start page heading: %q", st.H1)
+	if b, x := layout(); !(b < x) {
+		t.Errorf("LTR top bar: .brand left=%.1f should be left of .tools left=%.1f", b, x)
+	}
+	runAxe("start-de")
+
+	// 3. Switch to Arabic with the language form.
+	do("switch language to ar",
+		chromedp.SetValue(chromedp.CSS("#lang-select"), "ar"),
+		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="ar"]`)),
+		chromedp.WaitVisible(chromedp.CSS("main h1")),
+	)
+	st = wantDoc("start (ar)", "ar", "rtl")
+	if st.Path != "/" {
+		t.Errorf("after language switch: path %q, want /", st.Path)
+	}
+	t.Logf("Arabic start page heading: %q", st.H1)
+	if b, x := layout(); !(b > x) {
+		t.Errorf("RTL top bar does not mirror: .brand left=%.1f should be right of .tools left=%.1f", b, x)
+	}
+	screenshot("start-ar.png")
+	runAxe("start-ar")
+
+	// 4. Phone width: no horizontal scrolling.
+	do("emulate 390x844 viewport", chromedp.EmulateViewport(390, 844))
+	sizes := evalJS[map[string]float64](t, bctx, `({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth})`)
+	t.Logf("phone: scrollWidth=%v innerWidth=%v", sizes["scrollWidth"], sizes["innerWidth"])
+	if sizes["innerWidth"] != 390 {
+		t.Errorf("phone: innerWidth=%v, want 390", sizes["innerWidth"])
+	}
+	if !evalJS[bool](t, bctx, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+		wide := evalJS[[]string](t, bctx, `Array.from(document.querySelectorAll("body *"))
+			.filter(e => { const r = e.getBoundingClientRect(); return r.right > window.innerWidth + 1 || r.left < -1; })
+			.slice(0, 10).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + String(e.className).trim().split(/\s+/).join(".") : ""))`)
+		t.Errorf("phone: horizontal scrolling, scrollWidth=%v > innerWidth=%v; elements outside the viewport: %v",
+			sizes["scrollWidth"], sizes["innerWidth"], wide)
+	}
+	screenshot("start-phone.png")
+	do("reset viewport", chromedp.EmulateReset())
+
+	// 5. Sign out: back on the login page, session gone.
+	do("log out",
+		chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+	)
+	st = evalJS[docState](t, bctx, `({lang: document.documentElement.lang, dir: document.documentElement.dir,
+		path: location.pathname, h1: (document.querySelector("main h1") || {textContent: ""}).textContent.trim()})`)
+	if st.Path != "/login" {
+		t.Errorf("after logout: path %q, want /login", st.Path)
+	}
+	if st.H1 == "" {
+		t.Errorf("after logout: login page has no main h1")
+	}
+	if evalJS[bool](t, bctx, `document.querySelector("form.logout") !== null`) {
+		t.Errorf("after logout: logout form still shown, session not ended")
+	}
+	t.Logf("after logout: lang=%q dir=%q h1=%q", st.Lang, st.Dir, st.H1)
+
+	// 6. Arabic login page via ?lang=ar.
+	do("open /login?lang=ar", chromedp.Navigate(base+"/login?lang=ar"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	st = wantDoc("login (ar)", "ar", "rtl")
+	if st.H1 == "" {
+		t.Errorf("Arabic login page has no main h1")
+	}
+	if b, x := layout(); !(b > x) {
+		t.Errorf("RTL login top bar does not mirror: .brand left=%.1f should be right of .tools left=%.1f", b, x)
+	}
+	screenshot("login-ar.png")
+	runAxe("login-ar")
+}
+
+type docState struct {
+	Lang string `json:"lang"`
+	Dir  string `json:"dir"`
+	Path string `json:"path"`
+	H1   string `json:"h1"`
+}
+
+// evalJS evaluates expr in the page and decodes its value into T.
+func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %.60q: %v", expr, err)
+	}
+	return v
+}
+
+type axeResults struct {
+	Violations []axeRule `json:"violations"`
+	Incomplete []axeRule `json:"incomplete"`
+}
+
+type axeRule struct {
+	ID      string `json:"id"`
+	Impact  string `json:"impact"`
+	Help    string `json:"help"`
+	HelpURL string `json:"helpUrl"`
+	Nodes   []struct {
+		Target []json.RawMessage `json:"target"`
+	} `json:"nodes"`
+}
+
+func (r axeRule) targets() string {
+	var out []string
+	for _, n := range r.Nodes {
+		for _, tg := range n.Target {
+			var s string
+			if json.Unmarshal(tg, &s) == nil {
+				out = append(out, s)
+			} else {
+				out = append(out, string(tg)) // shadow DOM / iframe path
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// checkAxe injects axe-core into the current page, runs it, writes the
+// results to axe-<name>.json and fails on serious or critical violations.
+func checkAxe(t *testing.T, ctx context.Context, axeSrc []byte, outDir, name string) {
+	t.Helper()
+	loc := evalJS[string](t, ctx, `location.pathname + location.search`)
+	t.Logf("step: axe on %s (%s)", name, loc)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](string(axeSrc))); err != nil {
+		t.Fatalf("axe %s: inject axe.min.js: %v", name, err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](`axe.run(document, {resultTypes: ['violations']})`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		var ee *chromedp.ExceptionError
+		if errors.As(err, &ee) {
+			t.Fatalf("axe %s: axe.run threw: %v", name, ee)
+		}
+		t.Fatalf("axe %s: axe.run: %v", name, err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+		pretty.Reset()
+		pretty.Write(raw)
+	}
+	p := filepath.Join(outDir, "axe-"+name+".json")
+	if err := os.WriteFile(p, pretty.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var res axeResults
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("axe %s: decode results: %v", name, err)
+	}
+	for _, v := range res.Violations {
+		msg := fmt.Sprintf("axe %s (%s): [%s] %s: %s; targets: %s (%s)", name, loc, v.Impact, v.ID, v.Help, v.targets(), v.HelpURL)
+		switch v.Impact {
+		case "serious", "critical":
+			t.Error(msg)
+		default:
+			t.Log(msg)
+		}
+	}
+	for _, v := range res.Incomplete {
+		t.Logf("axe %s: needs review [%s] %s: %s; targets: %s", name, v.Impact, v.ID, v.Help, v.targets())
+	}
+	t.Logf("axe %s: %d violations, %d to review; report %s", name, len(res.Violations), len(res.Incomplete), p)
+}

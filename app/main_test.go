@@ -1,0 +1,52 @@
+package app_test
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// logs collects every log line the package's tests produce, so that
+// TestMain can check that none of them carries personal data.
+var logs lockedBuffer
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// personalData are values of the synthetic demo users and test inputs
+// that must never appear in a log line: names, e-mail addresses, passwords.
+var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password"}
+
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	code := m.Run()
+	out := logs.String()
+	for _, p := range personalData {
+		if strings.Contains(out, p) {
+			fmt.Fprintf(os.Stderr, "FAIL: a log line contains personal data (%q)\n", p)
+			code = 1
+		}
+	}
+	if os.Getenv("KURVE_TEST_SHOW_LOGS") != "" {
+		fmt.Fprint(os.Stderr, out)
+	}
+	os.Exit(code)
+}
