@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -103,7 +105,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.Flag("lang", "de-DE"),
 		chromedp.Flag("accept-lang", "de-DE,de"),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(desktopWidth, 900),
 		chromedp.CombinedOutput(chromeLog),
 	)
 	defer cancelAlloc()
@@ -132,6 +134,33 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot: %s", p)
+	}
+	// loaded waits until the current document and its stylesheets have
+	// loaded, so that layout measurements see the real CSS.
+	loaded := chromedp.Poll[chromedp.Void](`document.readyState === "complete"`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second))
+	// wantStyles fails when a stylesheet of the page did not load: every
+	// other layout check would then measure an unstyled page.
+	wantStyles := func(where string) {
+		t.Helper()
+		sheets := evalJS[[]sheetState](t, bctx, `Array.from(document.querySelectorAll('link[rel~="stylesheet"]')).map(l => {
+			let rules = -1;
+			try { rules = l.sheet ? l.sheet.cssRules.length : -1; } catch (e) { rules = -2; }
+			return {href: l.getAttribute("href"), rules: rules};
+		})`)
+		if len(sheets) == 0 {
+			t.Errorf("%s: page links no stylesheet", where)
+		}
+		for _, sh := range sheets {
+			if sh.Rules <= 0 {
+				status := "no response"
+				if resp, err := http.Get(base + sh.Href); err == nil {
+					status = resp.Status
+					resp.Body.Close()
+				}
+				t.Errorf("%s: stylesheet %s did not load (GET %s: %s): the page is unstyled", where, sh.Href, sh.Href, status)
+			}
+		}
 	}
 	runAxe := func(name string) {
 		t.Helper()
@@ -164,14 +193,16 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 
 	// The CSP forbids inline script; the test's own axe injection must not
-	// be blocked by it (the page's own policy stays as it is otherwise).
+	// be blocked by it. Note that this turns the page's CSP off for the
+	// whole tab, so this test does not check the CSP itself.
 	do("bypass CSP for the axe injection", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
 		return err
 	}))
 
 	// 1. German login page.
-	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+	wantStyles("login (de)")
 	if !evalJS[bool](t, bctx, `document.querySelector('html[lang="de"]') !== null`) {
 		t.Errorf("login: no html[lang=\"de\"]")
 	}
@@ -187,8 +218,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("form.logout")),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		loaded,
 	)
 	st := wantDoc("start (de)", "de", "ltr")
+	wantStyles("start (de)")
 	if st.Path != "/" {
 		t.Errorf("after login: path %q, want /", st.Path)
 	}
@@ -207,8 +240,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
 		chromedp.WaitReady(chromedp.CSS(`html[lang="ar"]`)),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		loaded,
 	)
 	st = wantDoc("start (ar)", "ar", "rtl")
+	wantStyles("start (ar)")
 	if st.Path != "/" {
 		t.Errorf("after language switch: path %q, want /", st.Path)
 	}
@@ -234,12 +269,19 @@ func TestBrowserEndToEnd(t *testing.T) {
 			sizes["scrollWidth"], sizes["innerWidth"], wide)
 	}
 	screenshot("start-phone.png")
-	do("reset viewport", chromedp.EmulateReset())
+	do("reset viewport", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+		return err
+	}))
+	if w := evalJS[float64](t, bctx, `window.innerWidth`); w != desktopWidth {
+		t.Fatalf("after the phone check the viewport is %v wide, want %d", w, desktopWidth)
+	}
 
 	// 5. Sign out: back on the login page, session gone.
 	do("log out",
 		chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
+		loaded,
 	)
 	st = evalJS[docState](t, bctx, `({lang: document.documentElement.lang, dir: document.documentElement.dir,
 		path: location.pathname, h1: (document.querySelector("main h1") || {textContent: ""}).textContent.trim()})`)
@@ -255,8 +297,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	t.Logf("after logout: lang=%q dir=%q h1=%q", st.Lang, st.Dir, st.H1)
 
 	// 6. Arabic login page via ?lang=ar.
-	do("open /login?lang=ar", chromedp.Navigate(base+"/login?lang=ar"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	do("open /login?lang=ar", chromedp.Navigate(base+"/login?lang=ar"), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	st = wantDoc("login (ar)", "ar", "rtl")
+	wantStyles("login (ar)")
 	if st.H1 == "" {
 		t.Errorf("Arabic login page has no main h1")
 	}
@@ -265,6 +308,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot("login-ar.png")
 	runAxe("login-ar")
+}
+
+// desktopWidth is the browser window's width, and its viewport's.
+const desktopWidth = 1280
+
+type sheetState struct {
+	Href  string `json:"href"`
+	Rules int    `json:"rules"`
 }
 
 type docState struct {

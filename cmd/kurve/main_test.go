@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+func kurve(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out)
+	return out.String(), err
+}
+
+func TestCLI(t *testing.T) {
+	tdb := dbtest.New(t)
+	t.Setenv("DATABASE_URL", tdb.URL)
+
+	out, err := kurve(t, "", "key", "generate")
+	if _, perr := models.ParseDataKey(out); err != nil || perr != nil {
+		t.Fatalf("key generate: %q %v %v", out, err, perr)
+	}
+	if out, err := kurve(t, "", "migrate"); err != nil || !strings.Contains(out, "applied 0") {
+		t.Fatalf("migrate on a migrated database: %q %v", out, err)
+	}
+	if _, err := kurve(t, "", "site", "create", "--code", "ES", "--name", "Essen"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kurve(t, "", "site", "create", "--code", "ES", "--name", "Essen"); err == nil {
+		t.Error("duplicate site accepted")
+	}
+	if _, err := kurve(t, "", "site", "create", "--code", "essen", "--name", "Essen"); err == nil {
+		t.Error("bad site code accepted")
+	}
+	if _, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "ES"); err == nil {
+		t.Error("user create without --password-stdin accepted")
+	}
+	if _, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "boss", "--site", "ES", "--password-stdin"); err == nil {
+		t.Error("unknown role accepted")
+	}
+	if _, err := kurve(t, "short\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "ES", "--password-stdin"); err == nil {
+		t.Error("short password accepted")
+	}
+	if out, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "es", "--password-stdin"); err != nil || strings.Contains(out, "long enough") {
+		t.Fatalf("user create: %q %v", out, err)
+	}
+	tok, err := kurve(t, "", "token", "create", "--email", "k@example.org", "--ttl", "2h")
+	tok = strings.TrimSpace(tok)
+	if err != nil || !strings.HasPrefix(tok, models.TokenPrefix) || strings.Contains(tok, "\n") {
+		t.Fatalf("token create printed %q, %v", tok, err)
+	}
+	err = models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.UserByAPIToken(tok)
+		if err == nil && u.Email != "k@example.org" {
+			t.Errorf("token belongs to %s", u.ID)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("created token does not work: %v", err)
+	}
+	if _, err := kurve(t, "", "token", "create", "--email", "nobody@example.org"); err == nil {
+		t.Error("token for unknown user")
+	}
+	for i := 0; i < 2; i++ {
+		out, err := kurve(t, "", "seed", "--demo")
+		if err != nil || strings.Count(out, "@es.kurve.example") != len(models.Roles) {
+			t.Fatalf("seed run %d: %q %v", i, out, err)
+		}
+	}
+	if out, err := kurve(t, "", "audit", "verify"); err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %q %v", out, err)
+	}
+	dbtest.Exec(t, tdb.Gorm, "UPDATE audit.events SET details = '{}' WHERE seq = 1")
+	if _, err := kurve(t, "", "audit", "verify"); err == nil || !strings.Contains(err.Error(), "seq=1") {
+		t.Fatalf("tampered audit log: %v", err)
+	}
+	var ue usageError
+	if _, err := kurve(t, "", "frobnicate"); !errors.As(err, &ue) {
+		t.Errorf("unknown command: %v", err)
+	}
+}
+
+func TestServeRefusesWithoutKeyInProductionOrBehindSchema(t *testing.T) {
+	tdb := dbtest.New(t)
+	t.Setenv("DATABASE_URL", tdb.URL)
+	t.Setenv("KURVE_ENV", "production")
+	if _, err := kurve(t, "", "serve"); err == nil || !strings.Contains(err.Error(), "KURVE_DATA_KEY") {
+		t.Fatalf("production without key: %v", err)
+	}
+	if _, err := kurve(t, "", "seed", "--demo"); err == nil {
+		t.Error("demo seed in production")
+	}
+	t.Setenv("KURVE_DATA_KEY", "k0011223344556677:tooshort")
+	if _, err := kurve(t, "", "serve"); err == nil {
+		t.Fatal("malformed key accepted")
+	}
+	t.Setenv("KURVE_ENV", "development")
+	t.Setenv("KURVE_DATA_KEY", "")
+	dbtest.Exec(t, tdb.Gorm, "DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)")
+	if _, err := kurve(t, "", "serve"); err == nil || !strings.Contains(err.Error(), "kurve migrate") {
+		t.Fatalf("schema behind: %v", err)
+	}
+}
+
+func TestServeAndGracefulShutdown(t *testing.T) {
+	tdb := dbtest.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("DATABASE_URL", tdb.URL)
+	t.Setenv("KURVE_ADDR", addr)
+	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		resp, err = http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+}
+
+func writeKey(t *testing.T) string {
+	t.Helper()
+	f := t.TempDir() + "/key"
+	var out bytes.Buffer
+	if err := cmdKeyGenerate(&out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
