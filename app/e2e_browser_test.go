@@ -123,9 +123,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot := func(name string) {
 		t.Helper()
-		// Quality 100 makes chromedp capture PNG (below 100 it captures
-		// JPEG), which is what the .png file name promises.
-		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		buf, err := chromedp.Run(bctx, fullPageScreenshot())
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
@@ -252,6 +250,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("RTL top bar does not mirror: .brand left=%.1f should be right of .tools left=%.1f", b, x)
 	}
 	screenshot("start-ar.png")
+	{
+		buf, _ := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		os.WriteFile(filepath.Join(outDir, "DEBUG-start-ar-viewport.png"), buf, 0o644)
+		t.Logf("DEBUG %s", evalJS[string](t, bctx, `JSON.stringify({hdr: document.querySelector("header").getBoundingClientRect(), sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, sx: window.scrollX, iw: innerWidth, body: document.body.getBoundingClientRect()})`))
+	}
 	runAxe("start-ar")
 
 	// 4. Phone width: no horizontal scrolling.
@@ -323,6 +326,35 @@ type docState struct {
 	Dir  string `json:"dir"`
 	Path string `json:"path"`
 	H1   string `json:"h1"`
+}
+
+// fullPageScreenshot captures the whole page as PNG. It clips the capture to
+// the page's content box explicitly: chromedp.FullScreenshot leaves the clip
+// to Chromium, whose capture beyond the viewport is shifted sideways on
+// right-to-left pages (the left part of the page is cut off and blank space
+// is added on the other side), although the page itself renders correctly.
+func fullPageScreenshot() chromedp.Action[[]byte] {
+	return func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		m, err := cdp.Call(ctx, tg, page.GetLayoutMetrics, cdp.Empty{})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("DEBUG metrics content=%+v layout=%+v\n", *m.CSSContentSize, *m.CSSLayoutViewport)
+		w, h := m.CSSLayoutViewport.ClientWidth, m.CSSLayoutViewport.ClientHeight
+		if c := m.CSSContentSize; c != nil {
+			w, h = max(float64(w), c.Width), max(float64(h), c.Height)
+		}
+		r, err := cdp.Call(ctx, tg, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format:                page.CaptureScreenshotFormatPng,
+			Clip:                  &page.Viewport{X: 0, Y: 0, Width: w, Height: h, Scale: 1},
+			FromSurface:           new(true),
+			CaptureBeyondViewport: new(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	}
 }
 
 // evalJS evaluates expr in the page and decodes its value into T.
