@@ -1,10 +1,14 @@
 package app_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"kurve/app"
 	"kurve/models"
@@ -99,16 +103,22 @@ func TestAPIValidationErrorsAreLocalisedPerUser(t *testing.T) {
 }
 
 // TestAPIBodyTooLarge needs a real listener: Fiber's in-memory app.Test
-// refuses oversized bodies on the client side.
+// refuses oversized bodies on the client side. The client announces a body
+// over the limit and reads the answer before sending it (a client that
+// keeps writing gets the 413 too, but may see the connection reset first).
 func TestAPIBodyTooLarge(t *testing.T) {
 	h := newHarness(t, app.Config{})
 	base := h.listen()
-	big := `{"language":"` + strings.Repeat("x", app.DefaultBodyLimit) + `"}`
-	req, _ := http.NewRequest("PATCH", base+"/api/v1/me", strings.NewReader(big))
-	req.Header.Set("Authorization", "Bearer "+h.token(models.RoleCoordinator))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Language", "en")
-	resp, err := http.DefaultClient.Do(req)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PATCH /api/v1/me HTTP/1.1\r\nHost: kurve\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nAccept-Language: en\r\nContent-Length: %d\r\n\r\n",
+		h.token(models.RoleCoordinator), app.DefaultBodyLimit+1)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +139,15 @@ func TestHealthAndMetrics(t *testing.T) {
 			t.Errorf("%s: %d", path, resp.StatusCode)
 		}
 		resp.Body.Close()
+	}
+	resp := h.api("GET", "/static/app.css", "", "")
+	if css := readAll(t, resp); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") || !strings.Contains(css, ":root") {
+		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, missing := range []string{"/static/", "/static/nope.css", "/static/../embed.go"} {
+		if resp := h.api("GET", missing, "", ""); resp.StatusCode != 404 {
+			t.Errorf("%s: %d", missing, resp.StatusCode)
+		}
 	}
 	h.api("GET", "/api/v1/me", h.token(models.RoleAdmin), "").Body.Close()
 	body := readAll(t, h.api("GET", "/metrics", "", ""))

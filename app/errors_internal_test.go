@@ -71,7 +71,7 @@ func TestDenyByDefault(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, cookie, err = st.NewSession(u.ID, "de")
+			_, cookie, err = st.NewSession(u.ID, "de", true)
 			return err
 		})
 		if err != nil {

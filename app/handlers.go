@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"path"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,12 +35,24 @@ func (h *handlers) readyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
+// staticHandler serves the embedded assets under /static/. Directories
+// and missing files are 404.
 func staticHandler() fiber.Handler {
-	return filesystem.New(filesystem.Config{
-		Root:       views.StaticFS(),
-		PathPrefix: "",
-		MaxAge:     3600,
-	})
+	root := views.StaticFS()
+	return func(c *fiber.Ctx) error {
+		name := path.Clean("/" + c.Params("*"))
+		f, err := root.Open(name)
+		if err != nil {
+			return fiber.ErrNotFound
+		}
+		st, err := f.Stat()
+		f.Close()
+		if err != nil || st.IsDir() {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		return filesystem.SendFile(c, root, name)
+	}
 }
 
 // home is the start page.

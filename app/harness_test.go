@@ -66,7 +66,7 @@ func (h *harness) signIn(role models.Role) webSession {
 		if err != nil {
 			return err
 		}
-		sess, cookie, err := st.NewSession(u.ID, u.Language)
+		sess, cookie, err := st.NewSession(u.ID, u.Language, true)
 		ws = webSession{cookie: &http.Cookie{Name: "kurve_session", Value: cookie}, csrf: sess.CSRFToken}
 		return err
 	})

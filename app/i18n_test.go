@@ -174,7 +174,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp)\.[a-z_.0-9]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
 )
 

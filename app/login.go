@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,7 +27,7 @@ func (h *handlers) loginForm(c *fiber.Ctx) error {
 	if sess == nil {
 		var cookie string
 		var err error
-		sess, cookie, err = store(c).NewSession("", lang)
+		sess, cookie, err = store(c).NewSession("", lang, false)
 		if err != nil {
 			return err
 		}
@@ -90,25 +91,47 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		return h.s.render(c.Status(fiber.StatusUnauthorized), "login.html", "login.title", data)
 	}
 
-	lang := user.Language
+	if err := st.ClearLoginFailures(email); err != nil {
+		return err
+	}
+	if user.SecondFactorRequired() {
+		// Partly signed in: the new session reaches only the TOTP pages.
+		if err := h.startSession(c, user, false); err != nil {
+			return err
+		}
+		return c.Redirect(secondFactorPage(user)+"?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+	}
+	if err := h.completeLogin(c, user); err != nil {
+		return err
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// startSession replaces the current session with a new one for user
+// (rotation: a session id known before this step is worthless after it).
+func (h *handlers) startSession(c *fiber.Ctx, user *models.User, secondFactor bool) error {
+	st := store(c)
 	if old := currentSession(c); old != nil {
 		if err := st.DeleteSession(old.ID); err != nil {
 			return err
 		}
 	}
-	_, cookie, err := st.NewSession(user.ID, lang)
+	sess, cookie, err := st.NewSession(user.ID, user.Language, secondFactor)
 	if err != nil {
 		return err
 	}
-	if err := st.ClearLoginFailures(email); err != nil {
-		return err
-	}
-	if err := st.Audit(models.AuditEvent{ActorID: &user.ID, ActorRole: string(user.Role), SiteID: &user.SiteID,
-		Action: models.AuditLogin, RequestID: requestID(c)}); err != nil {
-		return err
-	}
+	c.Locals(localSession, sess)
 	h.s.setSessionCookie(c, cookie)
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return nil
+}
+
+// completeLogin starts the fully signed-in session and audits the login.
+func (h *handlers) completeLogin(c *fiber.Ctx, user *models.User) error {
+	if err := h.startSession(c, user, true); err != nil {
+		return err
+	}
+	return store(c).Audit(models.AuditEvent{ActorID: &user.ID, ActorRole: string(user.Role), SiteID: &user.SiteID,
+		Action: models.AuditLogin, RequestID: requestID(c)})
 }
 
 // logout ends the session.

@@ -118,7 +118,7 @@ func TestLoginRedirectsOnlyToRelativePaths(t *testing.T) {
 	h := newHarness(t, app.Config{})
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""} {
 		anon := openLoginPage(t, h)
-		resp := h.web("POST", "/login", &anon, loginForm(h.logins[models.RoleAdmin], models.DemoPassword, next))
+		resp := h.web("POST", "/login", &anon, loginForm(h.logins[models.RoleCoordinator], models.DemoPassword, next))
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
 			t.Errorf("next=%q redirected to %q", next, loc)
 		}
@@ -202,7 +202,8 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 
 	// Production: __Host- cookie, Secure, HSTS.
-	hp := newHarness(t, app.Config{Production: true, SecureCookies: true})
+	key := models.EphemeralDataKey()
+	hp := newHarness(t, app.Config{Production: true, SecureCookies: true, DataKey: &key})
 	resp := hp.web("GET", "/login", nil, nil)
 	c := cookieNamed(resp, "__Host-kurve_session")
 	if c == nil || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" {

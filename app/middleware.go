@@ -92,6 +92,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return r.Handler(c)
 		}
 		return models.InTx(c.UserContext(), s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+			st.UseCipher(s.cipher)
 			c.Locals(localStore, st)
 			user, sess, err := s.identify(c, st, r.API)
 			if err != nil {
@@ -109,6 +110,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 				}
 				if !r.Allows(user.Role) {
 					return errForbidden
+				}
+				if sess != nil && !sess.SecondFactor && user.SecondFactorRequired() && !r.PreMFA {
+					return c.Redirect(secondFactorPage(user)+"?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 				}
 			}
 			if !r.API && !safeMethod(c.Method()) {
@@ -178,6 +182,15 @@ func (s *Server) language(c *fiber.Ctx, u *models.User, sess *models.Session) st
 		return *sess.Language
 	}
 	return s.i18n.Match(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// secondFactorPage is where a partly signed-in user goes next: the code
+// prompt, or the set-up page for admin and dpo who have not enrolled yet.
+func secondFactorPage(u *models.User) string {
+	if u.TOTPEnabled() {
+		return "/login/totp"
+	}
+	return "/profile/totp"
 }
 
 func safeMethod(m string) bool {

@@ -28,11 +28,14 @@ const (
 // paths, handlers and who may call them. Anything not listed is 404; a
 // listed route with no role is refused to everybody (deny by default).
 type Route struct {
-	Method  string
-	Path    string
-	Access  Access
-	Roles   []models.Role
-	API     bool
+	Method string
+	Path   string
+	Access Access
+	Roles  []models.Role
+	API    bool
+	// PreMFA routes are open to a user who passed the password but not yet
+	// the second factor (the TOTP pages, logout).
+	PreMFA  bool
 	Handler fiber.Handler
 }
 
@@ -47,7 +50,9 @@ func (r Route) Allows(role models.Role) bool {
 }
 
 var (
-	allRoles = models.Roles
+	allRoles          = models.Roles
+	totpOptionalRoles = []models.Role{models.RoleSocialWorker, models.RoleMediator, models.RoleCoordinator,
+		models.RoleEvaluator, models.RolePoliceLiaison}
 )
 
 func (s *Server) routeTable() []Route {
@@ -64,12 +69,18 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/login", Access: Guest, Handler: h.loginForm},
 		{Method: "POST", Path: "/login", Access: Guest, Handler: h.login},
 		{Method: "POST", Path: "/language", Access: Guest, Handler: h.setLanguage},
+		{Method: "GET", Path: "/login/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpForm},
+		{Method: "POST", Path: "/login/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpLogin},
 
 		// The user's own account.
-		{Method: "POST", Path: "/logout", Access: Account, Roles: allRoles, Handler: h.logout},
+		{Method: "POST", Path: "/logout", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.logout},
 		{Method: "GET", Path: "/profile", Access: Account, Roles: allRoles, Handler: h.profile},
 		{Method: "POST", Path: "/profile/tokens", Access: Account, Roles: allRoles, Handler: h.tokenCreate},
 		{Method: "POST", Path: "/profile/tokens/:id/delete", Access: Account, Roles: allRoles, Handler: h.tokenDelete},
+		{Method: "GET", Path: "/profile/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpSetup},
+		{Method: "POST", Path: "/profile/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpConfirm},
+		// Admin and dpo must keep their second factor (SPEC §9).
+		{Method: "POST", Path: "/profile/totp/disable", Access: Account, Roles: totpOptionalRoles, Handler: h.totpDisable},
 
 		// Start page, on the user's side of the wall.
 		{Method: "GET", Path: "/", Access: Side, Roles: allRoles, Handler: h.home},

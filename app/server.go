@@ -29,6 +29,10 @@ type Config struct {
 	// TrustedProxies lists proxy addresses whose X-Forwarded-For is used
 	// for the client address (login throttling).
 	TrustedProxies []string
+	// DataKey encrypts new values; OldDataKeys are still read. Without a
+	// key (development only) a throwaway key is used.
+	DataKey     *models.DataKey
+	OldDataKeys []models.DataKey
 }
 
 // DefaultBodyLimit is the request body limit when none is configured.
@@ -41,6 +45,7 @@ type Server struct {
 	i18n    *I18n
 	views   *Renderer
 	metrics *metrics
+	cipher  *models.Cipher
 	routes  []Route
 	fiber   *fiber.App
 }
@@ -58,7 +63,20 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, i18n: tr, views: rnd, metrics: newMetrics()}
+	key := cfg.DataKey
+	if key == nil {
+		if cfg.Production {
+			return nil, fmt.Errorf("app: production needs a data key")
+		}
+		slog.Warn("no data key: using a throwaway key; encrypted values will be unreadable after a restart")
+		k := models.EphemeralDataKey()
+		key = &k
+	}
+	cipher, err := models.NewCipher(*key, cfg.OldDataKeys...)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher}
 	s.fiber = fiber.New(fiber.Config{
 		AppName:                 "kurve",
 		BodyLimit:               cfg.BodyLimit,

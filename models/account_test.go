@@ -84,7 +84,7 @@ func TestPasswordCheck(t *testing.T) {
 func TestSessionLifecycle(t *testing.T) {
 	tdb := dbtest.New(t)
 	inTx(t, tdb, models.DBAuth, func(st *models.Store) error {
-		sess, cookie, err := st.NewSession("", "ar")
+		sess, cookie, err := st.NewSession("", "ar", false)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func TestSessionLifecycle(t *testing.T) {
 	// Idle timeout.
 	var cookie string
 	inTx(t, tdb, models.DBAuth, func(st *models.Store) error {
-		_, c, err := st.NewSession("", "")
+		_, c, err := st.NewSession("", "", false)
 		cookie = c
 		return err
 	})

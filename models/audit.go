@@ -29,6 +29,8 @@ const (
 	AuditLogout       = "auth.logout"
 	AuditTokenCreated = "auth.token_created"
 	AuditTokenDeleted = "auth.token_deleted"
+	AuditTOTPEnabled  = "auth.totp_enabled"
+	AuditTOTPDisabled = "auth.totp_disabled"
 )
 
 // Audit appends an event. The database chains it to the previous entry when

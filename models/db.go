@@ -80,9 +80,13 @@ type Actor struct {
 // Store is the storage layer bound to one transaction. Handlers receive it
 // from the request and never see GORM.
 type Store struct {
-	db    *gorm.DB
-	actor Actor
+	db     *gorm.DB
+	actor  Actor
+	cipher *Cipher
 }
+
+// UseCipher gives the store the cipher for encrypted columns.
+func (s *Store) UseCipher(c *Cipher) { s.cipher = c }
 
 // Actor returns who the store acts for.
 func (s *Store) Actor() Actor { return s.actor }

@@ -15,8 +15,10 @@ const (
 	MaxFailuresPerIP    = 30
 )
 
-func emailKey(email string) string { return "e:" + hex.EncodeToString(sha256Bytes(NormalizeEmail(email))) }
-func ipKey(ip string) string       { return "i:" + ip }
+func emailKey(email string) string {
+	return "e:" + hex.EncodeToString(sha256Bytes(NormalizeEmail(email)))
+}
+func ipKey(ip string) string { return "i:" + ip }
 
 // LoginThrottled reports whether further attempts for email or from ip must
 // be refused for now.

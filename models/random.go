@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 
 	"gorm.io/gorm"
@@ -21,5 +22,7 @@ func sha256Bytes(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
 }
+
+var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 func gormExpr(sql string, args ...any) any { return gorm.Expr(sql, args...) }

@@ -23,19 +23,23 @@ type Session struct {
 	UserID     *string
 	CSRFToken  string `gorm:"column:csrf_token"`
 	Language   *string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
+	// SecondFactor is true once the user passed TOTP (or needs none).
+	SecondFactor bool
+	CreatedAt    time.Time
+	LastSeenAt   time.Time
 }
 
 // TableName implements gorm's Tabler.
 func (Session) TableName() string { return "auth.sessions" }
 
 // NewSession creates a session (anonymous when userID is empty) and returns
-// it with the cookie value that identifies it.
-func (s *Store) NewSession(userID, language string) (*Session, string, error) {
+// it with the cookie value that identifies it. secondFactor records that
+// the user passed (or does not need) the TOTP check.
+func (s *Store) NewSession(userID, language string, secondFactor bool) (*Session, string, error) {
 	id, secret := randomToken(16), randomToken(32)
 	now := time.Now()
-	sess := &Session{ID: id, SecretHash: sha256Bytes(secret), CSRFToken: randomToken(32), CreatedAt: now, LastSeenAt: now}
+	sess := &Session{ID: id, SecretHash: sha256Bytes(secret), CSRFToken: randomToken(32), CreatedAt: now, LastSeenAt: now,
+		SecondFactor: secondFactor}
 	if userID != "" {
 		sess.UserID = &userID
 	}

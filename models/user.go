@@ -19,9 +19,13 @@ type User struct {
 	PasswordHash string `json:"-"`
 	Active       bool
 	Version      int
-	CreatedAt    time.Time `gorm:"->"`
-	UpdatedAt    time.Time
-	Site         *Site `gorm:"foreignKey:SiteID"`
+	// TOTPSecret is the encrypted TOTP secret (pending until enabled).
+	TOTPSecret    *string    `gorm:"column:totp_secret" json:"-"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step" json:"-"`
+	CreatedAt     time.Time  `gorm:"->"`
+	UpdatedAt     time.Time
+	Site          *Site `gorm:"foreignKey:SiteID"`
 }
 
 // TableName implements gorm's Tabler.

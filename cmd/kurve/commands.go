@@ -42,7 +42,7 @@ func cmdServe(ctx context.Context, cfg *config) error {
 		return err
 	}
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
-		TrustedProxies: cfg.TrustedProxies}, db)
+		TrustedProxies: cfg.TrustedProxies, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys}, db)
 	if err != nil {
 		return err
 	}
