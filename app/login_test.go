@@ -214,3 +214,48 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+func TestPasswordChange(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	ws := h.signIn(models.RoleSocialWorker)
+	other := h.signIn(models.RoleSocialWorker) // e.g. a forgotten session on another device
+	bad := []url.Values{
+		{"current_password": {"wrong password"}, "new_password": {"a new long password"}, "new_password_repeat": {"a new long password"}},
+		{"current_password": {models.DemoPassword}, "new_password": {"short"}, "new_password_repeat": {"short"}},
+		{"current_password": {models.DemoPassword}, "new_password": {"a new long password"}, "new_password_repeat": {"another long password"}},
+	}
+	for i, form := range bad {
+		resp := h.web("POST", "/profile/password", &ws, form)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("case %d: %d", i, resp.StatusCode)
+		}
+		if doc(t, resp).Find(".field-error").Length() != 1 {
+			t.Errorf("case %d: want one field error", i)
+		}
+	}
+	resp := h.web("POST", "/profile/password", &ws, url.Values{"current_password": {models.DemoPassword},
+		"new_password": {"a new long password"}, "new_password_repeat": {"a new long password"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change: %d", resp.StatusCode)
+	}
+	// The flash shows once.
+	if flash := doc(t, h.web("GET", "/profile", &ws, nil)).Find(".flash").Text(); !strings.Contains(flash, "Passwort wurde geändert") {
+		t.Errorf("flash %q", flash)
+	}
+	if doc(t, h.web("GET", "/profile", &ws, nil)).Find(".flash").Length() != 0 {
+		t.Error("flash shown twice")
+	}
+	if resp := h.web("GET", "/profile", &other, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("other session survived the password change: %d", resp.StatusCode)
+	}
+	anon := openLoginPage(t, h)
+	resp = h.web("POST", "/login", &anon, loginForm(h.logins[models.RoleSocialWorker], "a new long password", "/"))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with the new password: %d", resp.StatusCode)
+	}
+	if auditCount(t, h, models.AuditPasswordChanged) != 1 {
+		t.Error("password change not audited")
+	}
+}

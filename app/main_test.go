@@ -33,7 +33,7 @@ func (b *lockedBuffer) String() string {
 
 // personalData are values of the synthetic demo users and test inputs
 // that must never appear in a log line: names, e-mail addresses, passwords.
-var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password"}
+var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password", "a new long password"}
 
 func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -25,6 +25,7 @@ const (
 	localSession   = "kurve.session"
 	localLang      = "kurve.lang"
 	localRoute     = "kurve.route"
+	localFlash     = "kurve.flash"
 )
 
 // requestContext gives every request an id and a CSP nonce, sets the
@@ -100,6 +101,12 @@ func (s *Server) guard(r Route) fiber.Handler {
 			}
 			c.Locals(localUser, user)
 			c.Locals(localSession, sess)
+			if sess != nil && sess.Flash != nil && c.Method() == fiber.MethodGet {
+				c.Locals(localFlash, *sess.Flash)
+				if err := st.TakeFlash(sess.ID); err != nil {
+					return err
+				}
+			}
 			c.Locals(localLang, s.language(c, user, sess))
 			if r.Access != Guest {
 				if user == nil {

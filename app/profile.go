@@ -69,3 +69,29 @@ func (h *handlers) tokenDelete(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/profile", fiber.StatusSeeOther)
 }
+
+// passwordChange sets a new password. Every other session of the user
+// ends; this one stays.
+func (h *handlers) passwordChange(c *fiber.Ctx) error {
+	u, st, sess := currentUser(c), store(c), currentSession(c)
+	err := st.ChangePassword(u, c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("new_password_repeat"))
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return h.renderProfile(c, profileData{Errors: formErrors(h.s.localizer(c), ve)})
+	}
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteOtherSessions(u.ID, sess.ID); err != nil {
+		return err
+	}
+	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+		Action: models.AuditPasswordChanged, RequestID: requestID(c)}); err != nil {
+		return err
+	}
+	if err := st.SetFlash(sess.ID, "profile.password_changed"); err != nil {
+		return err
+	}
+	return c.Redirect("/profile", fiber.StatusSeeOther)
+}

@@ -81,6 +81,9 @@ func (s *Server) newPage(c *fiber.Ctx, titleID string, data any) *Page {
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
 	}
+	if flash, ok := c.Locals(localFlash).(string); ok {
+		p.Flash = l.T(flash)
+	}
 	if p.User != nil && p.User.Site != nil {
 		p.SiteCode = p.User.Site.Code
 	}

@@ -75,6 +75,7 @@ func (s *Server) routeTable() []Route {
 		// The user's own account.
 		{Method: "POST", Path: "/logout", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.logout},
 		{Method: "GET", Path: "/profile", Access: Account, Roles: allRoles, Handler: h.profile},
+		{Method: "POST", Path: "/profile/password", Access: Account, Roles: allRoles, Handler: h.passwordChange},
 		{Method: "POST", Path: "/profile/tokens", Access: Account, Roles: allRoles, Handler: h.tokenCreate},
 		{Method: "POST", Path: "/profile/tokens/:id/delete", Access: Account, Roles: allRoles, Handler: h.tokenDelete},
 		{Method: "GET", Path: "/profile/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpSetup},

@@ -24,13 +24,14 @@ type AuditEvent struct {
 
 // Audit actions known so far.
 const (
-	AuditLogin        = "auth.login"
-	AuditLoginFailed  = "auth.login_failed"
-	AuditLogout       = "auth.logout"
-	AuditTokenCreated = "auth.token_created"
-	AuditTokenDeleted = "auth.token_deleted"
-	AuditTOTPEnabled  = "auth.totp_enabled"
-	AuditTOTPDisabled = "auth.totp_disabled"
+	AuditLogin           = "auth.login"
+	AuditLoginFailed     = "auth.login_failed"
+	AuditLogout          = "auth.logout"
+	AuditTokenCreated    = "auth.token_created"
+	AuditTokenDeleted    = "auth.token_deleted"
+	AuditTOTPEnabled     = "auth.totp_enabled"
+	AuditTOTPDisabled    = "auth.totp_disabled"
+	AuditPasswordChanged = "auth.password_changed"
 )
 
 // Audit appends an event. The database chains it to the previous entry when

@@ -25,8 +25,10 @@ type Session struct {
 	Language   *string
 	// SecondFactor is true once the user passed TOTP (or needs none).
 	SecondFactor bool
-	CreatedAt    time.Time
-	LastSeenAt   time.Time
+	// Flash is a message ID shown once on the next page.
+	Flash      *string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
 }
 
 // TableName implements gorm's Tabler.
@@ -116,4 +118,29 @@ func (s *Store) DeleteExpiredSessions() (int64, error) {
 		return 0, fmt.Errorf("models: expire login failures: %w", err)
 	}
 	return res.RowsAffected, nil
+}
+
+// SetFlash stores a message ID for the session's next page.
+func (s *Store) SetFlash(sessionID, messageID string) error {
+	if err := s.db.Model(&Session{}).Where("id = ?", sessionID).Update("flash", messageID).Error; err != nil {
+		return fmt.Errorf("models: set flash: %w", err)
+	}
+	return nil
+}
+
+// TakeFlash clears the session's flash message after it was read.
+func (s *Store) TakeFlash(sessionID string) error {
+	if err := s.db.Model(&Session{}).Where("id = ?", sessionID).Update("flash", nil).Error; err != nil {
+		return fmt.Errorf("models: take flash: %w", err)
+	}
+	return nil
+}
+
+// DeleteOtherSessions ends every session of the user but keep (after a
+// password change, so that a thief's session dies).
+func (s *Store) DeleteOtherSessions(userID, keep string) error {
+	if err := s.db.Where("user_id = ? AND id <> ?", userID, keep).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("models: delete other sessions: %w", err)
+	}
+	return nil
 }

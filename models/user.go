@@ -141,3 +141,31 @@ func (s *Store) SetUserLanguage(userID, lang string) error {
 	}
 	return nil
 }
+
+// ChangePassword replaces the user's password after checking the current
+// one. Messages are message IDs for the form.
+func (s *Store) ChangePassword(u *User, current, next, repeat string) error {
+	v := &ValidationError{}
+	if !CheckPassword(current, u.PasswordHash) {
+		v.Add("current_password", "validation.password_wrong", nil)
+	}
+	if len([]rune(next)) < MinPasswordLength {
+		v.Add("new_password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
+	} else if next != repeat {
+		v.Add("new_password_repeat", "validation.password_mismatch", nil)
+	}
+	if err := v.OrNil(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	err = s.db.Model(&User{}).Where("id = ?", u.ID).
+		Updates(map[string]any{"password_hash": hash, "updated_at": time.Now(), "version": gormExpr("version + 1")}).Error
+	if err != nil {
+		return fmt.Errorf("models: change password of %s: %w", u.ID, err)
+	}
+	u.PasswordHash = hash
+	return nil
+}
