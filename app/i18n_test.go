@@ -175,6 +175,7 @@ var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
 	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp)\.[a-z_.0-9]+)"`)
+	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
 )
@@ -197,6 +198,9 @@ func TestCatalogueCoversCode(t *testing.T) {
 		}
 		s := string(b)
 		for _, m := range templateIDRE.FindAllStringSubmatch(s, -1) {
+			need[m[1]] = f
+		}
+		for _, m := range dictIDRE.FindAllStringSubmatch(s, -1) {
 			need[m[1]] = f
 		}
 		for _, m := range printfIDRE.FindAllStringSubmatch(s, -1) {

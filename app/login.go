@@ -60,8 +60,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		return err
 	}
 	if throttled {
-		if err := st.Audit(models.AuditEvent{Action: models.AuditLoginFailed, RequestID: requestID(c),
-			Details: map[string]any{"reason": "throttled"}}); err != nil {
+		if err := audit(c, nil, models.AuditLoginFailed, "", "", map[string]any{"reason": "throttled"}); err != nil {
 			return err
 		}
 		data.Error = l.T("error.throttled")
@@ -80,11 +79,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		if err := st.RecordLoginFailure(email, c.IP()); err != nil {
 			return err
 		}
-		ev := models.AuditEvent{Action: models.AuditLoginFailed, RequestID: requestID(c), Details: map[string]any{"reason": "credentials"}}
-		if user != nil {
-			ev.ActorID, ev.ActorRole, ev.SiteID = &user.ID, string(user.Role), &user.SiteID
-		}
-		if err := st.Audit(ev); err != nil {
+		if err := audit(c, user, models.AuditLoginFailed, "", "", map[string]any{"reason": "credentials"}); err != nil {
 			return err
 		}
 		data.Error = l.T("login.failed")
@@ -130,8 +125,7 @@ func (h *handlers) completeLogin(c *fiber.Ctx, user *models.User) error {
 	if err := h.startSession(c, user, true); err != nil {
 		return err
 	}
-	return store(c).Audit(models.AuditEvent{ActorID: &user.ID, ActorRole: string(user.Role), SiteID: &user.SiteID,
-		Action: models.AuditLogin, RequestID: requestID(c)})
+	return audit(c, user, models.AuditLogin, "", "", nil)
 }
 
 // logout ends the session.
@@ -142,8 +136,7 @@ func (h *handlers) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditLogout, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditLogout, "", "", nil); err != nil {
 		return err
 	}
 	h.s.clearSessionCookie(c)

@@ -278,3 +278,14 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// audit appends an audit entry for an action of u (nil: nobody signed in)
+// in this request. objectType/objectID may be empty; details must hold ids
+// and codes only, never personal data.
+func audit(c *fiber.Ctx, u *models.User, action, objectType, objectID string, details map[string]any) error {
+	ev := models.AuditEvent{Action: action, ObjectType: objectType, ObjectID: objectID, RequestID: requestID(c), Details: details}
+	if u != nil {
+		ev.ActorID, ev.ActorRole, ev.SiteID = &u.ID, string(u.Role), &u.SiteID
+	}
+	return store(c).Audit(ev)
+}

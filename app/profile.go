@@ -48,8 +48,7 @@ func (h *handlers) tokenCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := store(c).Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditTokenCreated, ObjectType: "api_token", ObjectID: t.ID, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditTokenCreated, "api_token", t.ID, nil); err != nil {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
@@ -63,8 +62,7 @@ func (h *handlers) tokenDelete(c *fiber.Ctx) error {
 	if err := store(c).DeleteAPIToken(u.ID, id); err != nil {
 		return err
 	}
-	if err := store(c).Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditTokenDeleted, ObjectType: "api_token", ObjectID: id, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditTokenDeleted, "api_token", id, nil); err != nil {
 		return err
 	}
 	return c.Redirect("/profile", fiber.StatusSeeOther)
@@ -86,8 +84,7 @@ func (h *handlers) passwordChange(c *fiber.Ctx) error {
 	if err := st.DeleteOtherSessions(u.ID, sess.ID); err != nil {
 		return err
 	}
-	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditPasswordChanged, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditPasswordChanged, "", "", nil); err != nil {
 		return err
 	}
 	if err := st.SetFlash(sess.ID, "profile.password_changed"); err != nil {

@@ -53,8 +53,7 @@ func (h *handlers) totpLogin(c *fiber.Ctx) error {
 		if err := st.RecordLoginFailure(u.Email, c.IP()); err != nil {
 			return err
 		}
-		if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-			Action: models.AuditLoginFailed, RequestID: requestID(c), Details: map[string]any{"reason": "second_factor"}}); err != nil {
+		if err := audit(c, u, models.AuditLoginFailed, "", "", map[string]any{"reason": "second_factor"}); err != nil {
 			return err
 		}
 		data.Error = h.s.localizer(c).T("totp.wrong_code")
@@ -117,8 +116,7 @@ func (h *handlers) totpConfirm(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return h.renderTOTPSetup(c, h.s.localizer(c).T("totp.wrong_code"))
 	}
-	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditTOTPEnabled, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditTOTPEnabled, "", "", nil); err != nil {
 		return err
 	}
 	if !currentSession(c).SecondFactor {
@@ -150,8 +148,7 @@ func (h *handlers) totpDisable(c *fiber.Ctx) error {
 	if err := st.DisableTOTP(u.ID); err != nil {
 		return err
 	}
-	if err := st.Audit(models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
-		Action: models.AuditTOTPDisabled, RequestID: requestID(c)}); err != nil {
+	if err := audit(c, u, models.AuditTOTPDisabled, "", "", nil); err != nil {
 		return err
 	}
 	return c.Redirect("/profile", fiber.StatusSeeOther)
