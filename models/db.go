@@ -25,10 +25,13 @@ const (
 	DBStatistics  DBRole = "kurve_statistics"
 	DBAdmin       DBRole = "kurve_admin"
 	DBAuth        DBRole = "kurve_auth"
+	// DBMediation is the prevention side as language mediators see it:
+	// names, languages, contact and address only (SPEC §2).
+	DBMediation DBRole = "kurve_mediation"
 )
 
 // DBRoles lists every application database role.
-var DBRoles = []DBRole{DBPrevention, DBEnforcement, DBStatistics, DBAdmin, DBAuth}
+var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, DBAdmin, DBAuth}
 
 // Open connects to PostgreSQL. GORM's own logger is silenced: SQL and its
 // parameters may carry personal data and must never reach the log.

@@ -43,3 +43,7 @@ func (e *ValidationError) OrNil() error {
 	}
 	return e
 }
+
+// ErrForbidden is returned (wrapped) when the actor may see a record but
+// not make the change asked for.
+var ErrForbidden = errors.New("forbidden")

@@ -31,8 +31,10 @@ func (r Role) Valid() bool {
 // the wall the role belongs to (SPEC §5).
 func (r Role) DBRole() DBRole {
 	switch r {
-	case RoleSocialWorker, RoleMediator, RoleCoordinator:
+	case RoleSocialWorker, RoleCoordinator:
 		return DBPrevention
+	case RoleMediator:
+		return DBMediation
 	case RolePoliceLiaison:
 		return DBEnforcement
 	case RoleEvaluator:

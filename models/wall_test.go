@@ -43,7 +43,12 @@ func relations(t *testing.T, db *gorm.DB) []relation {
 // readable is the wall (SPEC §5): which schemas each database role may read.
 // org.users is readable by prevention only in part (no password hashes).
 var readable = map[models.DBRole]map[string]bool{
-	models.DBPrevention:  {"org.sites": true, "org.users": true, "prevention": true},
+	models.DBPrevention: {"org.sites": true, "org.users": true, "prevention": true},
+	// Mediators: names, languages, contact, address; no consents, status
+	// history or case counters (and, per column, no birth date or notes).
+	models.DBMediation: {"org.sites": true, "org.users": true, "prevention.participants": true, "prevention.families": true,
+		"prevention.family_languages": true, "prevention.guardians": true, "prevention.participant_guardians": true,
+		"prevention.assignments": true},
 	models.DBEnforcement: {"org.sites": true, "enforcement": true},
 	models.DBStatistics:  {"org.sites": true, "statistics": true},
 	models.DBAdmin:       {"org.sites": true, "org.users": true},
@@ -95,7 +100,11 @@ func TestWallWrite(t *testing.T) {
 	// D(elete). Anything else must be absent. (audit.events gets a
 	// column-level INSERT only, checked by running it below.)
 	writable := map[models.DBRole]map[string]string{
-		models.DBPrevention:  {"prevention.participants": "IU"},
+		models.DBPrevention: {"prevention.participants": "IU", "prevention.case_counters": "IU", "prevention.families": "IU",
+			"prevention.family_languages": "ID", "prevention.guardians": "IU", "prevention.participant_guardians": "IUD",
+			"prevention.consents": "IU", "prevention.consent_events": "I", "prevention.status_changes": "I",
+			"prevention.assignments": "I"},
+		models.DBMediation: {},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU"},
@@ -143,72 +152,31 @@ func TestWallPasswordHashes(t *testing.T) {
 	}
 }
 
-// TestRowLevelSecurity checks the first policies: coordinators see their
-// site's participants only; police liaisons see and submit only their own
-// referrals; without an actor nothing is visible.
-func TestRowLevelSecurity(t *testing.T) {
+// TestMediatorColumns: a mediator's role cannot read birth dates, school,
+// notes or custody, whatever the query.
+func TestMediatorColumns(t *testing.T) {
 	tdb := dbtest.New(t)
-	dbtest.Seed(t, tdb.Gorm)
-	db := tdb.Gorm
-	var es, du string
-	db.Raw("SELECT id FROM org.sites WHERE code = 'ES'").Scan(&es)
-	db.Raw("SELECT id FROM org.sites WHERE code = 'DU'").Scan(&du)
-	dbtest.Exec(t, db, "INSERT INTO prevention.participants (site_id, case_number) VALUES (?, 'ES-2026-0001'), (?, 'DU-2026-0001')", es, du)
-	var police, coord, sw string
-	db.Raw("SELECT id FROM org.users WHERE role = 'police_liaison'").Scan(&police)
-	db.Raw("SELECT id FROM org.users WHERE role = 'coordinator'").Scan(&coord)
-	db.Raw("SELECT id FROM org.users WHERE role = 'social_worker'").Scan(&sw)
-	other := "00000000-0000-0000-0000-000000000001"
-
-	count := func(role models.DBRole, actor models.Actor, sql string) (n int64) {
-		t.Helper()
-		err := db.Transaction(func(tx *gorm.DB) error {
-			st := models.NewStoreForTest(tx)
-			if err := st.SwitchRole(role, actor); err != nil {
-				return err
-			}
-			return tx.Raw(sql).Scan(&n).Error
-		})
-		if err != nil {
-			t.Fatalf("%s: %v", sql, err)
+	for _, sql := range []string{
+		"SELECT date_of_birth_enc FROM prevention.participants",
+		"SELECT notes_enc FROM prevention.participants",
+		"SELECT school_enc FROM prevention.participants",
+		"SELECT * FROM prevention.participants",
+		"SELECT has_custody FROM prevention.participant_guardians",
+		"SELECT created_by FROM prevention.assignments",
+		"SELECT email FROM org.users",
+	} {
+		if err := asRole(tdb.Gorm, models.DBMediation, models.Actor{}, sql); !models.IsPermissionDenied(err) {
+			t.Errorf("mediator: %s: %v", sql, err)
 		}
-		return n
 	}
-	participants := "SELECT count(*) FROM prevention.participants"
-	if n := count(models.DBPrevention, models.Actor{UserID: coord, SiteID: es, Role: models.RoleCoordinator}, participants); n != 1 {
-		t.Errorf("coordinator of ES sees %d participants, want 1", n)
-	}
-	if n := count(models.DBPrevention, models.Actor{UserID: sw, SiteID: es, Role: models.RoleSocialWorker}, participants); n != 0 {
-		t.Errorf("unassigned social worker sees %d participants, want 0", n)
-	}
-	if n := count(models.DBPrevention, models.Actor{}, participants); n != 0 {
-		t.Errorf("no actor sees %d participants, want 0", n)
-	}
-
-	insert := "INSERT INTO enforcement.referrals (site_id, submitted_by) VALUES ('" + es + "', '%s')"
-	if err := asRole(db, models.DBEnforcement, models.Actor{UserID: police, Role: models.RolePoliceLiaison}, fmt.Sprintf(insert, police)); err != nil {
-		t.Fatalf("police liaison cannot submit own referral: %v", err)
-	}
-	if err := asRole(db, models.DBEnforcement, models.Actor{UserID: police, Role: models.RolePoliceLiaison}, fmt.Sprintf(insert, coord)); err == nil {
-		t.Error("police liaison submitted a referral in someone else's name")
-	}
-	referrals := "SELECT count(*) FROM enforcement.referrals"
-	if n := count(models.DBEnforcement, models.Actor{UserID: police, Role: models.RolePoliceLiaison}, referrals); n != 1 {
-		t.Errorf("police liaison sees %d own referrals, want 1", n)
-	}
-	if n := count(models.DBEnforcement, models.Actor{UserID: other, Role: models.RolePoliceLiaison}, referrals); n != 0 {
-		t.Errorf("another police liaison sees %d referrals, want 0", n)
-	}
-	// Statistics reads the aggregate, never the rows behind it.
-	var agg int64
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL ROLE kurve_statistics").Error; err != nil {
-			return err
+	for _, sql := range []string{
+		"SELECT id, case_number, first_name_enc, last_name_enc, languages, status FROM prevention.participants",
+		"SELECT address_enc, phone_enc FROM prevention.families",
+		"SELECT first_name_enc, phone_enc FROM prevention.guardians",
+	} {
+		if err := asRole(tdb.Gorm, models.DBMediation, models.Actor{}, sql); err != nil {
+			t.Errorf("mediator: %s: %v", sql, err)
 		}
-		return tx.Raw("SELECT participants FROM statistics.participants_by_site WHERE site = 'ES'").Scan(&agg).Error
-	})
-	if err != nil || agg != 1 {
-		t.Errorf("statistics aggregate for ES = %d, %v; want 1", agg, err)
 	}
 }
 

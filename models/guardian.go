@@ -1,0 +1,209 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Relationships a guardian may have to a child.
+var Relationships = []string{"mother", "father", "step_parent", "grandparent", "sibling", "aunt_uncle", "foster_parent", "legal_guardian", "other"}
+
+// Guardian is a parent or other legal guardian, as linked to one child.
+type Guardian struct {
+	ID           string
+	FamilyID     string
+	FirstName    string
+	LastName     string
+	Phone        string
+	Email        string
+	Languages    []string
+	Relationship string
+	HasCustody   bool
+	Version      int
+}
+
+type guardianRow struct {
+	ID           string
+	FamilyID     string
+	FirstNameEnc string
+	LastNameEnc  string
+	PhoneEnc     *string
+	EmailEnc     *string
+	Languages    TextArray
+	Version      int
+	UpdatedAt    time.Time
+}
+
+func (guardianRow) TableName() string { return "prevention.guardians" }
+
+type participantGuardianRow struct {
+	ParticipantID string
+	GuardianID    string
+	Relationship  string
+	HasCustody    bool
+}
+
+func (participantGuardianRow) TableName() string { return "prevention.participant_guardians" }
+
+const guardiansTable = "prevention.guardians"
+
+// GuardianInput adds a guardian to a child: a new person, or (GuardianID)
+// one of the family already recorded for a sibling.
+type GuardianInput struct {
+	GuardianID   string
+	FirstName    string
+	LastName     string
+	Phone        string
+	Email        string
+	Languages    []string
+	Relationship string
+	HasCustody   bool
+}
+
+func (in *GuardianInput) validate() error {
+	v := &ValidationError{}
+	if in.GuardianID == "" {
+		for field, val := range map[string]string{"first_name": in.FirstName, "last_name": in.LastName} {
+			if n := len([]rune(strings.TrimSpace(val))); n < 1 || n > 100 {
+				v.Add(field, "validation.required", nil)
+			}
+		}
+		if len(in.Phone) > 40 {
+			v.Add("phone", "validation.max", map[string]any{"Param": 40})
+		}
+		if in.Email != "" && !strings.Contains(in.Email, "@") {
+			v.Add("email", "validation.email", nil)
+		}
+		for _, l := range in.Languages {
+			if !languageCodeRE.MatchString(l) {
+				v.Add("languages", "validation.language", nil)
+				break
+			}
+		}
+	}
+	if !contains(Relationships, in.Relationship) {
+		v.Add("relationship", "validation.oneof", nil)
+	}
+	return v.OrNil()
+}
+
+// AddGuardian links a guardian to a visible participant.
+func (s *Store) AddGuardian(participantID string, in GuardianInput) (*Guardian, error) {
+	p, err := s.ParticipantByID(participantID)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	id := in.GuardianID
+	if id != "" {
+		var n int64
+		if _, perr := uuid.Parse(id); perr != nil ||
+			s.db.Model(&guardianRow{}).Where("id = ? AND family_id = ?", id, p.FamilyID).Count(&n).Error != nil || n == 0 {
+			v := &ValidationError{}
+			v.Add("guardian_id", "validation.guardian_unknown", nil)
+			return nil, v
+		}
+	} else {
+		id = uuid.NewString()
+		w := &sealer{s: s, table: guardiansTable, id: id}
+		langs := in.Languages
+		if langs == nil {
+			langs = []string{}
+		}
+		row := guardianRow{ID: id, FamilyID: p.FamilyID, FirstNameEnc: w.req("first_name", in.FirstName),
+			LastNameEnc: w.req("last_name", in.LastName), PhoneEnc: w.opt("phone", in.Phone), EmailEnc: w.opt("email", in.Email),
+			Languages: langs, Version: 1, UpdatedAt: time.Now()}
+		if w.err != nil {
+			return nil, w.err
+		}
+		if err := s.db.Create(&row).Error; err != nil {
+			return nil, fmt.Errorf("models: create guardian: %w", err)
+		}
+	}
+	link := participantGuardianRow{ParticipantID: participantID, GuardianID: id, Relationship: in.Relationship, HasCustody: in.HasCustody}
+	if err := s.db.Create(&link).Error; err != nil {
+		if isUniqueViolation(err) {
+			return nil, fmt.Errorf("models: guardian linked twice: %w", ErrConflict)
+		}
+		return nil, fmt.Errorf("models: link guardian: %w", err)
+	}
+	gs, err := s.GuardiansOf(participantID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range gs {
+		if gs[i].ID == id {
+			return &gs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("models: guardian %s: %w", id, ErrNotFound)
+}
+
+// GuardiansOf lists the guardians of a visible participant.
+func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
+	type row struct {
+		ID           string
+		FamilyID     string
+		FirstNameEnc string
+		LastNameEnc  string
+		PhoneEnc     *string
+		EmailEnc     *string
+		Languages    TextArray
+		Version      int
+		Relationship string
+		HasCustody   bool
+	}
+	cols := "g.id, g.family_id, g.first_name_enc, g.last_name_enc, g.phone_enc, g.email_enc, g.languages, pg.relationship"
+	if !s.limited() {
+		cols += ", g.version, pg.has_custody"
+	}
+	var rows []row
+	err := s.db.Table("prevention.guardians g").Select(cols).
+		Joins("JOIN prevention.participant_guardians pg ON pg.guardian_id = g.id").
+		Where("pg.participant_id = ?", participantID).Order("g.created_at").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: guardians: %w", err)
+	}
+	out := make([]Guardian, 0, len(rows))
+	for _, r := range rows {
+		o := &opener{s: s, table: guardiansTable, id: r.ID}
+		g := Guardian{ID: r.ID, FamilyID: r.FamilyID, FirstName: o.str("first_name", &r.FirstNameEnc),
+			LastName: o.str("last_name", &r.LastNameEnc), Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc),
+			Languages: []string(r.Languages), Relationship: r.Relationship, HasCustody: r.HasCustody, Version: r.Version}
+		if o.err != nil {
+			return nil, o.err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// FamilyGuardians lists every guardian recorded in a family (to link an
+// existing guardian to a sibling).
+func (s *Store) FamilyGuardians(familyID string) ([]Guardian, error) {
+	var rows []guardianRow
+	q := s.db.Where("family_id = ?", familyID).Order("created_at")
+	if s.limited() {
+		q = q.Select("id, family_id, first_name_enc, last_name_enc, phone_enc, email_enc, languages")
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: family guardians: %w", err)
+	}
+	out := make([]Guardian, 0, len(rows))
+	for _, r := range rows {
+		o := &opener{s: s, table: guardiansTable, id: r.ID}
+		g := Guardian{ID: r.ID, FamilyID: r.FamilyID, FirstName: o.str("first_name", &r.FirstNameEnc),
+			LastName: o.str("last_name", &r.LastNameEnc), Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc),
+			Languages: []string(r.Languages), Version: r.Version}
+		if o.err != nil {
+			return nil, o.err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
