@@ -40,6 +40,8 @@ func statusOf(err error) (int, string) {
 	var fe *fiber.Error
 	var ve *models.ValidationError
 	switch {
+	case errors.Is(err, models.ErrConsentMissing):
+		return fiber.StatusUnprocessableEntity, "error.consent_missing"
 	case errors.As(err, &ve):
 		return fiber.StatusUnprocessableEntity, "error.validation"
 	case errors.Is(err, models.ErrNotFound):
@@ -48,7 +50,7 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusConflict, "error.conflict"
 	case errors.Is(err, errUnauthorized):
 		return fiber.StatusUnauthorized, "error.unauthorized"
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, models.ErrForbidden):
 		return fiber.StatusForbidden, "error.forbidden"
 	case errors.Is(err, errCSRF):
 		return fiber.StatusForbidden, "error.csrf"
@@ -101,6 +103,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: l.TData(f.MessageID, fieldData(l, f))})
 		}
 	}
+	var ce *models.ConsentError
+	if errors.As(err, &ce) {
+		for _, m := range ce.Missing {
+			p.Errors = append(p.Errors, ProblemField{Field: "consent", Message: missingText(l, m)})
+		}
+	}
 	if status == fiber.StatusUnauthorized && isAPI(c) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kurve"`)
 	}
@@ -134,4 +142,15 @@ func fieldData(l *Localizer, f models.FieldError) map[string]any {
 		data[k] = v
 	}
 	return data
+}
+
+// missingText describes one missing consent.
+func missingText(l *Localizer, m models.Missing) string {
+	switch {
+	case m.NoCustodian:
+		return l.T("consent.no_custodian")
+	case m.Assent:
+		return l.T("consent.missing_assent", "Purpose", l.T("purpose."+string(m.Purpose)))
+	}
+	return l.T("consent.missing_guardian", "Purpose", l.T("purpose."+string(m.Purpose)))
 }

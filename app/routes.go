@@ -50,7 +50,12 @@ func (r Route) Allows(role models.Role) bool {
 }
 
 var (
-	allRoles          = models.Roles
+	allRoles = models.Roles
+	// caseStaff do casework: full access to their (assigned or site) cases.
+	caseStaff = []models.Role{models.RoleSocialWorker, models.RoleCoordinator}
+	// caseReaders also include mediators, who see the limited view.
+	caseReaders       = []models.Role{models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator}
+	coordinators      = []models.Role{models.RoleCoordinator}
 	totpOptionalRoles = []models.Role{models.RoleSocialWorker, models.RoleMediator, models.RoleCoordinator,
 		models.RoleEvaluator, models.RolePoliceLiaison}
 )
@@ -89,5 +94,22 @@ func (s *Server) routeTable() []Route {
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},
+
+		// Case core API (SPEC §11): participants, families, guardians,
+		// consent, assignments. Admin, dpo, evaluators and police never.
+		{Method: "GET", Path: "/api/v1/participants", Access: Side, Roles: caseReaders, API: true, Handler: h.apiParticipants},
+		{Method: "POST", Path: "/api/v1/participants", Access: Side, Roles: coordinators, API: true, Handler: h.apiParticipantCreate},
+		{Method: "GET", Path: "/api/v1/participants/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiParticipant},
+		{Method: "PATCH", Path: "/api/v1/participants/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiParticipantPatch},
+		{Method: "GET", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseReaders, API: true, Handler: h.apiGuardians},
+		{Method: "POST", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCreate},
+		{Method: "GET", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsents},
+		{Method: "POST", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentCreate},
+		{Method: "POST", Path: "/api/v1/consents/:id/withdraw", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentWithdraw},
+		{Method: "GET", Path: "/api/v1/participants/:id/assignments", Access: Side, Roles: caseStaff, API: true, Handler: h.apiAssignments},
+		{Method: "POST", Path: "/api/v1/participants/:id/assignments", Access: Side, Roles: coordinators, API: true, Handler: h.apiAssignmentCreate},
+		{Method: "POST", Path: "/api/v1/assignments/:id/end", Access: Side, Roles: coordinators, API: true, Handler: h.apiAssignmentEnd},
+		{Method: "GET", Path: "/api/v1/families/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiFamily},
+		{Method: "PATCH", Path: "/api/v1/families/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiFamilyPatch},
 	}
 }

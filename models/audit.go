@@ -32,6 +32,19 @@ const (
 	AuditTOTPEnabled     = "auth.totp_enabled"
 	AuditTOTPDisabled    = "auth.totp_disabled"
 	AuditPasswordChanged = "auth.password_changed"
+
+	AuditParticipantList   = "participant.list"
+	AuditParticipantRead   = "participant.read"
+	AuditParticipantCreate = "participant.create"
+	AuditParticipantUpdate = "participant.update"
+	AuditParticipantStatus = "participant.status"
+	AuditFamilyRead        = "family.read"
+	AuditFamilyUpdate      = "family.update"
+	AuditGuardianAdd       = "guardian.add"
+	AuditConsentRecord     = "consent.record"
+	AuditConsentWithdraw   = "consent.withdraw"
+	AuditAssignmentCreate  = "assignment.create"
+	AuditAssignmentEnd     = "assignment.end"
 )
 
 // Audit appends an event. The database chains it to the previous entry when

@@ -250,3 +250,7 @@ func contains[T comparable](list []T, x T) bool {
 	}
 	return false
 }
+
+// FamilyLanguageCodes are the languages offered in forms (ISO 639), the
+// ones "Kurve kriegen" families speak most; others can be typed as codes.
+var FamilyLanguageCodes = []string{"de", "ar", "ku", "tr", "ru", "ro", "bg", "pl", "fa", "ps", "sq", "sr", "uk", "en", "fr", "so", "ti"}

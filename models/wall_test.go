@@ -104,7 +104,7 @@ func TestWallWrite(t *testing.T) {
 			"prevention.family_languages": "ID", "prevention.guardians": "IU", "prevention.participant_guardians": "IUD",
 			"prevention.consents": "IU", "prevention.consent_events": "I", "prevention.status_changes": "I",
 			"prevention.assignments": "I"},
-		models.DBMediation: {},
+		models.DBMediation:   {},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU"},
