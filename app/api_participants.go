@@ -118,12 +118,12 @@ type participantCreateJSON struct {
 // apiParticipantCreate opens a case at the coordinator's site.
 func (h *handlers) apiParticipantCreate(c *fiber.Ctx) error {
 	var in participantCreateJSON
-	if err := decodeJSON(c, &in); err != nil {
+	dp, err := decodeForm(c, &in)
+	if err != nil {
 		return err
 	}
-	dp := newDateParser()
 	dob := dp.opt("date_of_birth", in.DateOfBirth)
-	if in.Site != siteCode(c) {
+	if in.Site != "" && in.Site != siteCode(c) {
 		dp.v.Add("site", "validation.site_own", nil)
 	}
 	if err := dp.err(); err != nil {

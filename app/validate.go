@@ -74,3 +74,19 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	}
 	return validateStruct(v)
 }
+
+// decodeForm reads a JSON body like decodeJSON but keeps validation errors
+// in a date parser, so that a handler reports them together with its own
+// date and cross-field checks. The error is only for 400 and 415.
+func decodeForm(c *fiber.Ctx, v any) (*dateParser, error) {
+	dp := newDateParser()
+	err := decodeJSON(c, v)
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		dp.v = ve
+	case err != nil:
+		return nil, err
+	}
+	return dp, nil
+}

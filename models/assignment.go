@@ -105,27 +105,30 @@ func (s *Store) assignmentByID(id string) (*Assignment, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: assignment %s: %w", id, ErrNotFound)
 	}
-	var a Assignment
-	err := s.db.Table("prevention.assignments a").Select("a.*, u.name AS user_name").
-		Joins("JOIN org.users u ON u.id = a.user_id").Where("a.id = ?", id).Take(&a).Error
+	as, err := s.assignments("a.id = ?", id)
 	if err != nil {
-		if notFound(err) {
-			return nil, fmt.Errorf("models: assignment %s: %w", id, ErrNotFound)
-		}
-		return nil, fmt.Errorf("models: assignment %s: %w", id, err)
+		return nil, err
 	}
-	return &a, nil
+	if len(as) == 0 {
+		return nil, fmt.Errorf("models: assignment %s: %w", id, ErrNotFound)
+	}
+	return &as[0], nil
 }
 
-// AssignmentsOf lists a participant's assignments, current and past.
-func (s *Store) AssignmentsOf(participantID string) ([]Assignment, error) {
+// assignments lists assignments matching where, with the user's name.
+func (s *Store) assignments(where string, args ...any) ([]Assignment, error) {
 	var out []Assignment
 	err := s.db.Table("prevention.assignments a").
 		Select("a.id, a.participant_id, a.site_id, a.user_id, a.kind, a.from_on, a.until_on, u.name AS user_name").
-		Joins("JOIN org.users u ON u.id = a.user_id").Where("a.participant_id = ?", participantID).
+		Joins("JOIN org.users u ON u.id = a.user_id").Where(where, args...).
 		Order("a.from_on DESC, a.created_at DESC").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: assignments: %w", err)
 	}
 	return out, nil
+}
+
+// AssignmentsOf lists a participant's assignments, current and past.
+func (s *Store) AssignmentsOf(participantID string) ([]Assignment, error) {
+	return s.assignments("a.participant_id = ?", participantID)
 }
