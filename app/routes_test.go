@@ -136,7 +136,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	documented := map[string]bool{}
 	for p, ops := range doc.Paths {
 		for m := range ops {
-			documented[routeKey(strings.ToUpper(m), base+p)] = true
+			switch m {
+			case "get", "put", "post", "delete", "options", "head", "patch", "trace":
+				documented[routeKey(strings.ToUpper(m), base+p)] = true
+			}
 		}
 	}
 	h := newHarness(t, app.Config{})
