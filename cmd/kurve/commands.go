@@ -228,17 +228,65 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	if cfg.Production {
 		return errors.New("refusing to seed demo data with KURVE_ENV=production")
 	}
-	return asAdmin(ctx, cfg, func(st *models.Store) error {
-		logins, err := st.SeedDemo()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "Demo logins (password for all: "+models.DemoPassword+"):")
+	if cfg.DataKey == nil {
+		return errors.New("seed --demo encrypts case data and needs KURVE_DATA_KEY (make run generates a local one)")
+	}
+	cipher, err := models.NewCipher(*cfg.DataKey, cfg.OldDataKeys...)
+	if err != nil {
+		return err
+	}
+	var logins []models.DemoLogin
+	err = asAdmin(ctx, cfg, func(st *models.Store) error {
+		logins, err = st.SeedDemo()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Case data is written the way a coordinator would, under the
+	// prevention role and its policies.
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	var coord, sw, med *models.User
+	err = models.InTx(ctx, db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 		for _, l := range logins {
-			fmt.Fprintf(out, "  %-18s %s\n", l.Role, l.Email)
+			u, err := st.UserByEmail(l.Email)
+			if err != nil {
+				return err
+			}
+			switch l.Role {
+			case models.RoleCoordinator:
+				coord = u
+			case models.RoleSocialWorker:
+				sw = u
+			case models.RoleMediator:
+				med = u
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	var cases int
+	err = models.InTx(ctx, db, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
+		func(st *models.Store) error {
+			st.UseCipher(cipher)
+			cases, err = st.SeedDemoCases(sw.ID, med.ID, time.Now())
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Demo cases created: %d\n", cases)
+	fmt.Fprintln(out, "Demo logins (password for all: "+models.DemoPassword+"):")
+	for _, l := range logins {
+		fmt.Fprintf(out, "  %-18s %s\n", l.Role, l.Email)
+	}
+	return nil
 }
 
 func cmdAuditVerify(ctx context.Context, cfg *config, out io.Writer) error {

@@ -25,6 +25,7 @@ func kurve(t *testing.T, stdin string, args ...string) (string, error) {
 func TestCLI(t *testing.T) {
 	tdb := dbtest.New(t)
 	t.Setenv("DATABASE_URL", tdb.URL)
+	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
 
 	out, err := kurve(t, "", "key", "generate")
 	if _, perr := models.ParseDataKey(out); err != nil || perr != nil {
@@ -72,11 +73,17 @@ func TestCLI(t *testing.T) {
 	if _, err := kurve(t, "", "token", "create", "--email", "nobody@example.org"); err == nil {
 		t.Error("token for unknown user")
 	}
-	for i := 0; i < 2; i++ {
+	for i, cases := range []string{"Demo cases created: 9", "Demo cases created: 0"} {
 		out, err := kurve(t, "", "seed", "--demo")
-		if err != nil || strings.Count(out, "@es.kurve.example") != len(models.Roles) {
+		if err != nil || strings.Count(out, "@es.kurve.example") != len(models.Roles) || !strings.Contains(out, cases) {
 			t.Fatalf("seed run %d: %q %v", i, out, err)
 		}
+	}
+	// Every status of SPEC §3 is in the demo data.
+	var statuses []string
+	tdb.Gorm.Raw("SELECT DISTINCT status FROM prevention.participants ORDER BY 1").Scan(&statuses)
+	if len(statuses) != len(models.Statuses) {
+		t.Errorf("demo statuses %v", statuses)
 	}
 	if out, err := kurve(t, "", "audit", "verify"); err != nil || !strings.Contains(out, "intact") {
 		t.Fatalf("audit verify: %q %v", out, err)

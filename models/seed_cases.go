@@ -1,0 +1,194 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// demoFamily is one synthetic household of the demo data. Names are
+// invented; addresses use street names that exist in many towns and
+// postcodes of the site's town, with no real household behind them.
+type demoFamily struct {
+	address   string
+	phone     string
+	languages []FamilyLanguage
+	guardians []demoGuardian
+	children  []demoChild
+	mediator  bool
+}
+
+type demoGuardian struct {
+	first, last, relationship string
+	custody                   bool
+	languages                 []string
+}
+
+type demoChild struct {
+	first, last, gender string
+	age                 int
+	status              Status
+	reason              string
+	notes               string
+}
+
+var demoFamilies = []demoFamily{
+	{address: "Lindenstraße 12, 45127 Essen", phone: "0201 5550101", mediator: true,
+		languages: []FamilyLanguage{{"ar", ModeInterpreter}, {"de", ModeBasic}},
+		guardians: []demoGuardian{{"Samira", "Haddad-Demo", "mother", true, []string{"ar"}}, {"Karim", "Haddad-Demo", "father", true, []string{"ar", "de"}}},
+		children: []demoChild{{"Yusuf", "Haddad-Demo", "male", 11, StatusActive, "", "Trainingsgruppe dienstags; Schule meldet Fortschritte."},
+			{"Lina", "Haddad-Demo", "female", 14, StatusActive, "", "Eigene Zustimmung liegt vor."}}},
+	{address: "Bergstraße 3, 45128 Essen", phone: "0201 5550102", mediator: true,
+		languages: []FamilyLanguage{{"ku", ModeInterpreter}, {"tr", ModeBasic}},
+		guardians: []demoGuardian{{"Berfin", "Demir-Demo", "mother", true, []string{"ku"}}},
+		children:  []demoChild{{"Rojhat", "Demir-Demo", "male", 12, StatusConsentPending, "", "Einwilligung angefragt, Termin mit Sprachmittlung folgt."}}},
+	{address: "Gartenweg 7, 45130 Essen", phone: "0201 5550103",
+		languages: []FamilyLanguage{{"tr", ModeFluent}, {"de", ModeFluent}},
+		guardians: []demoGuardian{{"Ayşe", "Kaya-Demo", "mother", true, []string{"tr", "de"}}},
+		children:  []demoChild{{"Emre", "Kaya-Demo", "male", 9, StatusContacted, "", "Erstkontakt telefonisch."}}},
+	{address: "Schulstraße 21, 45131 Essen", phone: "0201 5550104",
+		languages: []FamilyLanguage{{"ro", ModeInterpreter}},
+		children:  []demoChild{{"Andrei", "Popescu-Demo", "male", 10, StatusReferred, "", ""}}},
+	{address: "Am Markt 2, 45127 Essen", phone: "0201 5550105",
+		languages: []FamilyLanguage{{"bg", ModeInterpreter}, {"de", ModeBasic}},
+		guardians: []demoGuardian{{"Elena", "Ivanova-Demo", "mother", true, []string{"bg"}}},
+		children:  []demoChild{{"Daria", "Ivanova-Demo", "female", 15, StatusCompleted, "", "Abschlussgespräch geführt."}}},
+	{address: "Parkallee 9, 45133 Essen", phone: "0201 5550106", mediator: true,
+		languages: []FamilyLanguage{{"ar", ModeBasic}, {"de", ModeFluent}},
+		guardians: []demoGuardian{{"Nour", "Saleh-Demo", "mother", true, []string{"ar", "de"}}},
+		children:  []demoChild{{"Omar", "Saleh-Demo", "male", 13, StatusEndedEarly, "moved", "Familie ist umgezogen."}}},
+	{address: "Kirchplatz 4, 45134 Essen", phone: "0201 5550107",
+		languages: []FamilyLanguage{{"tr", ModeBasic}},
+		guardians: []demoGuardian{{"Fatma", "Yilmaz-Demo", "grandparent", true, []string{"tr"}}},
+		children:  []demoChild{{"Kerem", "Yilmaz-Demo", "male", 12, StatusDeclined, "family_refused", ""}}},
+	{address: "Ringstraße 15, 45136 Essen", phone: "0201 5550108", mediator: true,
+		languages: []FamilyLanguage{{"ar", ModeInterpreter}},
+		guardians: []demoGuardian{{"Hiba", "Nasser-Demo", "mother", true, []string{"ar"}}, {"Tarek", "Nasser-Demo", "father", false, []string{"ar"}}},
+		children:  []demoChild{{"Ali", "Nasser-Demo", "male", 10, StatusWithdrawn, "", "Mutter hat die Einwilligung widerrufen."}}},
+}
+
+// SeedDemoCases fills the actor's site with synthetic families and
+// participants in every status, with guardians, consents and assignments.
+// It runs as the site's coordinator (kurve_prevention) and does nothing
+// when the site has participants already.
+func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time) (int, error) {
+	existing, err := s.Participants(ParticipantFilter{})
+	if err != nil {
+		return 0, err
+	}
+	if len(existing) > 0 {
+		return 0, nil
+	}
+	n := 0
+	for _, f := range demoFamilies {
+		fam, err := s.createFamily(s.actor.SiteID, FamilyInput{Address: &f.address, Phone: &f.phone, Languages: &f.languages})
+		if err != nil {
+			return n, fmt.Errorf("models: demo family: %w", err)
+		}
+		for _, ch := range f.children {
+			if err := s.seedChild(fam, f, ch, socialWorkerID, mediatorID, today); err != nil {
+				return n, fmt.Errorf("models: demo participant %d: %w", n+1, err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerID, mediatorID string, today time.Time) error {
+	dob := time.Date(today.Year()-ch.age, time.Month(1+len(ch.first)%12), 1+len(ch.last)%27, 0, 0, 0, 0, time.UTC)
+	langs := []string{}
+	for _, l := range f.languages {
+		langs = append(langs, l.Language)
+	}
+	p, err := s.CreateParticipant(ParticipantInput{FirstName: &ch.first, LastName: &ch.last, DateOfBirth: &dob,
+		Gender: &ch.gender, Languages: &langs, Notes: &ch.notes}, fam.ID, FamilyInput{}, today)
+	if err != nil {
+		return err
+	}
+	from := today.AddDate(0, -3, 0)
+	if _, err := s.Assign(p.ID, AssignmentInput{UserID: socialWorkerID, Kind: AssignSocialWorker, FromOn: &from}, today); err != nil {
+		return err
+	}
+	if f.mediator {
+		if _, err := s.Assign(p.ID, AssignmentInput{UserID: mediatorID, Kind: AssignMediator, FromOn: &from}, today); err != nil {
+			return err
+		}
+	}
+	var guardians []*Guardian
+	for _, g := range f.guardians {
+		existing, err := s.FamilyGuardians(fam.ID)
+		if err != nil {
+			return err
+		}
+		in := GuardianInput{FirstName: g.first, LastName: g.last, Relationship: g.relationship, HasCustody: g.custody, Languages: g.languages}
+		for _, e := range existing {
+			if e.FirstName == g.first && e.LastName == g.last {
+				in.GuardianID = e.ID // a sibling's guardian
+			}
+		}
+		added, err := s.AddGuardian(p.ID, in)
+		if err != nil {
+			return err
+		}
+		guardians = append(guardians, added)
+	}
+	path := map[Status][]Status{
+		StatusReferred:       nil,
+		StatusContacted:      {StatusContacted},
+		StatusConsentPending: {StatusContacted, StatusConsentPending},
+		StatusActive:         {StatusContacted, StatusConsentPending, StatusActive},
+		StatusCompleted:      {StatusContacted, StatusConsentPending, StatusActive, StatusCompleted},
+		StatusEndedEarly:     {StatusContacted, StatusConsentPending, StatusActive, StatusEndedEarly},
+		StatusDeclined:       {StatusContacted, StatusDeclined},
+		StatusWithdrawn:      {StatusContacted, StatusConsentPending, StatusActive},
+	}[ch.status]
+	consentFrom := ch.status == StatusActive || ch.status == StatusCompleted || ch.status == StatusEndedEarly || ch.status == StatusWithdrawn
+	given := today.AddDate(0, -2, 0)
+	var consents []*Consent
+	for _, g := range guardians {
+		state := ConsentRequested
+		var on *time.Time
+		if consentFrom {
+			state, on = ConsentGiven, &given
+		}
+		if !g.HasCustody {
+			continue
+		}
+		k, err := s.RecordConsent(p.ID, ConsentInput{GuardianID: g.ID, State: state, GivenOn: on, FormVersion: "2026-1",
+			FormLanguage: f.languages[0].Language, Purposes: []Purpose{PurposeParticipation, PurposeDataProcessing, PurposePoliceFeedback, PurposeEvaluation},
+			MediatorID: map[bool]string{true: mediatorID}[f.mediator]}, today)
+		if err != nil {
+			return err
+		}
+		consents = append(consents, k)
+	}
+	if consentFrom && ch.age >= AssentAge {
+		if _, err := s.RecordConsent(p.ID, ConsentInput{State: ConsentGiven, GivenOn: &given, FormVersion: "2026-1",
+			FormLanguage: "de", Purposes: []Purpose{PurposeParticipation, PurposeDataProcessing}}, today); err != nil {
+			return err
+		}
+	}
+	for _, to := range path {
+		cur, err := s.ParticipantByID(p.ID)
+		if err != nil {
+			return err
+		}
+		reason := ""
+		if to == StatusEndedEarly || to == StatusDeclined {
+			reason = ch.reason
+		}
+		if _, err := s.ChangeStatus(p.ID, cur.Version, to, reason, today); err != nil {
+			return err
+		}
+	}
+	if ch.status == StatusWithdrawn {
+		if len(consents) == 0 {
+			return errors.New("withdrawn demo case needs a consent")
+		}
+		if _, err := s.WithdrawConsent(consents[0].ID, today.AddDate(0, 0, -7), today); err != nil {
+			return err
+		}
+	}
+	return nil
+}
