@@ -114,8 +114,8 @@ func (s *Server) App() *fiber.App { return s.fiber }
 // Routes returns the route table.
 func (s *Server) Routes() []Route { return s.routes }
 
-// StartHousekeeping deletes expired sessions and old login failures every
-// few minutes until ctx ends. Several instances may run it at once: the
+// StartHousekeeping deletes expired sessions and old login failures and
+// marks expired consents every few minutes until ctx ends. Several instances may run it at once: the
 // deletes are idempotent.
 func (s *Server) StartHousekeeping(ctx context.Context) {
 	go func() {
@@ -126,6 +126,12 @@ func (s *Server) StartHousekeeping(ctx context.Context) {
 				_, err := st.DeleteExpiredSessions()
 				return err
 			})
+			if err == nil {
+				err = models.InTx(ctx, s.db, models.DBPrevention, models.Actor{}, func(st *models.Store) error {
+					_, err := st.ExpireConsents(today())
+					return err
+				})
+			}
 			if err != nil && ctx.Err() == nil {
 				slog.Error("housekeeping", "err", err)
 			}

@@ -359,3 +359,47 @@ func TestEncryptionAtRest(t *testing.T) {
 		}
 	}
 }
+
+func TestConsentExpiry(t *testing.T) {
+	w := newWorld(t)
+	p := w.newParticipant("coord", "Fadi", time.Date(2015, 2, 2, 0, 0, 0, 0, time.UTC))
+	var k *models.Consent
+	w.must("coord", func(st *models.Store) error {
+		g, err := st.AddGuardian(p.ID, models.GuardianInput{FirstName: "M", LastName: "T", Relationship: "mother", HasCustody: true})
+		if err != nil {
+			return err
+		}
+		k, err = st.RecordConsent(p.ID, models.ConsentInput{GuardianID: g.ID, Purposes: []models.Purpose{models.PurposeParticipation, models.PurposeDataProcessing},
+			FormVersion: "1", FormLanguage: "de", GivenOn: ptr(today.AddDate(0, -6, 0)), ExpiresOn: ptr(today)}, today)
+		if err != nil {
+			return err
+		}
+		missing, err := st.MissingConsent(p, today)
+		if err != nil || len(missing) != 2 {
+			t.Errorf("expired consent still valid: %v %v", missing, err)
+		}
+		return nil
+	})
+	// The job runs without an actor and still reaches every site.
+	err := models.InTx(context.Background(), w.db.Gorm, models.DBPrevention, models.Actor{}, func(st *models.Store) error {
+		n, err := st.ExpireConsents(today)
+		if n != 1 {
+			t.Errorf("expired %d consents, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.must("coord", func(st *models.Store) error {
+		got, err := st.ConsentByID(k.ID)
+		if err == nil && got.State != models.ConsentExpired {
+			t.Errorf("state %s", got.State)
+		}
+		hist, _ := st.ConsentHistory(k.ID)
+		if len(hist) != 2 || hist[1].State != models.ConsentExpired {
+			t.Errorf("history %+v", hist)
+		}
+		return err
+	})
+}

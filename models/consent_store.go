@@ -263,28 +263,13 @@ func (s *Store) WithdrawConsent(id string, withdrawnOn, today time.Time) (*Conse
 }
 
 // ExpireConsents marks given consents whose expiry date has come as
-// expired, with a history event each. Validity never waits for this job:
-// ValidOn already treats them as invalid. Safe to run from several
-// instances (the update is conditional).
+// expired, with a history event each, for every site (the database function
+// runs as its owner; see migration 00004). Validity never waits for this
+// job: ValidOn already treats them as invalid. Safe on several instances.
 func (s *Store) ExpireConsents(today time.Time) (int, error) {
-	var ids []string
-	day := dateOf(today)
-	if err := s.db.Model(&consentRow{}).Where("state = ? AND expires_on <= ?", ConsentGiven, day).Pluck("id", &ids).Error; err != nil {
+	var n int
+	if err := s.db.Raw("SELECT prevention.expire_consents(?)", dateOf(today)).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: expire consents: %w", err)
-	}
-	n := 0
-	for _, id := range ids {
-		res := s.db.Model(&consentRow{}).Where("id = ? AND state = ?", id, ConsentGiven).
-			Updates(map[string]any{"state": ConsentExpired, "version": gormExpr("version + 1"), "updated_at": time.Now()})
-		if res.Error != nil {
-			return n, fmt.Errorf("models: expire consent %s: %w", id, res.Error)
-		}
-		if res.RowsAffected == 1 {
-			if err := s.consentEvent(id, ConsentExpired, &day); err != nil {
-				return n, err
-			}
-			n++
-		}
 	}
 	return n, nil
 }
