@@ -144,21 +144,26 @@ func (s *Store) AddGuardian(participantID string, in GuardianInput) (*Guardian, 
 	return nil, fmt.Errorf("models: guardian %s: %w", id, ErrNotFound)
 }
 
-// GuardiansOf lists the guardians of a visible participant.
+func (s *Store) decryptGuardian(r *guardianRow) (Guardian, error) {
+	o := &opener{s: s, table: guardiansTable, id: r.ID}
+	g := Guardian{ID: r.ID, FamilyID: r.FamilyID, FirstName: o.str("first_name", &r.FirstNameEnc),
+		LastName: o.str("last_name", &r.LastNameEnc), Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc),
+		Languages: []string(r.Languages), Version: r.Version}
+	return g, o.err
+}
+
+// guardianColumns are what both roles of the prevention side may read.
+const guardianColumns = "g.id, g.family_id, g.first_name_enc, g.last_name_enc, g.phone_enc, g.email_enc, g.languages"
+
+// GuardiansOf lists the guardians of a visible participant, with the
+// relationship (and, except for mediators, custody) for that child.
 func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
 	type row struct {
-		ID           string
-		FamilyID     string
-		FirstNameEnc string
-		LastNameEnc  string
-		PhoneEnc     *string
-		EmailEnc     *string
-		Languages    TextArray
-		Version      int
+		Guardian     guardianRow `gorm:"embedded"`
 		Relationship string
 		HasCustody   bool
 	}
-	cols := "g.id, g.family_id, g.first_name_enc, g.last_name_enc, g.phone_enc, g.email_enc, g.languages, pg.relationship"
+	cols := guardianColumns + ", pg.relationship"
 	if !s.limited() {
 		cols += ", g.version, pg.has_custody"
 	}
@@ -170,14 +175,12 @@ func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
 		return nil, fmt.Errorf("models: guardians: %w", err)
 	}
 	out := make([]Guardian, 0, len(rows))
-	for _, r := range rows {
-		o := &opener{s: s, table: guardiansTable, id: r.ID}
-		g := Guardian{ID: r.ID, FamilyID: r.FamilyID, FirstName: o.str("first_name", &r.FirstNameEnc),
-			LastName: o.str("last_name", &r.LastNameEnc), Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc),
-			Languages: []string(r.Languages), Relationship: r.Relationship, HasCustody: r.HasCustody, Version: r.Version}
-		if o.err != nil {
-			return nil, o.err
+	for i := range rows {
+		g, err := s.decryptGuardian(&rows[i].Guardian)
+		if err != nil {
+			return nil, err
 		}
+		g.Relationship, g.HasCustody = rows[i].Relationship, rows[i].HasCustody
 		out = append(out, g)
 	}
 	return out, nil
@@ -186,22 +189,20 @@ func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
 // FamilyGuardians lists every guardian recorded in a family (to link an
 // existing guardian to a sibling).
 func (s *Store) FamilyGuardians(familyID string) ([]Guardian, error) {
-	var rows []guardianRow
-	q := s.db.Where("family_id = ?", familyID).Order("created_at")
-	if s.limited() {
-		q = q.Select("id, family_id, first_name_enc, last_name_enc, phone_enc, email_enc, languages")
+	cols := guardianColumns
+	if !s.limited() {
+		cols += ", g.version"
 	}
-	if err := q.Find(&rows).Error; err != nil {
+	var rows []guardianRow
+	err := s.db.Table("prevention.guardians g").Select(cols).Where("g.family_id = ?", familyID).Order("g.created_at").Scan(&rows).Error
+	if err != nil {
 		return nil, fmt.Errorf("models: family guardians: %w", err)
 	}
 	out := make([]Guardian, 0, len(rows))
-	for _, r := range rows {
-		o := &opener{s: s, table: guardiansTable, id: r.ID}
-		g := Guardian{ID: r.ID, FamilyID: r.FamilyID, FirstName: o.str("first_name", &r.FirstNameEnc),
-			LastName: o.str("last_name", &r.LastNameEnc), Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc),
-			Languages: []string(r.Languages), Version: r.Version}
-		if o.err != nil {
-			return nil, o.err
+	for i := range rows {
+		g, err := s.decryptGuardian(&rows[i])
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, g)
 	}
