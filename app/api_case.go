@@ -207,6 +207,39 @@ func recordConsent(c *fiber.Ctx, participantID string, in models.ConsentInput) (
 		map[string]any{"consent_id": k.ID, "state": string(k.State)})
 }
 
+type consentAnswerJSON struct {
+	Version *int   `json:"version" validate:"required"`
+	State   string `json:"state" validate:"required,oneof=given refused"`
+	GivenOn string `json:"given_on"`
+}
+
+// apiConsentAnswer records the answer to a requested consent.
+func (h *handlers) apiConsentAnswer(c *fiber.Ctx) error {
+	var in consentAnswerJSON
+	dp, err := decodeForm(c, &in)
+	if err != nil {
+		return err
+	}
+	on := dp.opt("given_on", in.GivenOn)
+	if err := dp.err(); err != nil {
+		return err
+	}
+	k, err := answerConsent(c, c.Params("id"), *in.Version, models.ConsentState(in.State), on)
+	if err != nil {
+		return err
+	}
+	return c.JSON(consentOut(k))
+}
+
+func answerConsent(c *fiber.Ctx, id string, version int, state models.ConsentState, on *time.Time) (*models.Consent, error) {
+	k, err := store(c).AnswerConsent(id, version, state, on, today())
+	if err != nil {
+		return nil, err
+	}
+	return k, audit(c, currentUser(c), models.AuditConsentAnswer, "participant", k.ParticipantID,
+		map[string]any{"consent_id": k.ID, "state": string(k.State)})
+}
+
 type consentWithdrawJSON struct {
 	WithdrawnOn string `json:"withdrawn_on" validate:"required"`
 }

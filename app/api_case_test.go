@@ -192,3 +192,26 @@ func TestCaseAPIForbiddenRoles(t *testing.T) {
 		}
 	}
 }
+
+func TestConsentAnswer(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	coord := h.token(models.RoleCoordinator)
+	created := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants", coord,
+		`{"first_name":"Nada","last_name":"Beispiel","date_of_birth":"2015-04-02","gender":"female","site":"ES"}`), 201))
+	id := created["id"].(string)
+	g := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+id+"/guardians", coord,
+		`{"first_name":"Rana","last_name":"Beispiel","relationship":"mother","has_custody":true}`), 201))
+	k := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+id+"/consents", coord,
+		fmt.Sprintf(`{"guardian_id":%q,"purposes":["participation","data_processing"],"form_version":"2026-1","form_language":"ar","state":"requested"}`, g["id"])), 201))
+	kid := k["id"].(string)
+	expect(t, h.api("PATCH", "/api/v1/consents/"+kid, coord, `{"version":1,"state":"given"}`), 422).Body.Close()
+	expect(t, h.api("PATCH", "/api/v1/consents/"+kid, coord, `{"version":1,"state":"withdrawn","given_on":"2026-01-01"}`), 422).Body.Close()
+	given := decode[map[string]any](t, expect(t, h.api("PATCH", "/api/v1/consents/"+kid, coord, `{"version":1,"state":"given","given_on":"2026-01-05"}`), 200))
+	if given["state"] != "given" || given["given_on"] != "2026-01-05" {
+		t.Fatalf("answer %v", given)
+	}
+	expect(t, h.api("PATCH", "/api/v1/consents/"+kid, coord, `{"version":1,"state":"refused"}`), 422).Body.Close()
+	if c := decode[map[string]any](t, h.api("GET", "/api/v1/participants/"+id+"/consents", coord, "")); c["valid"] != true {
+		t.Errorf("consent rule after the answer: %v", c)
+	}
+}

@@ -105,6 +105,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCreate},
 		{Method: "GET", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsents},
 		{Method: "POST", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentCreate},
+		{Method: "PATCH", Path: "/api/v1/consents/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentAnswer},
 		{Method: "POST", Path: "/api/v1/consents/:id/withdraw", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentWithdraw},
 		{Method: "GET", Path: "/api/v1/participants/:id/assignments", Access: Side, Roles: caseStaff, API: true, Handler: h.apiAssignments},
 		{Method: "POST", Path: "/api/v1/participants/:id/assignments", Access: Side, Roles: coordinators, API: true, Handler: h.apiAssignmentCreate},

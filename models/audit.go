@@ -43,6 +43,7 @@ const (
 	AuditGuardianAdd       = "guardian.add"
 	AuditConsentRecord     = "consent.record"
 	AuditConsentWithdraw   = "consent.withdraw"
+	AuditConsentAnswer     = "consent.answer"
 	AuditAssignmentCreate  = "assignment.create"
 	AuditAssignmentEnd     = "assignment.end"
 )

@@ -210,6 +210,45 @@ func (s *Store) MissingConsent(p *Participant, day time.Time) ([]Missing, error)
 	return ParticipationConsent(*p.DateOfBirth, links, cs, day), nil
 }
 
+// AnswerConsent records the family's answer to a requested consent: given
+// (on a date) or refused. Other transitions are not answers: withdrawal has
+// its own action, expiry its job.
+func (s *Store) AnswerConsent(id string, version int, state ConsentState, givenOn *time.Time, today time.Time) (*Consent, error) {
+	c, err := s.ConsentByID(id)
+	if err != nil {
+		return nil, err
+	}
+	v := &ValidationError{}
+	switch {
+	case c.State != ConsentRequested:
+		v.Add("state", "validation.consent_not_requested", nil)
+	case state == ConsentGiven && givenOn == nil:
+		v.Add("given_on", "validation.required", nil)
+	case state == ConsentGiven && dateOf(*givenOn).After(dateOf(today)):
+		v.Add("given_on", "validation.not_future", nil)
+	case state == ConsentGiven && c.ExpiresOn != nil && !c.ExpiresOn.After(*givenOn):
+		v.Add("given_on", "validation.before_expiry", nil)
+	case state != ConsentGiven && state != ConsentRefused:
+		v.Add("state", "validation.oneof", nil)
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	upd := map[string]any{"state": state, "version": gormExpr("version + 1"), "updated_at": time.Now()}
+	on := dateOf(today)
+	if state == ConsentGiven {
+		on = dateOf(*givenOn)
+		upd["given_on"] = on
+	}
+	if err := s.updateVersioned(&consentRow{}, id, version, c.Version, upd); err != nil {
+		return nil, fmt.Errorf("models: consent %s: %w", id, err)
+	}
+	if err := s.consentEvent(id, state, &on); err != nil {
+		return nil, err
+	}
+	return s.ConsentByID(id)
+}
+
 // WithdrawConsent withdraws a given consent as of withdrawnOn (one action,
 // SPEC §4): from that day its purposes are invalid. When that leaves an
 // active participant without valid participation consent, the participant
