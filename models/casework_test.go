@@ -16,6 +16,7 @@ import (
 type world struct {
 	t      *testing.T
 	db     *dbtest.DB
+	key    models.DataKey
 	cipher *models.Cipher
 	users  map[string]*models.User // by short name
 }
@@ -24,8 +25,9 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	tdb := dbtest.New(t)
 	logins := dbtest.Seed(t, tdb.Gorm)
-	c, _ := models.NewCipher(models.EphemeralDataKey())
-	w := &world{t: t, db: tdb, cipher: c, users: map[string]*models.User{}}
+	key := models.EphemeralDataKey()
+	c, _ := models.NewCipher(key)
+	w := &world{t: t, db: tdb, key: key, cipher: c, users: map[string]*models.User{}}
 	err := models.InTx(context.Background(), tdb.Gorm, models.DBAdmin, models.Actor{}, func(st *models.Store) error {
 		for _, extra := range []models.NewUserInput{
 			{Email: "sw2@es.test", Name: "Zweite Fachkraft", Role: models.RoleSocialWorker, SiteCode: "ES", Password: "long enough password"},

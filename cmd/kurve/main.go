@@ -20,6 +20,9 @@ Usage:
   kurve serve                      run the web server on KURVE_ADDR
   kurve migrate                    apply database migrations (idempotent)
   kurve key generate               print a new data-encryption key
+  kurve key reencrypt [--batch 500]
+                                   rewrite encrypted values under KURVE_DATA_KEY
+                                   (old keys from KURVE_OLD_DATA_KEYS)
   kurve site create --code ES --name Essen
   kurve user create --email E --name N --role ROLE --site CODE --password-stdin [--language de]
   kurve token create --email E [--ttl 720h] [--name NAME]
@@ -73,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return cmdMigrate(ctx, cfg, stdout)
 	case cmd == "key" && sub == "generate":
 		return cmdKeyGenerate(stdout)
+	case cmd == "key" && sub == "reencrypt":
+		return cmdKeyReencrypt(ctx, cfg, rest[1:], stdout)
 	case cmd == "site" && sub == "create":
 		return cmdSiteCreate(ctx, cfg, rest[1:], stdout)
 	case cmd == "user" && sub == "create":

@@ -85,6 +85,20 @@ func TestCLI(t *testing.T) {
 	if len(statuses) != len(models.Statuses) {
 		t.Errorf("demo statuses %v", statuses)
 	}
+	// Key rotation: a new key, the old one for reading, then re-encryption.
+	if out, err := kurve(t, "", "key", "reencrypt"); err != nil || !strings.Contains(out, "re-encrypted 0") {
+		t.Fatalf("reencrypt under the same key: %q %v", out, err)
+	}
+	oldKey, _ := os.ReadFile(os.Getenv("KURVE_DATA_KEY_FILE"))
+	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
+	t.Setenv("KURVE_OLD_DATA_KEYS", strings.TrimSpace(string(oldKey)))
+	if out, err := kurve(t, "", "key", "reencrypt", "--batch", "7"); err != nil || strings.Contains(out, "re-encrypted 0 ") {
+		t.Fatalf("reencrypt under a new key: %q %v", out, err)
+	}
+	t.Setenv("KURVE_OLD_DATA_KEYS", "")
+	if out, err := kurve(t, "", "key", "reencrypt"); err != nil || !strings.Contains(out, "re-encrypted 0") {
+		t.Fatalf("after rotation the old key is not needed: %q %v", out, err)
+	}
 	if out, err := kurve(t, "", "audit", "verify"); err != nil || !strings.Contains(out, "intact") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
