@@ -93,7 +93,8 @@ func cldrCategories(lang string) []string {
 }
 
 // sameAsGerman lists translations that are rightly the German word.
-var sameAsGerman = map[string]bool{"en:field.name": true}
+var sameAsGerman = map[string]bool{"en:field.name": true, "en:field.status": true, "en:field.version": true,
+	"en:purpose.evaluation": true, "en:language.so": true, "en:language.ti": true}
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 

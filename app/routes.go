@@ -91,6 +91,26 @@ func (s *Server) routeTable() []Route {
 		// Start page, on the user's side of the wall.
 		{Method: "GET", Path: "/", Access: Side, Roles: allRoles, Handler: h.home},
 
+		// Case pages (web): caseload, participant, family, guardians,
+		// consent, assignments. Mediators read the limited view only;
+		// /participants/new stays before /participants/:id.
+		{Method: "GET", Path: "/participants", Access: Side, Roles: caseReaders, Handler: h.participantList},
+		{Method: "GET", Path: "/participants/new", Access: Side, Roles: coordinators, Handler: h.participantNew},
+		{Method: "POST", Path: "/participants", Access: Side, Roles: coordinators, Handler: h.participantCreate},
+		{Method: "GET", Path: "/participants/:id", Access: Side, Roles: caseReaders, Handler: h.participantShow},
+		{Method: "GET", Path: "/participants/:id/edit", Access: Side, Roles: caseStaff, Handler: h.participantEdit},
+		{Method: "POST", Path: "/participants/:id", Access: Side, Roles: caseStaff, Handler: h.participantUpdate},
+		{Method: "POST", Path: "/participants/:id/status", Access: Side, Roles: caseStaff, Handler: h.participantStatus},
+		{Method: "GET", Path: "/participants/:id/guardians/new", Access: Side, Roles: caseStaff, Handler: h.guardianNew},
+		{Method: "POST", Path: "/participants/:id/guardians", Access: Side, Roles: caseStaff, Handler: h.guardianCreate},
+		{Method: "GET", Path: "/participants/:id/consents/new", Access: Side, Roles: caseStaff, Handler: h.consentNew},
+		{Method: "POST", Path: "/participants/:id/consents", Access: Side, Roles: caseStaff, Handler: h.consentCreate},
+		{Method: "POST", Path: "/consents/:id/withdraw", Access: Side, Roles: caseStaff, Handler: h.consentWithdraw},
+		{Method: "POST", Path: "/participants/:id/assignments", Access: Side, Roles: coordinators, Handler: h.assignmentCreate},
+		{Method: "POST", Path: "/assignments/:id/end", Access: Side, Roles: coordinators, Handler: h.assignmentEnd},
+		{Method: "GET", Path: "/families/:id/edit", Access: Side, Roles: caseStaff, Handler: h.familyEdit},
+		{Method: "POST", Path: "/families/:id", Access: Side, Roles: caseStaff, Handler: h.familyUpdate},
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},

@@ -204,7 +204,7 @@ GRANT UPDATE (until_on) ON prevention.assignments TO kurve_prevention;
 GRANT SELECT (id, site_id, family_id, case_number, first_name_enc, last_name_enc, languages, status)
   ON prevention.participants TO kurve_mediation;
 GRANT SELECT ON prevention.families, prevention.family_languages TO kurve_mediation;
-GRANT SELECT (id, family_id, first_name_enc, last_name_enc, phone_enc, email_enc, languages)
+GRANT SELECT (id, family_id, first_name_enc, last_name_enc, phone_enc, email_enc, languages, created_at)
   ON prevention.guardians TO kurve_mediation;
 GRANT SELECT (participant_id, guardian_id, relationship) ON prevention.participant_guardians TO kurve_mediation;
 GRANT SELECT (id, participant_id, site_id, user_id, kind, from_on, until_on) ON prevention.assignments TO kurve_mediation;
@@ -223,9 +223,26 @@ $$;
 -- +goose StatementEnd
 GRANT EXECUTE ON FUNCTION prevention.is_coordinator_of(uuid) TO kurve_prevention, kurve_mediation;
 
+-- The participants a user currently works with. SECURITY DEFINER, so that
+-- the assignments policy can use it without asking itself (recursion); it
+-- returns ids only, and only the caller's own.
+-- +goose StatementBegin
+CREATE FUNCTION prevention.my_participants() RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT a.participant_id FROM prevention.assignments a
+  WHERE a.user_id = org.current_user_id() AND a.from_on <= current_date
+    AND (a.until_on IS NULL OR a.until_on >= current_date)
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION prevention.my_participants() TO kurve_prevention, kurve_mediation;
+
 ALTER TABLE prevention.assignments ENABLE ROW LEVEL SECURITY;
+-- Own assignments (also past ones), everything of the coordinator's site,
+-- and who else works on a case one currently works on (the social worker
+-- needs to know the mediator, and the other way round).
 CREATE POLICY assignments_read ON prevention.assignments FOR SELECT TO kurve_prevention, kurve_mediation
-  USING (user_id = org.current_user_id() OR prevention.is_coordinator_of(site_id));
+  USING (user_id = org.current_user_id() OR prevention.is_coordinator_of(site_id)
+    OR participant_id IN (SELECT prevention.my_participants()));
 CREATE POLICY assignments_insert ON prevention.assignments FOR INSERT TO kurve_prevention
   WITH CHECK (prevention.is_coordinator_of(site_id));
 CREATE POLICY assignments_update ON prevention.assignments FOR UPDATE TO kurve_prevention

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// consentItem is one consent as the participant page lists it. Who is the
+// guardian's name, or "" for the young person's own assent.
+type consentItem struct {
+	ID, Who, FormVersion            string
+	FormLanguage                    langChoice
+	Purposes                        []models.Purpose
+	State                           models.ConsentState
+	GivenOn, ExpiresOn, WithdrawnOn string
+	Withdrawable                    bool
+}
+
+type assignmentItem struct {
+	ID, UserName, Kind, From, Until string
+	Current                         bool
+}
+
+// loadCasework adds what only case staff see: facts, status actions,
+// consent and assignments. Never called for language mediators, whose
+// database role cannot read consents or the status history.
+func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]string) error {
+	st, p, day := store(c), v.P, today()
+	v.Age, v.DateOfBirth, v.Today = p.Age(day), formatDate(p.DateOfBirth), formatDate(&day)
+	v.Next, v.EndReasons = models.NextStatuses(p.Status), models.EndReasons
+	v.Kinds = []string{models.AssignSocialWorker, models.AssignMediator}
+	cs, err := st.ConsentsOf(p.ID)
+	if err != nil {
+		return err
+	}
+	for _, k := range cs {
+		v.Consents = append(v.Consents, consentItem{ID: k.ID, Who: names[k.GuardianID], FormVersion: k.FormVersion,
+			FormLanguage: langChoice{Code: k.FormLanguage, Known: knownLanguage(k.FormLanguage)}, Purposes: k.Purposes,
+			State: k.State, GivenOn: formatDate(k.GivenOn), ExpiresOn: formatDate(k.ExpiresOn),
+			WithdrawnOn: formatDate(k.WithdrawnOn), Withdrawable: k.State == models.ConsentGiven})
+	}
+	missing, err := st.MissingConsent(p, day)
+	if err != nil {
+		return err
+	}
+	v.Missing = missingTexts(h.s.localizer(c), missing, names)
+	as, err := st.AssignmentsOf(p.ID)
+	if err != nil {
+		return err
+	}
+	for i := range as {
+		a := &as[i]
+		v.Assignments = append(v.Assignments, assignmentItem{ID: a.ID, UserName: a.UserName, Kind: a.Kind,
+			From: formatDate(&a.FromOn), Until: formatDate(a.UntilOn), Current: a.CurrentOn(day)})
+	}
+	if !v.Coordinator {
+		return nil
+	}
+	staff, err := st.StaffOfSite(p.SiteID, models.RoleSocialWorker, models.RoleMediator)
+	if err != nil {
+		return err
+	}
+	for _, s := range staff {
+		if s.Role == models.RoleMediator {
+			v.Mediators = append(v.Mediators, s)
+		} else {
+			v.Workers = append(v.Workers, s)
+		}
+	}
+	return nil
+}
+
+// participantStatus moves a case along the status graph (SPEC §3). A
+// refused change (missing consent, no reason, stale version) shows the
+// page again with the reason.
+func (h *handlers) participantStatus(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := store(c).ParticipantByID(id); err != nil {
+		return err
+	}
+	status := c.FormValue("status")
+	var err error
+	if !models.Status(status).Valid() {
+		ve := &models.ValidationError{}
+		ve.Add("status", "validation.oneof", nil)
+		err = ve
+	} else {
+		_, err = changeParticipant(c, id, formVersion(c), models.ParticipantInput{}, &status, c.FormValue("end_reason"))
+	}
+	if err != nil {
+		return h.caseFailure(c, id, err)
+	}
+	if err := setFlash(c, "flash.status_changed"); err != nil {
+		return err
+	}
+	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+}

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// caseView is the data of participant_show.html. For a language mediator
+// (Limited) only the participant's names, languages and status, the family
+// and the guardians are loaded: the mediation database role could not read
+// more, and the page must not ask.
+type caseView struct {
+	P           *models.Participant
+	Limited     bool
+	Coordinator bool
+	Languages   []langChoice
+	Family      *models.Family
+	FamilyLangs []langChoice
+	Guardians   []guardianItem
+
+	Age          int
+	DateOfBirth  string
+	Next         []models.Status
+	EndReasons   []string
+	Consents     []consentItem
+	Missing      []caseNote
+	Assignments  []assignmentItem
+	Workers      []models.Staff
+	Mediators    []models.Staff
+	Kinds        []string
+	Today        string
+	AlertMessage string
+	AlertItems   []caseNote
+}
+
+// caseNote is one line of a list of problems; Who names the guardian a
+// missing consent belongs to, if any.
+type caseNote struct {
+	Who, Text string
+}
+
+type guardianItem struct {
+	models.Guardian
+	Langs []langChoice
+}
+
+// caseIssue is why an action on the participant page was refused, shown
+// on the page itself.
+type caseIssue struct {
+	MessageID string
+	Missing   []models.Missing
+	Invalid   *models.ValidationError
+}
+
+// participantShow shows one case; the read is audited.
+func (h *handlers) participantShow(c *fiber.Ctx) error {
+	p, err := readParticipant(c)
+	if err != nil {
+		return err
+	}
+	return h.renderCase(c, p, nil)
+}
+
+func (h *handlers) renderCase(c *fiber.Ctx, p *models.Participant, issue *caseIssue) error {
+	st, u, l := store(c), currentUser(c), h.s.localizer(c)
+	v := &caseView{P: p, Limited: p.Limited || u.Role == models.RoleMediator, Coordinator: u.Role == models.RoleCoordinator,
+		Languages: chosenLanguages(p.Languages)}
+	fam, err := st.FamilyByID(p.FamilyID)
+	if err != nil {
+		return err
+	}
+	v.Family, v.FamilyLangs = fam, familyDisplay(fam)
+	gs, err := st.GuardiansOf(p.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, g := range gs {
+		names[g.ID] = g.FirstName + " " + g.LastName
+		v.Guardians = append(v.Guardians, guardianItem{Guardian: g, Langs: chosenLanguages(g.Languages)})
+	}
+	if !v.Limited {
+		if err := h.loadCasework(c, v, names); err != nil {
+			return err
+		}
+	}
+	page := h.s.newPage(c, "participant.title", v)
+	page.Title = l.T("participant.title_case", "CaseNumber", p.CaseNumber)
+	if issue != nil {
+		v.AlertMessage = l.T(issue.MessageID)
+		v.AlertItems = missingTexts(l, issue.Missing, names)
+		if issue.Invalid != nil {
+			page.Errors = formErrors(l, issue.Invalid)
+			for _, f := range sortedKeys(page.Errors) {
+				v.AlertItems = append(v.AlertItems, caseNote{Text: page.Errors[f]})
+			}
+		}
+	}
+	return h.s.renderPage(c, "participant_show.html", page)
+}
+
+// caseFailure shows the participant page with the reason an action was
+// refused (422 for invalid input or missing consent, 409 for a stale
+// version). Other errors go to the error page.
+func (h *handlers) caseFailure(c *fiber.Ctx, participantID string, err error) error {
+	var ce *models.ConsentError
+	var ve *models.ValidationError
+	status, issue := 0, &caseIssue{}
+	switch {
+	case errors.As(err, &ce):
+		status, issue.MessageID, issue.Missing = fiber.StatusUnprocessableEntity, "error.consent_missing", ce.Missing
+	case errors.As(err, &ve):
+		status, issue.MessageID, issue.Invalid = fiber.StatusUnprocessableEntity, "error.validation", ve
+	case errors.Is(err, models.ErrConflict):
+		status, issue.MessageID = fiber.StatusConflict, "error.conflict"
+	default:
+		return err
+	}
+	p, perr := store(c).ParticipantByID(participantID)
+	if perr != nil {
+		return perr
+	}
+	if perr := audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID, nil); perr != nil {
+		return perr
+	}
+	return h.renderCase(c.Status(status), p, issue)
+}
+
+// missingTexts describes missing consents, naming the guardian.
+func missingTexts(l *Localizer, missing []models.Missing, names map[string]string) []caseNote {
+	var out []caseNote
+	for _, m := range missing {
+		n := caseNote{Text: missingText(l, m)}
+		if m.GuardianID != "" {
+			n.Who = names[m.GuardianID]
+		}
+		out = append(out, n)
+	}
+	return out
+}
