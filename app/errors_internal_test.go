@@ -109,3 +109,39 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorResponsesRollBack: a handler that wrote something and then
+// answered with an error status leaves nothing behind, unless it asked to
+// keep its writes (failed logins).
+func TestErrorResponsesRollBack(t *testing.T) {
+	tdb := dbtest.New(t)
+	s, err := New(Config{}, tdb.Gorm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(keep bool) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			if keep {
+				commitOnError(c)
+			}
+			if err := audit(c, nil, "test.partial", "", "", map[string]any{"keep": keep}); err != nil {
+				return err
+			}
+			return c.Status(fiber.StatusUnprocessableEntity).SendString("form shown again")
+		}
+	}
+	s.fiber.Get("/partial", s.guard(Route{Method: "GET", Path: "/partial", Access: Guest, Handler: write(false)}))
+	s.fiber.Get("/counted", s.guard(Route{Method: "GET", Path: "/counted", Access: Guest, Handler: write(true)}))
+	for _, path := range []string{"/partial", "/counted"} {
+		resp, err := s.fiber.Test(httptest.NewRequest("GET", path, nil))
+		if err != nil || resp.StatusCode != 422 {
+			t.Fatalf("%s: %v %v", path, resp.StatusCode, err)
+		}
+	}
+	var kept, dropped int64
+	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = 'test.partial' AND details->>'keep' = 'true'").Scan(&kept)
+	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = 'test.partial' AND details->>'keep' = 'false'").Scan(&dropped)
+	if kept != 1 || dropped != 0 {
+		t.Fatalf("kept %d (want 1), dropped-but-present %d (want 0)", kept, dropped)
+	}
+}

@@ -54,6 +54,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	data := loginData{Email: email, Next: next}
 	l := h.s.localizer(c)
+	commitOnError(c)
 
 	throttled, err := st.LoginThrottled(email, c.IP())
 	if err != nil {

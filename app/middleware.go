@@ -26,6 +26,9 @@ const (
 	localLang      = "kurve.lang"
 	localRoute     = "kurve.route"
 	localFlash     = "kurve.flash"
+	// localCommitOnError keeps what a failing request wrote (failed logins
+	// must be counted and audited).
+	localCommitOnError = "kurve.commit_on_error"
 )
 
 // requestContext gives every request an id and a CSP nonce, sets the
@@ -79,6 +82,9 @@ func newNonce() string {
 // errUnauthorized, errForbidden and errCSRF are mapped to 401/403 in
 // handleError.
 var (
+	// errRollback ends a request's transaction without committing after
+	// the handler has written an error response itself.
+	errRollback     = errors.New("rollback")
 	errUnauthorized = errors.New("unauthorized")
 	errForbidden    = errors.New("forbidden")
 	errCSRF         = errors.New("csrf token mismatch")
@@ -92,7 +98,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 		if r.Access == Public {
 			return r.Handler(c)
 		}
-		return models.InTx(c.UserContext(), s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		err := models.InTx(c.UserContext(), s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 			st.UseCipher(s.cipher)
 			c.Locals(localStore, st)
 			user, sess, err := s.identify(c, st, r.API)
@@ -133,8 +139,22 @@ func (s *Server) guard(r Route) fiber.Handler {
 					return err
 				}
 			}
-			return r.Handler(c)
+			if err := r.Handler(c); err != nil {
+				return err
+			}
+			// A request that answers with an error changes nothing, even
+			// when its handler rendered the answer itself (a form shown
+			// again with its errors): whatever it wrote before it failed
+			// is rolled back. Login failures opt out, to be counted.
+			if c.Response().StatusCode() >= 400 && c.Locals(localCommitOnError) != true {
+				return errRollback
+			}
+			return nil
 		})
+		if errors.Is(err, errRollback) {
+			return nil
+		}
+		return err
 	}
 }
 
@@ -289,3 +309,7 @@ func audit(c *fiber.Ctx, u *models.User, action, objectType, objectID string, de
 	}
 	return store(c).Audit(ev)
 }
+
+// commitOnError keeps the request's writes even though it answers with an
+// error status (failed login attempts are counted and audited).
+func commitOnError(c *fiber.Ctx) { c.Locals(localCommitOnError, true) }

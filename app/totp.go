@@ -39,6 +39,7 @@ func (h *handlers) totpLogin(c *fiber.Ctx) error {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
 	data := totpData{Next: safeNext(c.FormValue("next"))}
+	commitOnError(c)
 	throttled, err := st.LoginThrottled(u.Email, c.IP())
 	if err != nil {
 		return err
