@@ -60,7 +60,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if email == "" {
 		t.Fatalf("seed returned no social_worker user: %v", emails)
 	}
-	srv, err := app.New(app.Config{}, tdb.Gorm)
+	// Demo cases, so that the caseload and a participant page have content.
+	key := models.EphemeralDataKey()
+	seedDemoCases(t, tdb, key, emails)
+	srv, err := app.New(app.Config{DataKey: &key}, tdb.Gorm)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
@@ -268,6 +271,22 @@ func TestBrowserEndToEnd(t *testing.T) {
 			sizes["scrollWidth"], sizes["innerWidth"], wide)
 	}
 	screenshot("start-phone.png")
+
+	// The social worker's caseload and a case page, in Arabic on a phone.
+	do("open the caseload", chromedp.Navigate(base+"/participants"), chromedp.WaitVisible(chromedp.CSS("main h1")), loaded)
+	wantDoc("caseload (ar)", "ar", "rtl")
+	runAxe("caseload-ar-phone")
+	do("open the first case", chromedp.Click(chromedp.CSS(`main a[href^="/participants/"]:not([href="/participants/new"])`)),
+		chromedp.WaitVisible(chromedp.CSS("main h1")), loaded)
+	st = wantDoc("participant (ar)", "ar", "rtl")
+	if !strings.HasPrefix(st.Path, "/participants/") {
+		t.Errorf("case link led to %q", st.Path)
+	}
+	if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+		t.Errorf("participant page scrolls sideways on a phone: scrollWidth=%v", evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+	}
+	screenshot("participant-ar-phone.png")
+	runAxe("participant-ar-phone")
 	do("reset viewport", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
 		return err
@@ -310,6 +329,43 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot("login-ar.png")
 	runAxe("login-ar")
+}
+
+// seedDemoCases fills the test database with the demo cases, written as
+// the demo coordinator under the prevention role and encrypted with key.
+func seedDemoCases(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[models.Role]string) {
+	t.Helper()
+	cipher, err := models.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[models.Role]*models.User{}
+	err = models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		for _, r := range []models.Role{models.RoleCoordinator, models.RoleSocialWorker, models.RoleMediator} {
+			u, err := st.UserByEmail(emails[r])
+			if err != nil {
+				return err
+			}
+			users[r] = u
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord := users[models.RoleCoordinator]
+	err = models.InTx(context.Background(), tdb.Gorm, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
+		func(st *models.Store) error {
+			st.UseCipher(cipher)
+			n, err := st.SeedDemoCases(users[models.RoleSocialWorker].ID, users[models.RoleMediator].ID, time.Now())
+			if err == nil && n == 0 {
+				err = errors.New("no demo cases created")
+			}
+			return err
+		})
+	if err != nil {
+		t.Fatalf("seed demo cases: %v", err)
+	}
 }
 
 // desktopWidth is the browser window's width, and its viewport's.
