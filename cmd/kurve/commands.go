@@ -26,6 +26,20 @@ func openDB(cfg *config) (*gorm.DB, error) {
 	return models.Open(cfg.DatabaseURL)
 }
 
+// openCurrentDB opens the database and refuses one whose schema is behind
+// this binary's migrations.
+func openCurrentDB(ctx context.Context, cfg *config) (*gorm.DB, error) {
+	db, err := openDB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.CheckSchema(ctx, db); err != nil {
+		models.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
 func cmdServe(ctx context.Context, cfg *config) error {
 	if err := cfg.checkServe(); err != nil {
 		return err
@@ -33,14 +47,11 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	if cfg.DataKey == nil {
 		slog.Warn("no KURVE_DATA_KEY set; allowed only in development")
 	}
-	db, err := openDB(cfg)
+	db, err := openCurrentDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if err := app.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys}, db)
 	if err != nil {
@@ -108,14 +119,11 @@ func cmdKeyReencrypt(ctx context.Context, cfg *config, args []string, out io.Wri
 	if err != nil {
 		return err
 	}
-	db, err := openDB(cfg)
+	db, err := openCurrentDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if err := app.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	n, err := models.Reencrypt(ctx, db, cipher, *batch)
 	if err != nil {
 		return err
@@ -137,14 +145,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // asAdmin runs fn as kurve_admin, the role that manages sites and users.
 func asAdmin(ctx context.Context, cfg *config, fn func(*models.Store) error) error {
-	db, err := openDB(cfg)
+	db, err := openCurrentDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if err := app.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	return models.InTx(ctx, db, models.DBAdmin, models.Actor{Role: models.RoleAdmin}, fn)
 }
 
@@ -222,14 +227,11 @@ func cmdTokenCreate(ctx context.Context, cfg *config, args []string, out io.Writ
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := openDB(cfg)
+	db, err := openCurrentDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if err := app.CheckSchema(ctx, db); err != nil {
-		return err
-	}
 	return models.InTx(ctx, db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 		u, err := st.UserByEmail(*email)
 		if errors.Is(err, models.ErrNotFound) {
