@@ -105,6 +105,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/participants/:id/guardians", Access: Side, Roles: caseStaff, Handler: h.guardianCreate},
 		{Method: "GET", Path: "/participants/:id/consents/new", Access: Side, Roles: caseStaff, Handler: h.consentNew},
 		{Method: "POST", Path: "/participants/:id/consents", Access: Side, Roles: caseStaff, Handler: h.consentCreate},
+		{Method: "POST", Path: "/consents/:id/answer", Access: Side, Roles: caseStaff, Handler: h.consentAnswer},
 		{Method: "POST", Path: "/consents/:id/withdraw", Access: Side, Roles: caseStaff, Handler: h.consentWithdraw},
 		{Method: "POST", Path: "/participants/:id/assignments", Access: Side, Roles: coordinators, Handler: h.assignmentCreate},
 		{Method: "POST", Path: "/assignments/:id/end", Access: Side, Roles: coordinators, Handler: h.assignmentEnd},

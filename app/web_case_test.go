@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -600,5 +601,42 @@ func TestWebStaleEditKeepsInput(t *testing.T) {
 	}
 	if got := wcPage(t, h, &sw, id, http.StatusOK).Find("#family-address").Text(); got != "Neue Straße 1" {
 		t.Errorf("stale family save changed the address to %q", got)
+	}
+}
+
+// TestWebConsentAnswer: a requested consent is answered on the case page;
+// a stale answer is refused and changes nothing.
+func TestWebConsentAnswer(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	coord := h.token(models.RoleCoordinator)
+	created := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants", coord,
+		`{"first_name":"Salma","last_name":"Antworttest","date_of_birth":"2015-04-02","gender":"female","site":"ES"}`), 201))
+	id := created["id"].(string)
+	g := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+id+"/guardians", coord,
+		`{"first_name":"Rim","last_name":"Antworttest","relationship":"mother","has_custody":true}`), 201))
+	k := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+id+"/consents", coord,
+		fmt.Sprintf(`{"guardian_id":%q,"purposes":["participation","data_processing"],"form_version":"2026-1","form_language":"ar","state":"requested"}`, g["id"])), 201))
+	ws := h.signIn(models.RoleCoordinator)
+	d := doc(t, h.web("GET", "/participants/"+id, &ws, nil))
+	form := d.Find(`form.answer-form[action="/consents/` + k["id"].(string) + `/answer"]`)
+	if form.Length() != 1 || form.Find(`button[value="given"]`).Length() != 1 || form.Find(`button[value="refused"]`).Length() != 1 {
+		t.Fatalf("no answer form for the requested consent")
+	}
+	resp := h.web("POST", "/consents/"+k["id"].(string)+"/answer", &ws, url.Values{"version": {"7"}, "state": {"given"}, "given_on": {"2026-01-03"}})
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("stale answer: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	resp = h.web("POST", "/consents/"+k["id"].(string)+"/answer", &ws, url.Values{"version": {"1"}, "state": {"given"}, "given_on": {"2026-01-03"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("answer: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	d = doc(t, h.web("GET", "/participants/"+id, &ws, nil))
+	if v, _ := d.Find("#consent-verdict").Attr("data-valid"); v != "true" {
+		t.Errorf("consent verdict after the answer: %q", v)
+	}
+	if d.Find(".answer-form").Length() != 0 {
+		t.Error("answered consent still offers an answer")
 	}
 }

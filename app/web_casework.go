@@ -15,6 +15,9 @@ type consentItem struct {
 	State                           models.ConsentState
 	GivenOn, ExpiresOn, WithdrawnOn string
 	Withdrawable                    bool
+	// Answerable consents were requested and await the family's answer.
+	Answerable bool
+	Version    int
 }
 
 type assignmentItem struct {
@@ -38,7 +41,8 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 		v.Consents = append(v.Consents, consentItem{ID: k.ID, Who: names[k.GuardianID], FormVersion: k.FormVersion,
 			FormLanguage: langChoice{Code: k.FormLanguage, Known: knownLanguage(k.FormLanguage)}, Purposes: k.Purposes,
 			State: k.State, GivenOn: formatDate(k.GivenOn), ExpiresOn: formatDate(k.ExpiresOn),
-			WithdrawnOn: formatDate(k.WithdrawnOn), Withdrawable: k.State == models.ConsentGiven})
+			WithdrawnOn: formatDate(k.WithdrawnOn), Withdrawable: k.State == models.ConsentGiven,
+			Answerable: k.State == models.ConsentRequested, Version: k.Version})
 	}
 	missing, err := st.MissingConsent(p, day)
 	if err != nil {

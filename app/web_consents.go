@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -133,6 +135,37 @@ func (h *handlers) consentWithdraw(c *fiber.Ctx) error {
 		return h.caseFailure(c, k.ParticipantID, err)
 	}
 	if err := setFlash(c, "flash.consent_withdrawn"); err != nil {
+		return err
+	}
+	return c.Redirect("/participants/"+k.ParticipantID, fiber.StatusSeeOther)
+}
+
+// consentAnswer records the family's answer to a requested consent:
+// given on a date, or refused.
+func (h *handlers) consentAnswer(c *fiber.Ctx) error {
+	k, err := store(c).ConsentByID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	version, verr := strconv.Atoi(c.FormValue("version"))
+	dp := newDateParser()
+	state := models.ConsentState(c.FormValue("state"))
+	var on *time.Time
+	if state == models.ConsentGiven {
+		on = dp.opt("given_on", c.FormValue("given_on"))
+	}
+	switch {
+	case verr != nil:
+		err = models.ErrConflict
+	case dp.err() != nil:
+		err = dp.err()
+	default:
+		_, err = answerConsent(c, k.ID, version, state, on)
+	}
+	if err != nil {
+		return h.caseFailure(c, k.ParticipantID, err)
+	}
+	if err := setFlash(c, "flash.consent_answered"); err != nil {
 		return err
 	}
 	return c.Redirect("/participants/"+k.ParticipantID, fiber.StatusSeeOther)
