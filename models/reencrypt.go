@@ -30,6 +30,10 @@ var SealedColumns = []SealedColumn{
 	{"prevention.participants", "date_of_birth_enc"}, {"prevention.participants", "school_enc"}, {"prevention.participants", "notes_enc"},
 	{"prevention.guardians", "first_name_enc"}, {"prevention.guardians", "last_name_enc"},
 	{"prevention.guardians", "phone_enc"}, {"prevention.guardians", "email_enc"},
+	{"enforcement.referrals", "first_name_enc"}, {"enforcement.referrals", "last_name_enc"},
+	{"enforcement.referrals", "date_of_birth_enc"}, {"enforcement.referrals", "guardian_name_enc"},
+	{"enforcement.referrals", "guardian_phone_enc"}, {"enforcement.referrals", "officer_name_enc"},
+	{"enforcement.referrals", "notes_enc"},
 }
 
 // Reencrypt rewrites every encrypted value that is not under the cipher's

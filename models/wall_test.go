@@ -103,7 +103,7 @@ func TestWallWrite(t *testing.T) {
 		models.DBPrevention: {"prevention.participants": "IU", "prevention.case_counters": "IU", "prevention.families": "IU",
 			"prevention.family_languages": "ID", "prevention.guardians": "IU", "prevention.participant_guardians": "IUD",
 			"prevention.consents": "IU", "prevention.consent_events": "I", "prevention.status_changes": "I",
-			"prevention.assignments": "I"},
+			"prevention.assignments": "I", "prevention.intake_decisions": "I"},
 		models.DBMediation:   {},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},

@@ -1,0 +1,353 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ReasonCategories are the referral reasons of SPEC §5.
+var ReasonCategories = []string{"violence", "property", "other"}
+
+// DeclineReasons are why a coordinator may decline a referral.
+var DeclineReasons = []string{"not_eligible", "outside_area", "family_unreachable", "duplicate", "other"}
+
+// Feedback statuses a police liaison may see (SPEC §5, crossing 2).
+const (
+	FeedbackReceived     = "received"
+	FeedbackInProgram    = "in_program"
+	FeedbackProgramEnded = "program_ended"
+)
+
+// Referral is a police referral as its police liaison sees it: their own
+// data, and nothing of what the prevention side did with it.
+type Referral struct {
+	ID              string
+	SiteID          string
+	SubmittedBy     string
+	FirstName       string
+	LastName        string
+	DateOfBirth     time.Time
+	Gender          string
+	GuardianName    string
+	GuardianPhone   string
+	ReasonCategory  string
+	PoliceReference string
+	ReferringUnit   string
+	OfficerName     string
+	Notes           string
+	CreatedAt       time.Time
+}
+
+type referralRow struct {
+	ID               string
+	SiteID           string
+	SubmittedBy      string
+	FirstNameEnc     string
+	LastNameEnc      string
+	DateOfBirthEnc   string
+	Gender           string
+	GuardianNameEnc  *string
+	GuardianPhoneEnc *string
+	ReasonCategory   string
+	PoliceReference  string
+	ReferringUnit    string
+	OfficerNameEnc   *string
+	NotesEnc         *string
+	CreatedAt        time.Time `gorm:"->"`
+}
+
+func (referralRow) TableName() string { return "enforcement.referrals" }
+
+const referralsTable = "enforcement.referrals"
+
+// ReferralInput is what a police liaison submits.
+type ReferralInput struct {
+	FirstName       string
+	LastName        string
+	DateOfBirth     *time.Time
+	Gender          string
+	SiteCode        string
+	ReasonCategory  string
+	PoliceReference string
+	ReferringUnit   string
+	OfficerName     string
+	GuardianName    string
+	GuardianPhone   string
+	Notes           string
+}
+
+func (in *ReferralInput) validate(today time.Time) error {
+	v := &ValidationError{}
+	for field, val := range map[string]string{"first_name": in.FirstName, "last_name": in.LastName} {
+		if n := len([]rune(strings.TrimSpace(val))); n < 1 || n > 100 {
+			v.Add(field, "validation.required", nil)
+		}
+	}
+	if in.DateOfBirth == nil {
+		v.Add("date_of_birth", "validation.required", nil)
+	} else if age := AgeOn(*in.DateOfBirth, today); age < 5 || age > 21 {
+		v.Add("date_of_birth", "validation.date_of_birth", map[string]any{"Min": 5, "Max": 21})
+	}
+	if !contains(Genders, in.Gender) {
+		v.Add("gender", "validation.oneof", nil)
+	}
+	if !contains(ReasonCategories, in.ReasonCategory) {
+		v.Add("reason_category", "validation.oneof", nil)
+	}
+	if n := len([]rune(strings.TrimSpace(in.PoliceReference))); n < 1 || n > 60 {
+		v.Add("police_reference", "validation.required", nil)
+	}
+	if len([]rune(in.ReferringUnit)) > 120 {
+		v.Add("referring_unit", "validation.max", map[string]any{"Param": 120})
+	}
+	if len([]rune(in.GuardianName)) > 200 {
+		v.Add("guardian_name", "validation.max", map[string]any{"Param": 200})
+	}
+	if len(in.GuardianPhone) > 40 {
+		v.Add("guardian_phone", "validation.max", map[string]any{"Param": 40})
+	}
+	if len(in.Notes) > 20000 {
+		v.Add("notes", "validation.max", map[string]any{"Param": 20000})
+	}
+	return v.OrNil()
+}
+
+// CreateReferral stores a referral of the acting police liaison.
+func (s *Store) CreateReferral(in ReferralInput, today time.Time) (*Referral, error) {
+	if err := in.validate(today); err != nil {
+		return nil, err
+	}
+	site, err := s.SiteByCode(in.SiteCode)
+	if errors.Is(err, ErrNotFound) {
+		v := &ValidationError{}
+		v.Add("site", "validation.site_unknown", nil)
+		return nil, v
+	} else if err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	w := &sealer{s: s, table: referralsTable, id: id}
+	row := referralRow{ID: id, SiteID: site.ID, SubmittedBy: s.actor.UserID,
+		FirstNameEnc: w.req("first_name", in.FirstName), LastNameEnc: w.req("last_name", in.LastName),
+		DateOfBirthEnc: w.req("date_of_birth", in.DateOfBirth.Format(time.DateOnly)), Gender: in.Gender,
+		GuardianNameEnc: w.opt("guardian_name", in.GuardianName), GuardianPhoneEnc: w.opt("guardian_phone", in.GuardianPhone),
+		ReasonCategory: in.ReasonCategory, PoliceReference: strings.TrimSpace(in.PoliceReference),
+		ReferringUnit: strings.TrimSpace(in.ReferringUnit), OfficerNameEnc: w.opt("officer_name", in.OfficerName),
+		NotesEnc: w.opt("notes", in.Notes)}
+	if w.err != nil {
+		return nil, w.err
+	}
+	if err := s.db.Create(&row).Error; err != nil {
+		return nil, fmt.Errorf("models: create referral: %w", err)
+	}
+	return s.ReferralByID(id)
+}
+
+// ReferralByID returns one of the acting police liaison's referrals.
+func (s *Store) ReferralByID(id string) (*Referral, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
+	}
+	var r referralRow
+	if err := s.db.Where("id = ?", id).Take(&r).Error; err != nil {
+		if notFound(err) {
+			return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("models: referral %s: %w", id, err)
+	}
+	o := &opener{s: s, table: referralsTable, id: r.ID}
+	ref := &Referral{ID: r.ID, SiteID: r.SiteID, SubmittedBy: r.SubmittedBy, FirstName: o.str("first_name", &r.FirstNameEnc),
+		LastName: o.str("last_name", &r.LastNameEnc), Gender: r.Gender, GuardianName: o.str("guardian_name", r.GuardianNameEnc),
+		GuardianPhone: o.str("guardian_phone", r.GuardianPhoneEnc), ReasonCategory: r.ReasonCategory,
+		PoliceReference: r.PoliceReference, ReferringUnit: r.ReferringUnit, OfficerName: o.str("officer_name", r.OfficerNameEnc),
+		Notes: o.str("notes", r.NotesEnc), CreatedAt: r.CreatedAt}
+	dob := o.str("date_of_birth", &r.DateOfBirthEnc)
+	if o.err != nil {
+		return nil, o.err
+	}
+	d, err := time.Parse(time.DateOnly, dob)
+	if err != nil {
+		return nil, fmt.Errorf("models: referral %s: %w", id, errDecrypt)
+	}
+	ref.DateOfBirth = d
+	return ref, nil
+}
+
+// Feedback is all a police liaison learns about a referral (crossing 2).
+type Feedback struct {
+	ID              string
+	PoliceReference string
+	Status          string
+	Since           time.Time
+}
+
+// ReferralFeedback returns the feedback on the acting police liaison's
+// referrals, newest first, through the feedback crossing.
+func (s *Store) ReferralFeedback() ([]Feedback, error) {
+	var out []Feedback
+	if err := s.db.Raw("SELECT id, police_reference, status, since FROM crossing.referral_feedback()").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: referral feedback: %w", err)
+	}
+	return out, nil
+}
+
+// FeedbackFor returns the feedback on one own referral.
+func (s *Store) FeedbackFor(id string) (*Feedback, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
+	}
+	var out []Feedback
+	err := s.db.Raw("SELECT id, police_reference, status, since FROM crossing.referral_feedback() WHERE id = ?", id).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: referral feedback: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
+	}
+	return &out[0], nil
+}
+
+// IntakeReferral is a referral as the intake crossing shows it to a
+// coordinator: identity, guardian contact, reason category — no police
+// notes, officer, unit or reference.
+type IntakeReferral struct {
+	ID             string
+	SiteID         string
+	FirstName      string
+	LastName       string
+	DateOfBirth    time.Time
+	Gender         string
+	GuardianName   string
+	GuardianPhone  string
+	ReasonCategory string
+	ReceivedOn     time.Time
+}
+
+type intakeRow struct {
+	ID               string
+	SiteID           string
+	FirstNameEnc     string
+	LastNameEnc      string
+	DateOfBirthEnc   string
+	Gender           string
+	GuardianNameEnc  *string
+	GuardianPhoneEnc *string
+	ReasonCategory   string
+	ReceivedOn       time.Time
+}
+
+// IntakeQueue lists the undecided referrals of the coordinator's site.
+func (s *Store) IntakeQueue() ([]IntakeReferral, error) {
+	return s.intake("")
+}
+
+// IntakeReferralByID returns one undecided referral of the coordinator's
+// site, or ErrNotFound.
+func (s *Store) IntakeReferralByID(id string) (*IntakeReferral, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, fmt.Errorf("models: intake %s: %w", id, ErrNotFound)
+	}
+	rs, err := s.intake(id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("models: intake %s: %w", id, ErrNotFound)
+	}
+	return &rs[0], nil
+}
+
+func (s *Store) intake(id string) ([]IntakeReferral, error) {
+	q := s.db.Raw("SELECT * FROM crossing.intake_queue()")
+	if id != "" {
+		q = s.db.Raw("SELECT * FROM crossing.intake_queue() WHERE id = ?", id)
+	}
+	var rows []intakeRow
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: intake queue: %w", err)
+	}
+	out := make([]IntakeReferral, 0, len(rows))
+	for _, r := range rows {
+		// Values were sealed for the referral row; the same key opens them.
+		o := &opener{s: s, table: referralsTable, id: r.ID}
+		ir := IntakeReferral{ID: r.ID, SiteID: r.SiteID, FirstName: o.str("first_name", &r.FirstNameEnc),
+			LastName: o.str("last_name", &r.LastNameEnc), Gender: r.Gender, GuardianName: o.str("guardian_name", r.GuardianNameEnc),
+			GuardianPhone: o.str("guardian_phone", r.GuardianPhoneEnc), ReasonCategory: r.ReasonCategory, ReceivedOn: r.ReceivedOn}
+		dob := o.str("date_of_birth", &r.DateOfBirthEnc)
+		if o.err != nil {
+			return nil, o.err
+		}
+		d, err := time.Parse(time.DateOnly, dob)
+		if err != nil {
+			return nil, fmt.Errorf("models: intake %s: %w", r.ID, errDecrypt)
+		}
+		ir.DateOfBirth = d
+		out = append(out, ir)
+	}
+	return out, nil
+}
+
+type intakeDecisionRow struct {
+	ReferralID    string
+	SiteID        string
+	Decision      string
+	DeclineReason *string
+	ParticipantID *string
+	DecidedBy     string
+}
+
+func (intakeDecisionRow) TableName() string { return "prevention.intake_decisions" }
+
+// AcceptReferral opens a case from a referral: the participant is created
+// at the coordinator's site with status referred; the guardian contact of
+// the referral goes to the family's phone and, as contactNote, to the
+// case notes. From then on the case lives on the prevention side only.
+func (s *Store) AcceptReferral(id string, contactNote func(name, phone string) string, today time.Time) (*Participant, error) {
+	r, err := s.IntakeReferralByID(id)
+	if err != nil {
+		return nil, err
+	}
+	gender, dob := r.Gender, r.DateOfBirth
+	notes := ""
+	if r.GuardianName != "" || r.GuardianPhone != "" {
+		notes = contactNote(r.GuardianName, r.GuardianPhone)
+	}
+	p, err := s.CreateParticipant(ParticipantInput{FirstName: &r.FirstName, LastName: &r.LastName, DateOfBirth: &dob,
+		Gender: &gender, Notes: &notes}, "", FamilyInput{Phone: &r.GuardianPhone}, today)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.decide(intakeDecisionRow{ReferralID: r.ID, SiteID: r.SiteID, Decision: "accepted", ParticipantID: &p.ID}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DeclineReferral declines a referral with a reason.
+func (s *Store) DeclineReferral(id, reason string) error {
+	r, err := s.IntakeReferralByID(id)
+	if err != nil {
+		return err
+	}
+	if !contains(DeclineReasons, reason) {
+		v := &ValidationError{}
+		v.Add("reason", "validation.oneof", nil)
+		return v
+	}
+	return s.decide(intakeDecisionRow{ReferralID: r.ID, SiteID: r.SiteID, Decision: "declined", DeclineReason: &reason})
+}
+
+func (s *Store) decide(d intakeDecisionRow) error {
+	d.DecidedBy = s.actor.UserID
+	if err := s.db.Create(&d).Error; err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("models: referral %s decided already: %w", d.ReferralID, ErrConflict)
+		}
+		return fmt.Errorf("models: intake decision: %w", err)
+	}
+	return nil
+}
