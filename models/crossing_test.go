@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"kurve/models"
 	"kurve/models/dbtest"
 )
@@ -291,4 +290,3 @@ func TestFeedbackRuleMatchesGo(t *testing.T) {
 		})
 	}
 }
-
