@@ -54,8 +54,12 @@ var (
 	// caseStaff do casework: full access to their (assigned or site) cases.
 	caseStaff = []models.Role{models.RoleSocialWorker, models.RoleCoordinator}
 	// caseReaders also include mediators, who see the limited view.
-	caseReaders       = []models.Role{models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator}
-	coordinators      = []models.Role{models.RoleCoordinator}
+	caseReaders  = []models.Role{models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator}
+	coordinators = []models.Role{models.RoleCoordinator}
+	// policeLiaisons submit referrals; referralReaders see them, each
+	// through their own crossing.
+	policeLiaisons    = []models.Role{models.RolePoliceLiaison}
+	referralReaders   = []models.Role{models.RolePoliceLiaison, models.RoleCoordinator}
 	totpOptionalRoles = []models.Role{models.RoleSocialWorker, models.RoleMediator, models.RoleCoordinator,
 		models.RoleEvaluator, models.RolePoliceLiaison}
 )
@@ -133,5 +137,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/assignments/:id/end", Access: Side, Roles: coordinators, API: true, Handler: h.apiAssignmentEnd},
 		{Method: "GET", Path: "/api/v1/families/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiFamily},
 		{Method: "PATCH", Path: "/api/v1/families/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiFamilyPatch},
+
+		// Referrals (SPEC §5): police liaisons submit and read feedback;
+		// coordinators read the intake crossing and decide.
+		{Method: "POST", Path: "/api/v1/referrals", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralCreate},
+		{Method: "GET", Path: "/api/v1/referrals", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferrals},
+		{Method: "GET", Path: "/api/v1/referrals/:id", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferral},
+		{Method: "POST", Path: "/api/v1/referrals/:id/accept", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralAccept},
+		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
 	}
 }

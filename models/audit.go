@@ -44,6 +44,10 @@ const (
 	AuditConsentRecord     = "consent.record"
 	AuditConsentWithdraw   = "consent.withdraw"
 	AuditConsentAnswer     = "consent.answer"
+	AuditReferralCreate    = "referral.create"
+	AuditReferralRead      = "referral.read"
+	AuditReferralAccept    = "referral.accept"
+	AuditReferralDecline   = "referral.decline"
 	AuditAssignmentCreate  = "assignment.create"
 	AuditAssignmentEnd     = "assignment.end"
 )

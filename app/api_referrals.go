@@ -1,0 +1,174 @@
+package app
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// feedbackJSON is all a police liaison gets about a referral (crossing 2):
+// no names of staff, no session data, no date finer than the month.
+type feedbackJSON struct {
+	ID              string `json:"id"`
+	PoliceReference string `json:"police_reference"`
+	Status          string `json:"status"`
+	Since           string `json:"since"`
+}
+
+func feedbackOut(f *models.Feedback) feedbackJSON {
+	return feedbackJSON{ID: f.ID, PoliceReference: f.PoliceReference, Status: f.Status, Since: f.Since.Format("2006-01")}
+}
+
+// intakeJSON is a referral as the intake crossing shows it to a
+// coordinator: never police notes, officer, unit or reference.
+type intakeJSON struct {
+	ID             string `json:"id"`
+	FirstName      string `json:"first_name"`
+	LastName       string `json:"last_name"`
+	DateOfBirth    string `json:"date_of_birth"`
+	Gender         string `json:"gender"`
+	GuardianName   string `json:"guardian_name"`
+	GuardianPhone  string `json:"guardian_phone"`
+	ReasonCategory string `json:"reason_category"`
+	ReceivedOn     string `json:"received_on"`
+}
+
+func intakeOut(r *models.IntakeReferral) intakeJSON {
+	return intakeJSON{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, DateOfBirth: r.DateOfBirth.Format(time.DateOnly),
+		Gender: r.Gender, GuardianName: r.GuardianName, GuardianPhone: r.GuardianPhone, ReasonCategory: r.ReasonCategory,
+		ReceivedOn: r.ReceivedOn.Format(time.DateOnly)}
+}
+
+type referralCreateJSON struct {
+	FirstName       string `json:"first_name" validate:"required,max=100"`
+	LastName        string `json:"last_name" validate:"required,max=100"`
+	DateOfBirth     string `json:"date_of_birth" validate:"required"`
+	Gender          string `json:"gender" validate:"required"`
+	Site            string `json:"site" validate:"required"`
+	ReasonCategory  string `json:"reason_category" validate:"required"`
+	PoliceReference string `json:"police_reference" validate:"required,max=60"`
+	ReferringUnit   string `json:"referring_unit"`
+	OfficerName     string `json:"officer_name"`
+	GuardianName    string `json:"guardian_name"`
+	GuardianPhone   string `json:"guardian_phone"`
+	Notes           string `json:"notes"`
+}
+
+// apiReferralCreate stores a police referral (police liaisons).
+func (h *handlers) apiReferralCreate(c *fiber.Ctx) error {
+	var in referralCreateJSON
+	dp, err := decodeForm(c, &in)
+	if err != nil {
+		return err
+	}
+	dob := dp.opt("date_of_birth", in.DateOfBirth)
+	if err := dp.err(); err != nil {
+		return err
+	}
+	r, err := store(c).CreateReferral(models.ReferralInput{FirstName: in.FirstName, LastName: in.LastName, DateOfBirth: dob,
+		Gender: in.Gender, SiteCode: in.Site, ReasonCategory: in.ReasonCategory, PoliceReference: in.PoliceReference,
+		ReferringUnit: in.ReferringUnit, OfficerName: in.OfficerName, GuardianName: in.GuardianName,
+		GuardianPhone: in.GuardianPhone, Notes: in.Notes}, today())
+	if err != nil {
+		return err
+	}
+	if err := audit(c, currentUser(c), models.AuditReferralCreate, "referral", r.ID, nil); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "status": models.FeedbackReceived})
+}
+
+// apiReferrals lists referrals: for a police liaison their own, as
+// feedback; for a coordinator the site's intake queue.
+func (h *handlers) apiReferrals(c *fiber.Ctx) error {
+	if currentUser(c).Role == models.RolePoliceLiaison {
+		fs, err := store(c).ReferralFeedback()
+		if err != nil {
+			return err
+		}
+		out := make([]feedbackJSON, 0, len(fs))
+		for i := range fs {
+			out = append(out, feedbackOut(&fs[i]))
+		}
+		return c.JSON(out)
+	}
+	q, err := store(c).IntakeQueue()
+	if err != nil {
+		return err
+	}
+	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
+		return err
+	}
+	out := make([]intakeJSON, 0, len(q))
+	for i := range q {
+		out = append(out, intakeOut(&q[i]))
+	}
+	return c.JSON(out)
+}
+
+// apiReferral returns one referral in the caller's view of it.
+func (h *handlers) apiReferral(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if currentUser(c).Role == models.RolePoliceLiaison {
+		f, err := store(c).FeedbackFor(id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(feedbackOut(f))
+	}
+	r, err := store(c).IntakeReferralByID(id)
+	if err != nil {
+		return err
+	}
+	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", r.ID, nil); err != nil {
+		return err
+	}
+	return c.JSON(intakeOut(r))
+}
+
+// apiReferralAccept opens a case from a referral (coordinators).
+func (h *handlers) apiReferralAccept(c *fiber.Ctx) error {
+	p, err := acceptReferral(c, h.s.localizer(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(participantOut(p, siteCode(c)))
+}
+
+// acceptReferral is shared by the API and the intake page.
+func acceptReferral(c *fiber.Ctx, l *Localizer, id string) (*models.Participant, error) {
+	note := func(name, phone string) string { return l.T("intake.contact_note", "Name", name, "Phone", phone) }
+	p, err := store(c).AcceptReferral(id, note, today())
+	if err != nil {
+		return nil, err
+	}
+	if err := audit(c, currentUser(c), models.AuditReferralAccept, "referral", id, map[string]any{"participant_id": p.ID}); err != nil {
+		return nil, err
+	}
+	return p, audit(c, currentUser(c), models.AuditParticipantCreate, "participant", p.ID, map[string]any{"referral_id": id})
+}
+
+type referralDeclineJSON struct {
+	Reason string `json:"reason" validate:"required"`
+}
+
+// apiReferralDecline declines a referral with a reason (coordinators).
+func (h *handlers) apiReferralDecline(c *fiber.Ctx) error {
+	var in referralDeclineJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := declineReferral(c, c.Params("id"), in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": c.Params("id"), "decision": "declined"})
+}
+
+func declineReferral(c *fiber.Ctx, id, reason string) error {
+	if err := store(c).DeclineReferral(id, reason); err != nil {
+		return err
+	}
+	return audit(c, currentUser(c), models.AuditReferralDecline, "referral", id, map[string]any{"reason": reason})
+}

@@ -1,0 +1,172 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"kurve/app"
+	"kurve/models"
+)
+
+func referralBody(first, ref string) string {
+	return fmt.Sprintf(`{"first_name":%q,"last_name":"Meldungstest","date_of_birth":"2014-02-03","gender":"male","site":"ES",
+		"reason_category":"violence","police_reference":%q,"referring_unit":"PI Essen-Mitte","officer_name":"POK Beispiel",
+		"guardian_name":"Mutter %s","guardian_phone":"0201 424242","notes":"Polizeivermerk %s"}`, first, ref, first, first)
+}
+
+func TestReferralAPI(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	police, coord := h.token(models.RolePoliceLiaison), h.token(models.RoleCoordinator)
+
+	p := problem(t, expect(t, h.api("POST", "/api/v1/referrals", police, `{"first_name":"X","site":"ZZ"}`), 422))
+	if len(p.Errors) < 4 {
+		t.Errorf("validation errors %+v", p.Errors)
+	}
+	created := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Timo", "PP-1")), 201))
+	if created["status"] != "received" || len(created) != 2 {
+		t.Fatalf("created %v", created)
+	}
+	id := created["id"].(string)
+	other := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Ugur", "PP-2")), 201))["id"].(string)
+
+	// The police view: status only.
+	fb := decode[map[string]any](t, expect(t, h.api("GET", "/api/v1/referrals/"+id, police, ""), 200))
+	if fb["status"] != "received" || fb["police_reference"] != "PP-1" || !regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(fb["since"].(string)) || len(fb) != 4 {
+		t.Errorf("police view %v", fb)
+	}
+	// The intake view: identity and contact, nothing of the police's own.
+	queue := readAll(t, expect(t, h.api("GET", "/api/v1/referrals", coord, ""), 200))
+	for _, leak := range []string{"Polizeivermerk", "POK Beispiel", "PI Essen-Mitte", "PP-1", "police_reference", "notes"} {
+		if strings.Contains(queue, leak) {
+			t.Errorf("intake queue shows %q", leak)
+		}
+	}
+	if !strings.Contains(queue, "Timo") || !strings.Contains(queue, "0201 424242") {
+		t.Errorf("intake queue lacks identity or contact: %s", queue)
+	}
+	// Others get nothing.
+	for _, role := range []models.Role{models.RoleSocialWorker, models.RoleMediator, models.RoleEvaluator, models.RoleAdmin, models.RoleDPO} {
+		expect(t, h.api("GET", "/api/v1/referrals", h.token(role), ""), 403).Body.Close()
+	}
+	expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", police, ""), 403).Body.Close()
+
+	// Accept one, decline the other.
+	part := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 201))
+	if part["status"] != "referred" || part["first_name"] != "Timo" || !strings.Contains(part["notes"].(string), "Mutter Timo") {
+		t.Errorf("participant from referral %v", part)
+	}
+	expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 404).Body.Close()
+	expect(t, h.api("POST", "/api/v1/referrals/"+other+"/decline", coord, `{"reason":"whatever"}`), 422).Body.Close()
+	expect(t, h.api("POST", "/api/v1/referrals/"+other+"/decline", coord, `{"reason":"duplicate"}`), 200).Body.Close()
+	if q := decode[[]map[string]any](t, h.api("GET", "/api/v1/referrals", coord, "")); len(q) != 0 {
+		t.Errorf("queue after decisions %v", q)
+	}
+	// The police still see "received" for both: no consent to feedback.
+	for _, f := range decode[[]map[string]any](t, h.api("GET", "/api/v1/referrals", police, "")) {
+		if f["status"] != "received" {
+			t.Errorf("feedback without consent %v", f)
+		}
+	}
+	if n := auditCount(t, h, models.AuditReferralAccept); n != 1 {
+		t.Errorf("%d accept audits", n)
+	}
+}
+
+// TestPoliceSeeNoPreventionData walks every route a police liaison may call,
+// on a site full of casework, and fails when any response carries a value
+// of the prevention side: staff names, notes, guardian data the social
+// workers recorded, statuses, or any date of casework.
+func TestPoliceSeeNoPreventionData(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins)
+	police, coord := h.token(models.RolePoliceLiaison), h.token(models.RoleCoordinator)
+
+	// Two referrals become cases with feedback consent, one is declined.
+	var refs []string
+	for i, name := range []string{"Vito", "Wael", "Xaver"} {
+		refs = append(refs, decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody(name, fmt.Sprintf("PP-S-%d", i))), 201))["id"].(string))
+	}
+	for _, id := range refs[:2] {
+		p := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 201))
+		pid := p["id"].(string)
+		g := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+pid+"/guardians", coord,
+			`{"first_name":"Zeynep","last_name":"Sorgetest","relationship":"mother","has_custody":true,"phone":"0201 313131"}`), 201))
+		expect(t, h.api("POST", "/api/v1/participants/"+pid+"/consents", coord, fmt.Sprintf(
+			`{"guardian_id":%q,"purposes":["participation","data_processing","police_feedback"],"form_version":"2026-1","form_language":"tr","given_on":"2026-02-17"}`, g["id"])), 201).Body.Close()
+		v := 1
+		for _, st := range []string{"contacted", "consent_pending", "active"} {
+			v = int(decode[map[string]any](t, expect(t, h.api("PATCH", "/api/v1/participants/"+pid, coord,
+				fmt.Sprintf(`{"version":%d,"status":%q,"notes":"Sozialpädagogische Notiz %s"}`, v, st, st)), 200))["version"].(float64))
+		}
+	}
+	expect(t, h.api("POST", "/api/v1/referrals/"+refs[2]+"/decline", coord, `{"reason":"outside_area"}`), 200).Body.Close()
+
+	// What the prevention side knows, which the police must never read.
+	var secrets []string
+	var staff []string
+	h.db.Gorm.Raw("SELECT name FROM org.users WHERE role IN ('social_worker','coordinator','language_mediator')").Scan(&staff)
+	secrets = append(secrets, staff...)
+	secrets = append(secrets, "Sozialpädagogische Notiz", "Zeynep", "Sorgetest", "0201 313131", "2026-02-17",
+		"consent_pending", `"active"`, "ended_early", "Trainingsgruppe", "Haddad-Demo", "0201 5550101")
+	var dates []string
+	h.db.Gorm.Raw(`SELECT DISTINCT d::text FROM (SELECT status_changed_on AS d FROM prevention.participants UNION
+		SELECT activated_on FROM prevention.participants UNION SELECT given_on FROM prevention.consents UNION
+		SELECT effective_on FROM prevention.status_changes) x WHERE d IS NOT NULL`).Scan(&dates)
+	// Today's date is also on the liaison's own profile (token dates); the
+	// referral routes are checked for any full date below.
+	for _, d := range dates {
+		if d != time.Now().Format(time.DateOnly) {
+			secrets = append(secrets, d)
+		}
+	}
+
+	ws := h.signIn(models.RolePoliceLiaison)
+	fullDate := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+	visited := 0
+	for _, r := range h.srv.Routes() {
+		if r.Method != http.MethodGet || r.Access == app.Public {
+			continue
+		}
+		if (r.Access == app.Account || r.Access == app.Side) && !r.Allows(models.RolePoliceLiaison) {
+			continue
+		}
+		paths := []string{r.Path}
+		if strings.Contains(r.Path, ":") {
+			paths = nil
+			for _, id := range refs {
+				paths = append(paths, paramRE.ReplaceAllString(r.Path, id))
+			}
+		}
+		for _, path := range paths {
+			var resp *http.Response
+			if r.API {
+				resp = h.api("GET", path, police, "")
+			} else {
+				resp = h.web("GET", path, &ws, nil)
+			}
+			body := readAll(t, resp)
+			visited++
+			for _, s := range secrets {
+				if s != "" && strings.Contains(body, s) {
+					t.Errorf("GET %s shows prevention value %q", path, s)
+				}
+			}
+			if strings.Contains(path, "referral") && fullDate.MatchString(body) {
+				t.Errorf("GET %s shows a date finer than the month: %q", path, fullDate.FindString(body))
+			}
+		}
+	}
+	if visited < 5 {
+		t.Fatalf("only %d police responses checked", visited)
+	}
+	// And the feedback is there, as it should be.
+	got := readAll(t, h.api("GET", "/api/v1/referrals", police, ""))
+	if strings.Count(got, `"in_program"`) != 2 || strings.Count(got, `"received"`) != 1 {
+		t.Errorf("police feedback %s", got)
+	}
+}
