@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -191,4 +192,84 @@ func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerI
 		}
 	}
 	return nil
+}
+
+// demoReferrals are synthetic police referrals. Their intake outcome:
+// accepted with feedback consent (in program / program ended), declined,
+// and one still waiting in the intake queue.
+var demoReferrals = []ReferralInput{
+	{FirstName: "Mehmet", LastName: "Aydin-Demo", Gender: "male", ReasonCategory: "violence", PoliceReference: "ES-PP-2026-0101",
+		ReferringUnit: "PI Essen-Mitte (Demo)", OfficerName: "PK Demo-Beamtin", GuardianName: "Zehra Aydin-Demo", GuardianPhone: "0201 5550201",
+		Notes: "Demo: Rangelei auf dem Schulhof."},
+	{FirstName: "Rami", LastName: "Khalil-Demo", Gender: "male", ReasonCategory: "property", PoliceReference: "ES-PP-2026-0102",
+		ReferringUnit: "PI Essen-Nord (Demo)", OfficerName: "POK Demo-Beamter", GuardianName: "Mona Khalil-Demo", GuardianPhone: "0201 5550202",
+		Notes: "Demo: Ladendiebstahl."},
+	{FirstName: "Ionut", LastName: "Stan-Demo", Gender: "male", ReasonCategory: "other", PoliceReference: "ES-PP-2026-0103",
+		ReferringUnit: "PI Essen-Süd (Demo)", GuardianName: "Maria Stan-Demo", GuardianPhone: "0201 5550203"},
+	{FirstName: "Leyla", LastName: "Sahin-Demo", Gender: "female", ReasonCategory: "violence", PoliceReference: "ES-PP-2026-0104",
+		ReferringUnit: "PI Essen-Mitte (Demo)", GuardianName: "Deniz Sahin-Demo", GuardianPhone: "0201 5550204",
+		Notes: "Demo: Bedrohung unter Gleichaltrigen."},
+}
+
+// SeedDemoReferrals submits the demo referrals as the acting police
+// liaison, once; it returns their ids (none when there were referrals).
+func (s *Store) SeedDemoReferrals(siteCode string, today time.Time) ([]string, error) {
+	existing, err := s.ReferralFeedback()
+	if err != nil || len(existing) > 0 {
+		return nil, err
+	}
+	var ids []string
+	for i, in := range demoReferrals {
+		dob := time.Date(today.Year()-11-i%3, time.Month(3+i), 10+i, 0, 0, 0, 0, time.UTC)
+		in.DateOfBirth, in.SiteCode = &dob, siteCode
+		r, err := s.CreateReferral(in, today)
+		if err != nil {
+			return nil, fmt.Errorf("models: demo referral: %w", err)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
+// SeedDemoIntake decides on the demo referrals as the site's coordinator:
+// the first two become cases whose families consented to police feedback
+// (one in the program, one ended), the third is declined, the fourth waits.
+func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, note func(name, phone string) string, today time.Time) error {
+	if len(ids) < 4 {
+		return nil
+	}
+	for i, id := range ids[:2] {
+		p, err := s.AcceptReferral(id, note, today)
+		if err != nil {
+			return err
+		}
+		from := today.AddDate(0, -2, 0)
+		if _, err := s.Assign(p.ID, AssignmentInput{UserID: socialWorkerID, Kind: AssignSocialWorker, FromOn: &from}, today); err != nil {
+			return err
+		}
+		g, err := s.AddGuardian(p.ID, GuardianInput{FirstName: strings.Fields(demoReferrals[i].GuardianName)[0],
+			LastName: demoReferrals[i].LastName, Relationship: "mother", HasCustody: true, Phone: demoReferrals[i].GuardianPhone})
+		if err != nil {
+			return err
+		}
+		given := today.AddDate(0, -1, 0)
+		if _, err := s.RecordConsent(p.ID, ConsentInput{GuardianID: g.ID, GivenOn: &given, FormVersion: "2026-1", FormLanguage: "de",
+			Purposes: []Purpose{PurposeParticipation, PurposeDataProcessing, PurposePoliceFeedback, PurposeEvaluation}}, today); err != nil {
+			return err
+		}
+		steps := []Status{StatusContacted, StatusConsentPending, StatusActive}
+		if i == 1 {
+			steps = append(steps, StatusCompleted)
+		}
+		for _, to := range steps {
+			cur, err := s.ParticipantByID(p.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := s.ChangeStatus(p.ID, cur.Version, to, "", today); err != nil {
+				return err
+			}
+		}
+	}
+	return s.DeclineReferral(ids[2], "outside_area")
 }

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"kurve/app"
+	"kurve/locales"
 	"kurve/migrations"
 	"kurve/models"
 )
@@ -287,7 +288,7 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 		return err
 	}
 	defer models.Close(db)
-	var coord, sw, med *models.User
+	var coord, sw, med, police *models.User
 	err = models.InTx(ctx, db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 		for _, l := range logins {
 			u, err := st.UserByEmail(l.Email)
@@ -301,6 +302,8 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 				sw = u
 			case models.RoleMediator:
 				med = u
+			case models.RolePoliceLiaison:
+				police = u
 			}
 		}
 		return nil
@@ -318,7 +321,35 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Demo cases created: %d\n", cases)
+	// Referrals: submitted under the enforcement role, decided through the
+	// intake crossing, each side under its own role.
+	var refs []string
+	err = models.InTx(ctx, db, models.DBEnforcement, models.Actor{UserID: police.ID, SiteID: police.SiteID, Role: police.Role},
+		func(st *models.Store) error {
+			st.UseCipher(cipher)
+			refs, err = st.SeedDemoReferrals(coord.Site.Code, time.Now())
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	err = models.InTx(ctx, db, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
+		func(st *models.Store) error {
+			st.UseCipher(cipher)
+			// The note a coordinator's acceptance writes, in the
+			// program's default language.
+			tr, err := app.NewI18n(locales.FS)
+			if err != nil {
+				return err
+			}
+			l := tr.Localizer(models.Languages[0])
+			note := func(name, phone string) string { return l.T("intake.contact_note", "Name", name, "Phone", phone) }
+			return st.SeedDemoIntake(refs, sw.ID, note, time.Now())
+		})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Demo cases created: %d; demo referrals: %d\n", cases, len(refs))
 	fmt.Fprintln(out, "Demo logins (password for all: "+models.DemoPassword+"):")
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-18s %s\n", l.Role, l.Email)
