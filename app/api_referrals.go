@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -139,7 +140,7 @@ func (h *handlers) apiReferralAccept(c *fiber.Ctx) error {
 
 // acceptReferral is shared by the API and the intake page.
 func acceptReferral(c *fiber.Ctx, l *Localizer, id string) (*models.Participant, error) {
-	note := func(name, phone string) string { return l.T("intake.contact_note", "Name", name, "Phone", phone) }
+	note := func(name, phone string) string { return ContactNote(l, name, phone) }
 	p, err := store(c).AcceptReferral(id, note, today())
 	if err != nil {
 		return nil, err
@@ -171,4 +172,16 @@ func declineReferral(c *fiber.Ctx, id, reason string) error {
 		return err
 	}
 	return audit(c, currentUser(c), models.AuditReferralDecline, "referral", id, map[string]any{"reason": reason})
+}
+
+// ContactNote is what an accepted referral writes into the case notes
+// about the guardian contact the police gave, leaving out what is empty.
+func ContactNote(l *Localizer, name, phone string) string {
+	var parts []string
+	for _, p := range []string{name, phone} {
+		if strings.TrimSpace(p) != "" {
+			parts = append(parts, strings.TrimSpace(p))
+		}
+	}
+	return l.T("intake.contact_note", "Contact", strings.Join(parts, ", "))
 }

@@ -175,7 +175,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|referral|intake|feedback|reason|decline_reason)\.[a-z_.0-9]+)"`)
 	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
@@ -265,6 +265,9 @@ func dynamicIDs() map[string][]string {
 		"end_reason.":      models.EndReasons,
 		"language.":        models.FamilyLanguageCodes,
 		"assignment_kind.": str(models.AssignSocialWorker, models.AssignMediator),
+		"feedback.":        str(models.FeedbackReceived, models.FeedbackInProgram, models.FeedbackProgramEnded),
+		"reason.":          models.ReasonCategories,
+		"decline_reason.":  models.DeclineReasons,
 	}
 	for _, r := range models.Roles {
 		out["role."] = append(out["role."], string(r))

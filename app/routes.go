@@ -116,6 +116,17 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/families/:id/edit", Access: Side, Roles: caseStaff, Handler: h.familyEdit},
 		{Method: "POST", Path: "/families/:id", Access: Side, Roles: caseStaff, Handler: h.familyUpdate},
 
+		// Referral pages (web, SPEC §5): police liaisons submit referrals
+		// and read their feedback (enforcement side); coordinators work
+		// the intake queue of their site (prevention side).
+		{Method: "GET", Path: "/referrals", Access: Side, Roles: policeLiaisons, Handler: h.referralList},
+		{Method: "GET", Path: "/referrals/new", Access: Side, Roles: policeLiaisons, Handler: h.referralNew},
+		{Method: "POST", Path: "/referrals", Access: Side, Roles: policeLiaisons, Handler: h.referralCreate},
+		{Method: "GET", Path: "/intake", Access: Side, Roles: coordinators, Handler: h.intakeList},
+		{Method: "GET", Path: "/intake/:id", Access: Side, Roles: coordinators, Handler: h.intakeShow},
+		{Method: "POST", Path: "/intake/:id/accept", Access: Side, Roles: coordinators, Handler: h.intakeAccept},
+		{Method: "POST", Path: "/intake/:id/decline", Access: Side, Roles: coordinators, Handler: h.intakeDecline},
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},

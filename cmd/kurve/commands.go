@@ -343,7 +343,7 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 				return err
 			}
 			l := tr.Localizer(models.Languages[0])
-			note := func(name, phone string) string { return l.T("intake.contact_note", "Name", name, "Phone", phone) }
+			note := func(name, phone string) string { return app.ContactNote(l, name, phone) }
 			return st.SeedDemoIntake(refs, sw.ID, note, time.Now())
 		})
 	if err != nil {

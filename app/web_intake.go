@@ -1,0 +1,136 @@
+package app
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// Intake pages (SPEC §5, crossing 1): a coordinator reads the undecided
+// referrals of their site through crossing.intake_queue, which never
+// returns police notes, officer, unit or reference, and accepts (opens a
+// case) or declines each one.
+
+type intakeQueueRow struct {
+	ID, Name, ReceivedOn, ReasonCategory string
+	Age                                  int
+}
+
+type intakeListData struct {
+	Rows []intakeQueueRow
+}
+
+// intakeList shows the site's intake queue, oldest first.
+func (h *handlers) intakeList(c *fiber.Ctx) error {
+	q, err := store(c).IntakeQueue()
+	if err != nil {
+		return err
+	}
+	// The queue shows names of children: reading it is audited like the
+	// caseload (ids and counts only).
+	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
+		return err
+	}
+	day := today()
+	data := intakeListData{}
+	for _, r := range q {
+		data.Rows = append(data.Rows, intakeQueueRow{ID: r.ID, Name: r.FirstName + " " + r.LastName,
+			ReceivedOn: r.ReceivedOn.Format(time.DateOnly), ReasonCategory: r.ReasonCategory, Age: models.AgeOn(r.DateOfBirth, day)})
+	}
+	return h.s.render(c, "intake_list.html", "intake.list_title", data)
+}
+
+// intakeView is the data of intake_show.html. Decided hides the decision
+// forms (someone else decided meanwhile); Reason keeps a chosen decline
+// reason.
+type intakeView struct {
+	R            *models.IntakeReferral
+	Age          int
+	DateOfBirth  string
+	ReceivedOn   string
+	Reasons      []string
+	Reason       string
+	Decided      bool
+	AlertMessage string
+	AlertItems   []string
+}
+
+// intakeShow shows one referral of the queue; the read is audited.
+func (h *handlers) intakeShow(c *fiber.Ctx) error {
+	r, err := store(c).IntakeReferralByID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", r.ID, nil); err != nil {
+		return err
+	}
+	return h.renderIntake(c, r, &intakeView{}, nil)
+}
+
+// intakeAccept opens a case from the referral and shows it.
+func (h *handlers) intakeAccept(c *fiber.Ctx) error {
+	r, err := store(c).IntakeReferralByID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	// Shared with the API: the same contact note and the same audit entries.
+	p, err := acceptReferral(c, h.s.localizer(c), r.ID)
+	if err != nil {
+		return h.intakeFailure(c, r, "", err)
+	}
+	if err := setFlash(c, "flash.referral_accepted"); err != nil {
+		return err
+	}
+	return c.Redirect("/participants/"+p.ID, fiber.StatusSeeOther)
+}
+
+// intakeDecline declines the referral with a reason and returns to the
+// queue.
+func (h *handlers) intakeDecline(c *fiber.Ctx) error {
+	r, err := store(c).IntakeReferralByID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	reason := c.FormValue("reason")
+	if err := declineReferral(c, r.ID, reason); err != nil {
+		return h.intakeFailure(c, r, reason, err)
+	}
+	if err := setFlash(c, "flash.referral_declined"); err != nil {
+		return err
+	}
+	return c.Redirect("/intake", fiber.StatusSeeOther)
+}
+
+// intakeFailure shows the referral again with the reason a decision was
+// refused: 422 for invalid input, 409 when it was decided meanwhile. The
+// page is built from r as loaded before the attempt: after a unique
+// violation the transaction takes no more queries (it is rolled back).
+func (h *handlers) intakeFailure(c *fiber.Ctx, r *models.IntakeReferral, reason string, err error) error {
+	l := h.s.localizer(c)
+	var ve *models.ValidationError
+	v := &intakeView{Reason: reason}
+	switch {
+	case errors.As(err, &ve):
+		v.AlertMessage = l.T("error.validation")
+		errs := formErrors(l, ve)
+		for _, f := range sortedKeys(errs) {
+			v.AlertItems = append(v.AlertItems, errs[f])
+		}
+		return h.renderIntake(c.Status(fiber.StatusUnprocessableEntity), r, v, errs)
+	case errors.Is(err, models.ErrConflict):
+		v.AlertMessage, v.Decided = l.T("intake.decided_already"), true
+		return h.renderIntake(c.Status(fiber.StatusConflict), r, v, nil)
+	}
+	return err
+}
+
+func (h *handlers) renderIntake(c *fiber.Ctx, r *models.IntakeReferral, v *intakeView, errs map[string]string) error {
+	v.R, v.Age, v.Reasons = r, models.AgeOn(r.DateOfBirth, today()), models.DeclineReasons
+	v.DateOfBirth, v.ReceivedOn = r.DateOfBirth.Format(time.DateOnly), r.ReceivedOn.Format(time.DateOnly)
+	p := h.s.newPage(c, "intake.show_title", v)
+	p.Errors = errs
+	return h.s.renderPage(c, "intake_show.html", p)
+}
