@@ -77,6 +77,16 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 	if exists {
 		return name, nil
 	}
+	// Templates of older migration sets are of no use any more.
+	var stale []string
+	if err := admin.Raw("SELECT datname FROM pg_database WHERE datname LIKE 'kurve\\_tpl\\_%' AND datname <> ?", name).Scan(&stale).Error; err != nil {
+		return "", err
+	}
+	for _, old := range stale {
+		if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+old+" WITH (FORCE)"); err != nil {
+			return "", err
+		}
+	}
 	build := name + "_build"
 	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)"); err != nil {
 		return "", err
