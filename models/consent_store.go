@@ -286,6 +286,15 @@ func (s *Store) WithdrawConsent(id string, withdrawnOn, today time.Time) (*Conse
 		if err != nil {
 			return nil, err
 		}
+		missing, err := s.MissingConsent(p, maxTime(today, day))
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			if err := s.cancelPlannedSessions(p.ID); err != nil {
+				return nil, err
+			}
+		}
 		if p.Status == StatusActive {
 			missing, err := s.MissingConsent(p, maxTime(today, day))
 			if err != nil {

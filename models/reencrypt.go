@@ -15,6 +15,8 @@ import (
 type SealedColumn struct {
 	Table  string
 	Column string
+	// Key is the row's id column, "id" when empty.
+	Key string
 }
 
 func (c SealedColumn) aadName() string {
@@ -24,16 +26,20 @@ func (c SealedColumn) aadName() string {
 // SealedColumns lists every encrypted column. TestSealedColumnsComplete
 // fails when a *_enc column exists that this list lacks.
 var SealedColumns = []SealedColumn{
-	{"org.users", "totp_secret"},
-	{"prevention.families", "address_enc"}, {"prevention.families", "phone_enc"}, {"prevention.families", "email_enc"},
-	{"prevention.participants", "first_name_enc"}, {"prevention.participants", "last_name_enc"},
-	{"prevention.participants", "date_of_birth_enc"}, {"prevention.participants", "school_enc"}, {"prevention.participants", "notes_enc"},
-	{"prevention.guardians", "first_name_enc"}, {"prevention.guardians", "last_name_enc"},
-	{"prevention.guardians", "phone_enc"}, {"prevention.guardians", "email_enc"},
-	{"enforcement.referrals", "first_name_enc"}, {"enforcement.referrals", "last_name_enc"},
-	{"enforcement.referrals", "date_of_birth_enc"}, {"enforcement.referrals", "guardian_name_enc"},
-	{"enforcement.referrals", "guardian_phone_enc"}, {"enforcement.referrals", "officer_name_enc"},
-	{"enforcement.referrals", "notes_enc"},
+	{Table: "org.users", Column: "totp_secret"},
+	{Table: "prevention.families", Column: "address_enc"}, {Table: "prevention.families", Column: "phone_enc"}, {Table: "prevention.families", Column: "email_enc"},
+	{Table: "prevention.participants", Column: "first_name_enc"}, {Table: "prevention.participants", Column: "last_name_enc"},
+	{Table: "prevention.participants", Column: "date_of_birth_enc"}, {Table: "prevention.participants", Column: "school_enc"}, {Table: "prevention.participants", Column: "notes_enc"},
+	{Table: "prevention.guardians", Column: "first_name_enc"}, {Table: "prevention.guardians", Column: "last_name_enc"},
+	{Table: "prevention.guardians", Column: "phone_enc"}, {Table: "prevention.guardians", Column: "email_enc"},
+	{Table: "enforcement.referrals", Column: "first_name_enc"}, {Table: "enforcement.referrals", Column: "last_name_enc"},
+	{Table: "enforcement.referrals", Column: "date_of_birth_enc"}, {Table: "enforcement.referrals", Column: "guardian_name_enc"},
+	{Table: "enforcement.referrals", Column: "guardian_phone_enc"}, {Table: "enforcement.referrals", Column: "officer_name_enc"},
+	{Table: "enforcement.referrals", Column: "notes_enc"},
+	{Table: "prevention.sessions", Column: "location_enc"}, {Table: "prevention.sessions", Column: "notes_enc"},
+	{Table: "prevention.goals", Column: "title_enc"}, {Table: "prevention.reviews", Column: "notes_enc"},
+	{Table: "prevention.extensions", Column: "reason_enc"},
+	{Table: "prevention.closings", Column: "assessment_enc", Key: "participant_id"},
 }
 
 // Reencrypt rewrites every encrypted value that is not under the cipher's
@@ -46,6 +52,11 @@ func Reencrypt(ctx context.Context, db *gorm.DB, c *Cipher, batch int) (int, err
 	prefix := "v1:" + c.KeyID() + ":"
 	for _, col := range SealedColumns {
 		table := pgx.Identifier(strings.Split(col.Table, ".")).Sanitize()
+		key := "id"
+		if col.Key != "" {
+			key = col.Key
+		}
+		keyCol := pgx.Identifier{key}.Sanitize()
 		column := pgx.Identifier{col.Column}.Sanitize()
 		for {
 			n := 0
@@ -55,8 +66,8 @@ func Reencrypt(ctx context.Context, db *gorm.DB, c *Cipher, batch int) (int, err
 					Value string
 				}
 				var rows []row
-				q := fmt.Sprintf("SELECT id::text AS id, %s AS value FROM %s WHERE %s IS NOT NULL AND left(%s, %d) <> ? ORDER BY id LIMIT ? FOR UPDATE",
-					column, table, column, column, len(prefix))
+				q := fmt.Sprintf("SELECT %s::text AS id, %s AS value FROM %s WHERE %s IS NOT NULL AND left(%s, %d) <> ? ORDER BY 1 LIMIT ? FOR UPDATE",
+					keyCol, column, table, column, column, len(prefix))
 				if err := tx.Raw(q, prefix, batch).Scan(&rows).Error; err != nil {
 					return err
 				}
@@ -69,7 +80,7 @@ func Reencrypt(ctx context.Context, db *gorm.DB, c *Cipher, batch int) (int, err
 					if err != nil {
 						return err
 					}
-					if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, column), enc, r.ID).Error; err != nil {
+					if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", table, column, keyCol), enc, r.ID).Error; err != nil {
 						return err
 					}
 				}

@@ -1,0 +1,408 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Attendance of one participant at a session (SPEC §3).
+type Attendance string
+
+// The attendance values.
+const (
+	Attended Attendance = "attended"
+	Excused  Attendance = "excused"
+	Absent   Attendance = "absent"
+)
+
+// Attendances lists the attendance values.
+var Attendances = []Attendance{Attended, Excused, Absent}
+
+// Session statuses: a session is planned, held (with attendance) or
+// cancelled (for example when consent was withdrawn).
+const (
+	SessionPlanned   = "planned"
+	SessionHeld      = "held"
+	SessionCancelled = "cancelled"
+)
+
+// SessionParticipant is one participant of a session, as far as the
+// viewer may see them.
+type SessionParticipant struct {
+	ParticipantID string
+	CaseNumber    string
+	Attendance    Attendance
+}
+
+// CaseSession is a social-skills session (SPEC §3), decrypted for the
+// viewer; "Session" alone is the web session of session.go.
+type CaseSession struct {
+	ID              string
+	SiteID          string
+	MeasureCode     string
+	Measure         Labels
+	ModuleCode      string
+	Module          Labels
+	Status          string
+	StartedAt       time.Time
+	DurationMinutes int
+	Location        string
+	MediatorPresent bool
+	Notes           string
+	StaffIDs        []string
+	Participants    []SessionParticipant
+	CreatedBy       string
+	Version         int
+}
+
+type sessionRow struct {
+	ID              string
+	SiteID          string
+	MeasureID       string
+	ModuleID        *string
+	Status          string
+	StartedAt       time.Time
+	DurationMinutes int
+	LocationEnc     *string
+	MediatorPresent bool
+	NotesEnc        *string
+	CreatedBy       *string
+	Version         int
+	UpdatedAt       time.Time
+}
+
+func (sessionRow) TableName() string { return "prevention.sessions" }
+
+const sessionsTable = "prevention.sessions"
+
+// SessionInput records a session: held (with attendance for every
+// participant) or planned (without).
+type SessionInput struct {
+	ParticipantIDs  []string
+	MeasureCode     string
+	ModuleCode      string
+	StartedAt       time.Time
+	DurationMinutes int
+	Location        string
+	StaffIDs        []string
+	MediatorPresent bool
+	Attendance      map[string]Attendance
+	Notes           string
+	Planned         bool
+}
+
+// CreateSession records a session for participants the actor may see.
+// Every participant must be active with valid participation consent on
+// the session's day (SPEC §4); otherwise the whole session is refused.
+func (s *Store) CreateSession(in SessionInput, today time.Time) (*CaseSession, error) {
+	v := &ValidationError{}
+	ids := uniqueStrings(in.ParticipantIDs)
+	if len(ids) == 0 {
+		v.Add("participant_ids", "validation.required", nil)
+	}
+	m, err := s.MeasureByCode(in.MeasureCode)
+	var moduleID *string
+	switch {
+	case err != nil:
+		v.Add("type", "validation.measure_unknown", nil)
+	case in.ModuleCode != "":
+		if mod := m.Module(in.ModuleCode); mod == nil {
+			v.Add("module", "validation.module_unknown", nil)
+		} else {
+			moduleID = &mod.ID
+		}
+	}
+	if in.DurationMinutes < 5 || in.DurationMinutes > 600 {
+		v.Add("duration_minutes", "validation.duration", map[string]any{"Min": 5, "Max": 600})
+	}
+	if in.StartedAt.IsZero() {
+		v.Add("started_at", "validation.required", nil)
+	} else if !in.Planned && dateOf(in.StartedAt).After(dateOf(today)) {
+		v.Add("started_at", "validation.not_future", nil)
+	}
+	if len(in.Location) > 200 {
+		v.Add("location", "validation.max", map[string]any{"Param": 200})
+	}
+	if len(in.Notes) > 20000 {
+		v.Add("notes", "validation.max", map[string]any{"Param": 20000})
+	}
+	staff := uniqueStrings(in.StaffIDs)
+	if len(staff) == 0 {
+		staff = []string{s.actor.UserID}
+	}
+	for _, id := range staff {
+		u, err := s.StaffByID(id)
+		if err != nil || u.SiteID != s.actor.SiteID || (u.Role != RoleSocialWorker && u.Role != RoleCoordinator) {
+			v.Add("staff_ids", "validation.staff_unknown", nil)
+			break
+		}
+	}
+	for _, pid := range ids {
+		p, err := s.ParticipantByID(pid)
+		if err != nil {
+			v.Add("participant_ids", "validation.participant_unknown", nil)
+			continue
+		}
+		if !in.Planned {
+			att, ok := in.Attendance[pid]
+			if !ok || !contains(Attendances, att) {
+				v.Add("attendance", "validation.attendance", map[string]any{"CaseNumber": p.CaseNumber})
+			}
+		}
+		if p.Status != StatusActive {
+			v.Add("participant_ids", "validation.session_not_active", map[string]any{"CaseNumber": p.CaseNumber})
+			continue
+		}
+		missing, err := s.MissingConsent(p, in.StartedAt)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			v.Add("participant_ids", "validation.session_no_consent", map[string]any{"CaseNumber": p.CaseNumber})
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	w := &sealer{s: s, table: sessionsTable, id: id}
+	status := SessionHeld
+	if in.Planned {
+		status = SessionPlanned
+	}
+	row := sessionRow{ID: id, SiteID: s.actor.SiteID, MeasureID: m.ID, ModuleID: moduleID, Status: status,
+		StartedAt: in.StartedAt, DurationMinutes: in.DurationMinutes, LocationEnc: w.opt("location", in.Location),
+		MediatorPresent: in.MediatorPresent, NotesEnc: w.opt("notes", in.Notes), CreatedBy: nilIfEmpty(s.actor.UserID),
+		Version: 1, UpdatedAt: time.Now()}
+	if w.err != nil {
+		return nil, w.err
+	}
+	if err := s.db.Create(&row).Error; err != nil {
+		return nil, fmt.Errorf("models: create session: %w", err)
+	}
+	for _, uid := range staff {
+		if err := s.db.Exec("INSERT INTO prevention.session_staff (session_id, user_id) VALUES (?, ?)", id, uid).Error; err != nil {
+			return nil, fmt.Errorf("models: session staff: %w", err)
+		}
+	}
+	for _, pid := range ids {
+		var att *string
+		if !in.Planned {
+			a := string(in.Attendance[pid])
+			att = &a
+		}
+		if err := s.db.Exec("INSERT INTO prevention.session_participants (session_id, participant_id, attendance) VALUES (?, ?, ?)",
+			id, pid, att).Error; err != nil {
+			return nil, fmt.Errorf("models: session attendance: %w", err)
+		}
+	}
+	return s.SessionByID(id)
+}
+
+// SessionByID returns a visible session with its visible participants.
+func (s *Store) SessionByID(id string) (*CaseSession, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, fmt.Errorf("models: session %s: %w", id, ErrNotFound)
+	}
+	ss, err := s.sessions("s.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return nil, fmt.Errorf("models: session %s: %w", id, ErrNotFound)
+	}
+	return &ss[0], nil
+}
+
+// SessionsOf lists the sessions of a participant, newest first.
+func (s *Store) SessionsOf(participantID string) ([]CaseSession, error) {
+	return s.sessions("s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", participantID)
+}
+
+// SessionsBetween lists the sessions from..to (exclusive) that the actor
+// leads (social workers) or of the site (coordinators).
+func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
+	if s.actor.Role == RoleCoordinator {
+		return s.sessions("s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'", from, to)
+	}
+	return s.sessions(`s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
+		AND s.id IN (SELECT session_id FROM prevention.session_staff WHERE user_id = ?)`, from, to, s.actor.UserID)
+}
+
+// LastMeasureCode is the type of the actor's most recent session, for the
+// defaults of the quick form ("" when none).
+func (s *Store) LastMeasureCode() (string, error) {
+	var codes []string
+	err := s.db.Raw(`SELECT m.code FROM prevention.sessions s JOIN prevention.measures m ON m.id = s.measure_id
+		WHERE s.created_by = ? ORDER BY s.created_at DESC LIMIT 1`, s.actor.UserID).Scan(&codes).Error
+	if err != nil {
+		return "", fmt.Errorf("models: last session type: %w", err)
+	}
+	if len(codes) == 0 {
+		return "", nil
+	}
+	return codes[0], nil
+}
+
+func (s *Store) sessions(where string, args ...any) ([]CaseSession, error) {
+	var rows []struct {
+		CaseSession sessionRow `gorm:"embedded"`
+		MCode   string
+		MDe     string
+		MEn     string
+		MTr     string
+		MAr     string
+		ModCode *string
+		ModDe   *string
+		ModEn   *string
+		ModTr   *string
+		ModAr   *string
+	}
+	err := s.db.Table("prevention.sessions s").
+		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, s.location_enc,
+			s.mediator_present, s.notes_enc, s.created_by, s.version, s.updated_at,
+			m.code AS m_code, m.name_de AS m_de, m.name_en AS m_en, m.name_tr AS m_tr, m.name_ar AS m_ar,
+			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar`).
+		Joins("JOIN prevention.measures m ON m.id = s.measure_id").
+		Joins("LEFT JOIN prevention.measure_modules mo ON mo.id = s.module_id").
+		Where(where, args...).Order("s.started_at DESC").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: sessions: %w", err)
+	}
+	out := make([]CaseSession, 0, len(rows))
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		o := &opener{s: s, table: sessionsTable, id: r.CaseSession.ID}
+		ss := CaseSession{ID: r.CaseSession.ID, SiteID: r.CaseSession.SiteID, MeasureCode: r.MCode, Measure: Labels{r.MDe, r.MEn, r.MTr, r.MAr},
+			Status: r.CaseSession.Status, StartedAt: r.CaseSession.StartedAt, DurationMinutes: r.CaseSession.DurationMinutes,
+			Location: o.str("location", r.CaseSession.LocationEnc), MediatorPresent: r.CaseSession.MediatorPresent,
+			Notes: o.str("notes", r.CaseSession.NotesEnc), CreatedBy: deref(r.CaseSession.CreatedBy), Version: r.CaseSession.Version}
+		if r.ModCode != nil {
+			ss.ModuleCode, ss.Module = *r.ModCode, Labels{deref(r.ModDe), deref(r.ModEn), deref(r.ModTr), deref(r.ModAr)}
+		}
+		if o.err != nil {
+			return nil, o.err
+		}
+		out = append(out, ss)
+		ids = append(ids, ss.ID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var parts []struct {
+		SessionID     string
+		ParticipantID string
+		CaseNumber    string
+		Attendance    *string
+	}
+	err = s.db.Raw(`SELECT sp.session_id, sp.participant_id, p.case_number, sp.attendance
+		FROM prevention.session_participants sp JOIN prevention.participants p ON p.id = sp.participant_id
+		WHERE sp.session_id IN ? ORDER BY p.case_number`, ids).Scan(&parts).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: session participants: %w", err)
+	}
+	var staff []struct{ SessionID, UserID string }
+	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id IN ? ORDER BY user_id", ids).Scan(&staff).Error; err != nil {
+		return nil, fmt.Errorf("models: session staff: %w", err)
+	}
+	index := map[string]*CaseSession{}
+	for i := range out {
+		index[out[i].ID] = &out[i]
+	}
+	for _, p := range parts {
+		index[p.SessionID].Participants = append(index[p.SessionID].Participants,
+			SessionParticipant{ParticipantID: p.ParticipantID, CaseNumber: p.CaseNumber, Attendance: Attendance(deref(p.Attendance))})
+	}
+	for _, st := range staff {
+		index[st.SessionID].StaffIDs = append(index[st.SessionID].StaffIDs, st.UserID)
+	}
+	return out, nil
+}
+
+// SessionPatch changes a session: notes, status, attendance (for the
+// participants the actor may see). Version must be current.
+type SessionPatch struct {
+	Notes      *string
+	Status     *string
+	Attendance map[string]Attendance
+}
+
+// UpdateSession applies a patch with optimistic locking.
+func (s *Store) UpdateSession(id string, version int, in SessionPatch) (*CaseSession, error) {
+	cur, err := s.SessionByID(id)
+	if err != nil {
+		return nil, err
+	}
+	v := &ValidationError{}
+	if in.Status != nil && !contains([]string{SessionPlanned, SessionHeld, SessionCancelled}, *in.Status) {
+		v.Add("status", "validation.oneof", nil)
+	}
+	visible := map[string]bool{}
+	for _, p := range cur.Participants {
+		visible[p.ParticipantID] = true
+	}
+	for pid, a := range in.Attendance {
+		if !visible[pid] {
+			v.Add("attendance", "validation.participant_unknown", nil)
+		} else if !contains(Attendances, a) {
+			v.Add("attendance", "validation.oneof", nil)
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	w := &sealer{s: s, table: sessionsTable, id: id}
+	upd := map[string]any{"version": gormExpr("version + 1"), "updated_at": time.Now()}
+	if in.Notes != nil {
+		upd["notes_enc"] = w.opt("notes", *in.Notes)
+	}
+	if in.Status != nil {
+		upd["status"] = *in.Status
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	if err := s.updateVersioned(&sessionRow{}, id, version, cur.Version, upd); err != nil {
+		return nil, fmt.Errorf("models: session %s: %w", id, err)
+	}
+	pids := make([]string, 0, len(in.Attendance))
+	for pid := range in.Attendance {
+		pids = append(pids, pid)
+	}
+	sort.Strings(pids)
+	for _, pid := range pids {
+		if err := s.db.Exec("UPDATE prevention.session_participants SET attendance = ? WHERE session_id = ? AND participant_id = ?",
+			string(in.Attendance[pid]), id, pid).Error; err != nil {
+			return nil, fmt.Errorf("models: attendance: %w", err)
+		}
+	}
+	return s.SessionByID(id)
+}
+
+// cancelPlannedSessions takes a participant out of every planned session
+// (SPEC §4, withdrawal); a planned session left without participants is
+// cancelled (see migration 00006 for why this is a database function).
+func (s *Store) cancelPlannedSessions(participantID string) error {
+	var n int
+	if err := s.db.Raw("SELECT prevention.withdraw_from_planned_sessions(?)", participantID).Scan(&n).Error; err != nil {
+		return fmt.Errorf("models: cancel planned sessions: %w", err)
+	}
+	return nil
+}
+
+func uniqueStrings(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

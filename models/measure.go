@@ -1,0 +1,186 @@
+package models
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+var measureCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+
+// Measure is one session type of a site's catalogue, with its modules.
+type Measure struct {
+	ID          string
+	SiteID      string
+	Code        string
+	NameDE      string `gorm:"column:name_de"`
+	NameEN      string `gorm:"column:name_en"`
+	NameTR      string `gorm:"column:name_tr"`
+	NameAR      string `gorm:"column:name_ar"`
+	GroupFormat bool
+	Active      bool
+	Sort        int
+	Version     int
+	Modules     []MeasureModule `gorm:"foreignKey:MeasureID"`
+}
+
+// TableName implements gorm's Tabler.
+func (Measure) TableName() string { return "prevention.measures" }
+
+// MeasureModule is a module or topic of a measure.
+type MeasureModule struct {
+	ID        string
+	MeasureID string
+	Code      string
+	NameDE    string `gorm:"column:name_de"`
+	NameEN    string `gorm:"column:name_en"`
+	NameTR    string `gorm:"column:name_tr"`
+	NameAR    string `gorm:"column:name_ar"`
+	Active    bool
+	Sort      int
+}
+
+// TableName implements gorm's Tabler.
+func (MeasureModule) TableName() string { return "prevention.measure_modules" }
+
+// Labels are the names of a catalogue entry in the interface languages.
+type Labels struct{ DE, EN, TR, AR string }
+
+// Name returns the label in lang, German when lang is unknown.
+func (l Labels) Name(lang string) string {
+	switch lang {
+	case "en":
+		return l.EN
+	case "tr":
+		return l.TR
+	case "ar":
+		return l.AR
+	}
+	return l.DE
+}
+
+// Labels returns the measure's names.
+func (m *Measure) Labels() Labels { return Labels{m.NameDE, m.NameEN, m.NameTR, m.NameAR} }
+
+// Labels returns the module's names.
+func (m *MeasureModule) Labels() Labels { return Labels{m.NameDE, m.NameEN, m.NameTR, m.NameAR} }
+
+// Module returns the active module with code, if any.
+func (m *Measure) Module(code string) *MeasureModule {
+	for i := range m.Modules {
+		if m.Modules[i].Code == code && m.Modules[i].Active {
+			return &m.Modules[i]
+		}
+	}
+	return nil
+}
+
+// Measures lists the catalogue of the actor's site (active entries only,
+// unless all), in catalogue order.
+func (s *Store) Measures(all bool) ([]Measure, error) {
+	var out []Measure
+	q := s.db.Preload("Modules", func(db *gorm.DB) *gorm.DB { return db.Order("sort, code") }).Order("sort, code")
+	if !all {
+		q = q.Where("active")
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: measures: %w", err)
+	}
+	if !all {
+		for i := range out {
+			mods := out[i].Modules[:0]
+			for _, m := range out[i].Modules {
+				if m.Active {
+					mods = append(mods, m)
+				}
+			}
+			out[i].Modules = mods
+		}
+	}
+	return out, nil
+}
+
+// MeasureByCode returns an active measure of the actor's site.
+func (s *Store) MeasureByCode(code string) (*Measure, error) {
+	ms, err := s.Measures(false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		if ms[i].Code == code {
+			return &ms[i], nil
+		}
+	}
+	return nil, fmt.Errorf("models: measure %s: %w", code, ErrNotFound)
+}
+
+// MeasureInput adds or changes a catalogue entry (coordinators).
+type MeasureInput struct {
+	Code        string
+	Labels      Labels
+	GroupFormat bool
+	Active      bool
+	Sort        int
+}
+
+func (in *MeasureInput) validate() error {
+	v := &ValidationError{}
+	if !measureCodeRE.MatchString(in.Code) {
+		v.Add("code", "validation.measure_code", nil)
+	}
+	for field, name := range map[string]string{"name_de": in.Labels.DE, "name_en": in.Labels.EN, "name_tr": in.Labels.TR, "name_ar": in.Labels.AR} {
+		if n := len([]rune(strings.TrimSpace(name))); n < 1 || n > 120 {
+			v.Add(field, "validation.required", nil)
+		}
+	}
+	return v.OrNil()
+}
+
+// SaveMeasure creates a measure, or updates the one with the same code.
+func (s *Store) SaveMeasure(in MeasureInput) (*Measure, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	row := map[string]any{"site_id": s.actor.SiteID, "code": in.Code, "name_de": strings.TrimSpace(in.Labels.DE),
+		"name_en": strings.TrimSpace(in.Labels.EN), "name_tr": strings.TrimSpace(in.Labels.TR), "name_ar": strings.TrimSpace(in.Labels.AR),
+		"group_format": in.GroupFormat, "active": in.Active, "sort": in.Sort}
+	err := s.db.Exec(`INSERT INTO prevention.measures (site_id, code, name_de, name_en, name_tr, name_ar, group_format, active, sort)
+		VALUES (@site_id, @code, @name_de, @name_en, @name_tr, @name_ar, @group_format, @active, @sort)
+		ON CONFLICT (site_id, code) DO UPDATE SET name_de = EXCLUDED.name_de, name_en = EXCLUDED.name_en, name_tr = EXCLUDED.name_tr,
+		  name_ar = EXCLUDED.name_ar, group_format = EXCLUDED.group_format, active = EXCLUDED.active, sort = EXCLUDED.sort,
+		  version = prevention.measures.version + 1`, row).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: save measure: %w", err)
+	}
+	var m Measure
+	if err := s.db.Preload("Modules").Where("site_id = ? AND code = ?", s.actor.SiteID, in.Code).Take(&m).Error; err != nil {
+		return nil, fmt.Errorf("models: measure %s: %w", in.Code, err)
+	}
+	return &m, nil
+}
+
+// SaveModule creates or updates a module of one of the site's measures.
+func (s *Store) SaveModule(measureCode string, in MeasureInput) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	var m Measure
+	if err := s.db.Where("code = ?", measureCode).Take(&m).Error; err != nil {
+		if notFound(err) {
+			return fmt.Errorf("models: measure %s: %w", measureCode, ErrNotFound)
+		}
+		return fmt.Errorf("models: measure %s: %w", measureCode, err)
+	}
+	err := s.db.Exec(`INSERT INTO prevention.measure_modules (measure_id, code, name_de, name_en, name_tr, name_ar, active, sort)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (measure_id, code) DO UPDATE SET name_de = EXCLUDED.name_de, name_en = EXCLUDED.name_en,
+		  name_tr = EXCLUDED.name_tr, name_ar = EXCLUDED.name_ar, active = EXCLUDED.active, sort = EXCLUDED.sort`,
+		m.ID, in.Code, strings.TrimSpace(in.Labels.DE), strings.TrimSpace(in.Labels.EN), strings.TrimSpace(in.Labels.TR),
+		strings.TrimSpace(in.Labels.AR), in.Active, in.Sort).Error
+	if err != nil {
+		return fmt.Errorf("models: save module: %w", err)
+	}
+	return nil
+}
