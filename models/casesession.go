@@ -251,16 +251,16 @@ func (s *Store) LastMeasureCode() (string, error) {
 func (s *Store) sessions(where string, args ...any) ([]CaseSession, error) {
 	var rows []struct {
 		CaseSession sessionRow `gorm:"embedded"`
-		MCode   string
-		MDe     string
-		MEn     string
-		MTr     string
-		MAr     string
-		ModCode *string
-		ModDe   *string
-		ModEn   *string
-		ModTr   *string
-		ModAr   *string
+		MCode       string
+		MDe         string
+		MEn         string
+		MTr         string
+		MAr         string
+		ModCode     *string
+		ModDe       *string
+		ModEn       *string
+		ModTr       *string
+		ModAr       *string
 	}
 	err := s.db.Table("prevention.sessions s").
 		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, s.location_enc,
