@@ -178,7 +178,8 @@ func TestCaseAPI(t *testing.T) {
 func TestCaseAPIForbiddenRoles(t *testing.T) {
 	h := newHarness(t, app.Config{})
 	caseAPI := func(path string) bool {
-		for _, p := range []string{"/api/v1/participants", "/api/v1/families", "/api/v1/consents", "/api/v1/assignments", "/api/v1/referrals"} {
+		for _, p := range []string{"/api/v1/participants", "/api/v1/families", "/api/v1/consents", "/api/v1/assignments", "/api/v1/referrals",
+			"/api/v1/sessions", "/api/v1/measures", "/api/v1/goals"} {
 			if strings.HasPrefix(path, p) {
 				return true
 			}
@@ -201,8 +202,23 @@ func TestCaseAPIForbiddenRoles(t *testing.T) {
 			}
 		}
 	}
-	if checked < 60 {
+	if checked < 80 {
 		t.Errorf("only %d requests checked", checked)
+	}
+	// Language mediators: no session, goal, review or closing data by any
+	// route (they keep the limited participant, guardian and family reads).
+	med := h.token(models.RoleMediator)
+	for _, r := range h.srv.Routes() {
+		if !r.API || !(strings.Contains(r.Path, "session") || strings.Contains(r.Path, "measure") || strings.Contains(r.Path, "goal") ||
+			strings.Contains(r.Path, "review") || strings.Contains(r.Path, "extension") || strings.Contains(r.Path, "closing")) {
+			continue
+		}
+		path := paramRE.ReplaceAllString(r.Path, "00000000-0000-0000-0000-000000000001")
+		resp := h.api(r.Method, path, med, "{}")
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("%s %s as mediator: %d", r.Method, r.Path, resp.StatusCode)
+		}
 	}
 }
 

@@ -149,6 +149,22 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/families/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiFamily},
 		{Method: "PATCH", Path: "/api/v1/families/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiFamilyPatch},
 
+		// Sessions and casework over time (SPEC §11). Mediators and
+		// evaluators never: their database roles have no grant on any of it.
+		{Method: "GET", Path: "/api/v1/measures", Access: Side, Roles: caseStaff, API: true, Handler: h.apiMeasures},
+		{Method: "PUT", Path: "/api/v1/measures/:code", Access: Side, Roles: coordinators, API: true, Handler: h.apiMeasurePut},
+		{Method: "POST", Path: "/api/v1/sessions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiSessionCreate},
+		{Method: "GET", Path: "/api/v1/sessions/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiSession},
+		{Method: "PATCH", Path: "/api/v1/sessions/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiSessionPatch},
+		{Method: "GET", Path: "/api/v1/participants/:id/sessions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiParticipantSessions},
+		{Method: "GET", Path: "/api/v1/participants/:id/goals", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGoals},
+		{Method: "POST", Path: "/api/v1/participants/:id/goals", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGoalCreate},
+		{Method: "PATCH", Path: "/api/v1/goals/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGoalPatch},
+		{Method: "GET", Path: "/api/v1/participants/:id/reviews", Access: Side, Roles: caseStaff, API: true, Handler: h.apiReviews},
+		{Method: "POST", Path: "/api/v1/participants/:id/reviews", Access: Side, Roles: caseStaff, API: true, Handler: h.apiReviewCreate},
+		{Method: "POST", Path: "/api/v1/participants/:id/extensions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiExtensionCreate},
+		{Method: "POST", Path: "/api/v1/participants/:id/closing", Access: Side, Roles: caseStaff, API: true, Handler: h.apiClosing},
+
 		// Referrals (SPEC §5): police liaisons submit and read feedback;
 		// coordinators read the intake crossing and decide.
 		{Method: "POST", Path: "/api/v1/referrals", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralCreate},

@@ -116,6 +116,21 @@ func (s *Store) MeasureByCode(code string) (*Measure, error) {
 	return nil, fmt.Errorf("models: measure %s: %w", code, ErrNotFound)
 }
 
+// MeasureByCodeAny returns a measure of the actor's site, active or not,
+// with all its modules.
+func (s *Store) MeasureByCodeAny(code string) (*Measure, error) {
+	ms, err := s.Measures(true)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		if ms[i].Code == code {
+			return &ms[i], nil
+		}
+	}
+	return nil, fmt.Errorf("models: measure %s: %w", code, ErrNotFound)
+}
+
 // MeasureInput adds or changes a catalogue entry (coordinators).
 type MeasureInput struct {
 	Code        string
