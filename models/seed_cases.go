@@ -80,6 +80,9 @@ func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time
 	if len(existing) > 0 {
 		return 0, nil
 	}
+	if err := s.SeedDemoMeasures(); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, f := range demoFamilies {
 		fam, err := s.createFamily(s.actor.SiteID, FamilyInput{Address: &f.address, Phone: &f.phone, Languages: &f.languages})
@@ -93,7 +96,7 @@ func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time
 			n++
 		}
 	}
-	return n, nil
+	return n, s.SeedDemoSessions(socialWorkerID, today)
 }
 
 func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerID, mediatorID string, today time.Time) error {
@@ -179,7 +182,14 @@ func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerI
 		if to == StatusEndedEarly || to == StatusDeclined {
 			reason = ch.reason
 		}
-		if _, err := s.ChangeStatus(p.ID, cur.Version, to, reason, today); err != nil {
+		// Casework began some weeks ago: active since 55 days, so that the
+		// first case review falls due about now; endings are recent.
+		on := map[Status]time.Time{StatusContacted: today.AddDate(0, 0, -80), StatusConsentPending: today.AddDate(0, 0, -70),
+			StatusActive: today.AddDate(0, 0, -55)}[to]
+		if on.IsZero() {
+			on = today.AddDate(0, 0, -5)
+		}
+		if _, err := s.ChangeStatus(p.ID, cur.Version, to, reason, on); err != nil {
 			return err
 		}
 	}
@@ -273,3 +283,97 @@ func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, note func(na
 	}
 	return s.DeclineReferral(ids[2], "outside_area")
 }
+
+// demoMeasures is a realistic measure catalogue (SPEC §1): data, not code.
+var demoMeasures = []struct {
+	in      MeasureInput
+	modules []MeasureInput
+}{
+	{MeasureInput{Code: "social_skills", GroupFormat: true, Labels: Labels{"Soziales Kompetenztraining", "Social skills training", "Sosyal beceri eğitimi", "تدريب المهارات الاجتماعية"}},
+		[]MeasureInput{
+			{Code: "emotions", Labels: Labels{"Gefühle erkennen", "Recognising feelings", "Duyguları tanıma", "التعرف على المشاعر"}},
+			{Code: "conflict", Labels: Labels{"Konflikte lösen", "Resolving conflicts", "Çatışma çözme", "حل النزاعات"}},
+			{Code: "peer_pressure", Labels: Labels{"Gruppendruck widerstehen", "Resisting peer pressure", "Akran baskısına direnme", "مقاومة ضغط الأقران"}},
+		}},
+	{MeasureInput{Code: "anti_violence", GroupFormat: true, Labels: Labels{"Anti-Gewalt-Training", "Anti-violence training", "Şiddet karşıtı eğitim", "تدريب مناهضة العنف"}},
+		[]MeasureInput{
+			{Code: "triggers", Labels: Labels{"Auslöser und Warnsignale", "Triggers and warning signs", "Tetikleyiciler ve uyarı işaretleri", "المحفزات وعلامات التحذير"}},
+			{Code: "victim_view", Labels: Labels{"Perspektive der Betroffenen", "The victim's view", "Mağdurun bakış açısı", "منظور الضحية"}},
+		}},
+	{MeasureInput{Code: "family_talk", Labels: Labels{"Familiengespräch", "Family conversation", "Aile görüşmesi", "حوار عائلي"}}, nil},
+	{MeasureInput{Code: "school_support", Labels: Labels{"Schulbezogene Unterstützung", "School-related support", "Okulla ilgili destek", "الدعم المدرسي"}},
+		[]MeasureInput{{Code: "homework", Labels: Labels{"Hausaufgabenhilfe", "Homework help", "Ödev yardımı", "المساعدة في الواجبات"}},
+			{Code: "school_talk", Labels: Labels{"Gespräch mit der Schule", "Meeting the school", "Okulla görüşme", "لقاء مع المدرسة"}}}},
+	{MeasureInput{Code: "sport", GroupFormat: true, Labels: Labels{"Sport und Freizeit", "Sport and leisure", "Spor ve serbest zaman", "الرياضة والترفيه"}},
+		[]MeasureInput{{Code: "boxing", Labels: Labels{"Boxen", "Boxing", "Boks", "الملاكمة"}},
+			{Code: "football", Labels: Labels{"Fußball", "Football", "Futbol", "كرة القدم"}}}},
+	{MeasureInput{Code: "parenting", GroupFormat: true, Labels: Labels{"Elterntraining", "Parenting training", "Ebeveyn eğitimi", "تدريب الوالدين"}}, nil},
+	{MeasureInput{Code: "counselling", Labels: Labels{"Beratung", "Counselling", "Danışmanlık", "الإرشاد"}}, nil},
+}
+
+// SeedDemoMeasures fills the actor's site catalogue (coordinator), once.
+func (s *Store) SeedDemoMeasures() error {
+	existing, err := s.Measures(true)
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	for i, m := range demoMeasures {
+		in := m.in
+		in.Active, in.Sort = true, i
+		if _, err := s.SaveMeasure(in); err != nil {
+			return fmt.Errorf("models: demo measure: %w", err)
+		}
+		for j, mod := range m.modules {
+			mod.Active, mod.Sort = true, j
+			if err := s.SaveModule(in.Code, mod); err != nil {
+				return fmt.Errorf("models: demo module: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// SeedDemoSessions records a few weeks of casework for the site's active
+// participants: a weekly group training, goals and a case review; and plans
+// one session for later this week.
+func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
+	active, err := s.Participants(ParticipantFilter{Status: StatusActive})
+	if err != nil || len(active) == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(active))
+	for _, p := range active {
+		ids = append(ids, p.ID)
+	}
+	attendance := []Attendance{Attended, Attended, Excused, Absent}
+	for week := 3; week >= 1; week-- {
+		att := map[string]Attendance{}
+		for i, id := range ids {
+			att[id] = attendance[(i+week)%len(attendance)]
+		}
+		at := dateOf(today).AddDate(0, 0, -7*week).Add(15 * time.Hour)
+		if _, err := s.CreateSession(SessionInput{ParticipantIDs: ids, MeasureCode: "social_skills", ModuleCode: []string{"emotions", "conflict", "peer_pressure"}[week-1],
+			StartedAt: at, DurationMinutes: 90, Location: "Jugendtreff (Demo)", StaffIDs: []string{socialWorkerID}, Attendance: att,
+			Notes: "Demo: Gruppe hat Rollenspiele geübt."}, today); err != nil {
+			return fmt.Errorf("models: demo session: %w", err)
+		}
+	}
+	if _, err := s.CreateSession(SessionInput{ParticipantIDs: ids[:1], MeasureCode: "sport", ModuleCode: "boxing",
+		StartedAt: dateOf(today).AddDate(0, 0, 2).Add(16 * time.Hour), DurationMinutes: 60, StaffIDs: []string{socialWorkerID},
+		Planned: true}, today); err != nil {
+		return fmt.Errorf("models: demo planned session: %w", err)
+	}
+	for _, p := range active {
+		if _, err := s.CreateGoal(p.ID, "Demo: Konflikte ohne Gewalt lösen", ptrTime(dateOf(today).AddDate(0, 4, 0))); err != nil {
+			return err
+		}
+		if _, err := s.CreateGoal(p.ID, "Demo: Regelmäßig am Unterricht teilnehmen", nil); err != nil {
+			return err
+		}
+	}
+	// One review, so that one case is on time and the others are due.
+	_, err = s.RecordReview(active[0].ID, dateOf(today).AddDate(0, 0, -3), "Demo: Ziele besprochen, Schule einbezogen.", today)
+	return err
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
