@@ -190,3 +190,19 @@ func TestSwitchRoleRejectsUnknownRole(t *testing.T) {
 		t.Fatal("switching to an arbitrary role was accepted")
 	}
 }
+
+// TestNoEthnicityFields: no column records ethnicity, nationality, "clan"
+// affiliation or religion (SPEC §5); languages are recorded, nothing else.
+func TestNoEthnicityFields(t *testing.T) {
+	tdb := dbtest.New(t)
+	var cols []string
+	err := tdb.Gorm.Raw(`SELECT table_schema || '.' || table_name || '.' || column_name FROM information_schema.columns
+		WHERE table_schema IN ('org','auth','audit','prevention','enforcement','statistics')
+		AND column_name ~* '(ethni|nation|citizen|clan|tribe|religio|origin|race|migration|herkunft|staatsang)'`).Scan(&cols).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) > 0 {
+		t.Errorf("columns that record origin: %v", cols)
+	}
+}
