@@ -63,6 +63,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// Demo cases, so that the caseload and a participant page have content.
 	key := models.EphemeralDataKey()
 	seedDemoCases(t, tdb, key, emails)
+	// The quick session form needs a measure catalogue.
+	seedDemoMeasures(t, tdb, emails)
 	srv, err := app.New(app.Config{DataKey: &key}, tdb.Gorm)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
@@ -287,6 +289,52 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot("participant-ar-phone.png")
 	runAxe("participant-ar-phone")
+
+	// The quick session form on a phone (issue 5), in German, reached from
+	// the start page: no sideways scrolling, axe clean; then a group session
+	// recorded as a social worker would, counting the taps: open the form,
+	// tick each child, tap one other attendance, save.
+	taps := 0
+	tap := func(sel string) chromedp.Action[chromedp.Void] {
+		taps++
+		return chromedp.Click(chromedp.CSS(sel))
+	}
+	do("switch back to German", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#lang-select")), loaded,
+		chromedp.SetValue(chromedp.CSS("#lang-select"), "de"),
+		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="de"]`)), loaded)
+	do("open the session form from the start page", chromedp.WaitVisible(chromedp.CSS("#record-session")),
+		tap("#record-session"), chromedp.WaitVisible(chromedp.CSS("#session-submit")), loaded)
+	if st = wantDoc("session form (de)", "de", "ltr"); st.Path != "/sessions/new" {
+		t.Errorf("record-session link led to %q", st.Path)
+	}
+	if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+		t.Errorf("session form scrolls sideways on a phone: scrollWidth=%v", evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+	}
+	if n := evalJS[int](bctx, t, `document.querySelectorAll("#type option").length`); n == 0 {
+		t.Errorf("session form offers no measure: the demo catalogue is missing")
+	}
+	runAxe("session-form-phone")
+	kids := evalJS[[]string](bctx, t, `Array.from(document.querySelectorAll('input[name="participant_ids"]')).map(e => e.value)`)
+	if len(kids) == 0 {
+		t.Fatalf("session form offers no child")
+	}
+	for _, id := range kids {
+		do("tick "+id, tap("#pick-"+id))
+	}
+	do("tap excused for the first child", tap("#att-"+kids[0]+"-excused"))
+	if small := evalJS[[]string](bctx, t, `Array.from(document.querySelectorAll(".seg span, .pick label")).filter(e => e.getBoundingClientRect().height < 44).map(e => e.textContent.trim())`); len(small) > 0 {
+		t.Errorf("tap targets lower than 44px: %v", small)
+	}
+	screenshot("session-form-phone.png")
+	do("save the session", tap("#session-submit"), chromedp.WaitVisible(chromedp.CSS(".flash")), loaded)
+	if st = wantDoc("after saving a session", "de", "ltr"); st.Path != "/" {
+		t.Errorf("after saving a session: path %q, want /", st.Path)
+	}
+	if n := evalJS[int](bctx, t, `document.querySelectorAll("#dash-today li.session-line").length`); n == 0 {
+		t.Errorf("the saved session is not on today's list")
+	}
+	t.Logf("recording a group session of %d children took %d taps (4 children: %d)", len(kids), taps, taps-len(kids)+4)
 	do("reset viewport", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
 		return err
@@ -365,6 +413,25 @@ func seedDemoCases(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[
 		})
 	if err != nil {
 		t.Fatalf("seed demo cases: %v", err)
+	}
+}
+
+// seedDemoMeasures fills the site's measure catalogue with the demo
+// measures as the demo coordinator, unless it has entries already.
+func seedDemoMeasures(t *testing.T, tdb *dbtest.DB, emails map[models.Role]string) {
+	t.Helper()
+	var coord *models.User
+	err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		var err error
+		coord, err = st.UserByEmail(emails[models.RoleCoordinator])
+		return err
+	})
+	if err == nil {
+		err = models.InTx(context.Background(), tdb.Gorm, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
+			func(st *models.Store) error { return st.SeedDemoMeasures() })
+	}
+	if err != nil {
+		t.Fatalf("seed demo measures: %v", err)
 	}
 }
 

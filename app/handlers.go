@@ -55,7 +55,11 @@ func staticHandler() fiber.Handler {
 	}
 }
 
-// home is the start page.
+// home is the start page: the dashboard for case staff (social workers
+// and coordinators), a short introduction for everybody else.
 func (h *handlers) home(c *fiber.Ctx) error {
+	if u := currentUser(c); u.Role == models.RoleSocialWorker || u.Role == models.RoleCoordinator {
+		return h.dashboard(c)
+	}
 	return h.s.render(c, "home.html", "home.title", nil)
 }

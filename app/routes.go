@@ -127,6 +127,22 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/intake/:id/accept", Access: Side, Roles: coordinators, Handler: h.intakeAccept},
 		{Method: "POST", Path: "/intake/:id/decline", Access: Side, Roles: coordinators, Handler: h.intakeDecline},
 
+		// Sessions and casework over time (web): the quick session form
+		// (the start page is the case staff's dashboard), goals, reviews,
+		// program extensions, the closing interview and the measure
+		// catalogue. Mediators and evaluators never.
+		{Method: "GET", Path: "/sessions/new", Access: Side, Roles: caseStaff, Handler: h.sessionNew},
+		{Method: "POST", Path: "/sessions", Access: Side, Roles: caseStaff, Handler: h.sessionCreate},
+		{Method: "POST", Path: "/participants/:id/goals", Access: Side, Roles: caseStaff, Handler: h.goalCreate},
+		{Method: "POST", Path: "/goals/:id", Access: Side, Roles: caseStaff, Handler: h.goalUpdate},
+		{Method: "POST", Path: "/participants/:id/reviews", Access: Side, Roles: caseStaff, Handler: h.reviewCreate},
+		{Method: "POST", Path: "/participants/:id/extensions", Access: Side, Roles: caseStaff, Handler: h.extensionCreate},
+		{Method: "GET", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingNew},
+		{Method: "POST", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingCreate},
+		{Method: "GET", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureList},
+		{Method: "POST", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureSave},
+		{Method: "POST", Path: "/measures/:code/modules", Access: Side, Roles: coordinators, Handler: h.moduleSave},
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},

@@ -58,6 +58,9 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 		v.Assignments = append(v.Assignments, assignmentItem{ID: a.ID, UserName: a.UserName, Kind: a.Kind,
 			From: formatDate(&a.FromOn), Until: formatDate(a.UntilOn), Current: a.CurrentOn(day)})
 	}
+	if err := h.loadCaseworkTime(c, v); err != nil {
+		return err
+	}
 	if !v.Coordinator {
 		return nil
 	}

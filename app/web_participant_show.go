@@ -34,6 +34,9 @@ type caseView struct {
 	Today        string
 	AlertMessage string
 	AlertItems   []caseNote
+	// Work is the casework over time (sessions, goals, reviews, program
+	// period, closing); nil for language mediators.
+	Work *caseworkView
 }
 
 // caseNote is one line of a list of problems; Who names the guardian a
