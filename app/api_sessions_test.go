@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,49 @@ func TestSessionAPI(t *testing.T) {
 	for _, role := range []models.Role{models.RoleEvaluator, models.RoleMediator} {
 		expect(t, h.api("GET", "/api/v1/sessions/"+id, h.token(role), ""), 403).Body.Close()
 		expect(t, h.api("GET", "/api/v1/participants/"+active[0]+"/sessions", h.token(role), ""), 403).Body.Close()
+	}
+}
+
+// TestWebSessionEdit: a recorded session is corrected on its page; a stale
+// form answers 409 with the typed input kept and saves nothing.
+func TestWebSessionEdit(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins)
+	var id, pid string
+	h.db.Gorm.Raw(`SELECT s.id FROM prevention.sessions s WHERE s.status = 'held' ORDER BY s.started_at DESC LIMIT 1`).Scan(&id)
+	h.db.Gorm.Raw(`SELECT participant_id FROM prevention.session_participants WHERE session_id = ? ORDER BY participant_id LIMIT 1`, id).Scan(&pid)
+	ws := h.signIn(models.RoleSocialWorker)
+	d := doc(t, expect(t, h.web("GET", "/sessions/"+id, &ws, nil), 200))
+	if d.Find(`#session-edit input[name="attendance_` + pid + `"]`).Length() != 3 {
+		t.Fatalf("no attendance choice for %s", pid)
+	}
+	version, _ := d.Find(`#session-edit input[name="version"]`).Attr("value")
+	form := url.Values{"version": {version}, "status": {"held"}, "notes": {"Korrigiert"}, "attendance_" + pid: {"absent"}}
+	resp := h.web("POST", "/sessions/"+id, &ws, form)
+	if resp.StatusCode != 303 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	form.Set("notes", "Veraltet")
+	resp = h.web("POST", "/sessions/"+id, &ws, form)
+	if resp.StatusCode != 409 {
+		t.Fatalf("stale save: %d", resp.StatusCode)
+	}
+	if got := doc(t, resp).Find("#notes").Text(); got != "Veraltet" {
+		t.Errorf("typed notes lost: %q", got)
+	}
+	d = doc(t, h.web("GET", "/sessions/"+id, &ws, nil))
+	if d.Find("#notes").Text() != "Korrigiert" {
+		t.Errorf("notes after the stale save: %q", d.Find("#notes").Text())
+	}
+	if v, _ := d.Find(`input[name="attendance_` + pid + `"][checked]`).Attr("value"); v != "absent" {
+		t.Errorf("attendance %q", v)
+	}
+	for _, role := range []models.Role{models.RoleMediator, models.RoleEvaluator, models.RoleAdmin} {
+		other := h.signIn(role)
+		if resp := h.web("GET", "/sessions/"+id, &other, nil); resp.StatusCode != 403 {
+			t.Errorf("%s: %d", role, resp.StatusCode)
+		}
 	}
 }

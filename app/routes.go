@@ -133,6 +133,8 @@ func (s *Server) routeTable() []Route {
 		// catalogue. Mediators and evaluators never.
 		{Method: "GET", Path: "/sessions/new", Access: Side, Roles: caseStaff, Handler: h.sessionNew},
 		{Method: "POST", Path: "/sessions", Access: Side, Roles: caseStaff, Handler: h.sessionCreate},
+		{Method: "GET", Path: "/sessions/:id", Access: Side, Roles: caseStaff, Handler: h.sessionShow},
+		{Method: "POST", Path: "/sessions/:id", Access: Side, Roles: caseStaff, Handler: h.sessionUpdate},
 		{Method: "POST", Path: "/participants/:id/goals", Access: Side, Roles: caseStaff, Handler: h.goalCreate},
 		{Method: "POST", Path: "/goals/:id", Access: Side, Roles: caseStaff, Handler: h.goalUpdate},
 		{Method: "POST", Path: "/participants/:id/reviews", Access: Side, Roles: caseStaff, Handler: h.reviewCreate},
