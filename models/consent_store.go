@@ -294,6 +294,9 @@ func (s *Store) WithdrawConsent(id string, withdrawnOn, today time.Time) (*Conse
 			if err := s.cancelPlannedSessions(p.ID); err != nil {
 				return nil, err
 			}
+			if err := s.cancelPlannedVisits(p.ID); err != nil {
+				return nil, err
+			}
 		}
 		if p.Status == StatusActive {
 			missing, err := s.MissingConsent(p, maxTime(today, day))

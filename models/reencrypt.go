@@ -40,6 +40,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "prevention.goals", Column: "title_enc"}, {Table: "prevention.reviews", Column: "notes_enc"},
 	{Table: "prevention.extensions", Column: "reason_enc"},
 	{Table: "prevention.closings", Column: "assessment_enc", Key: "participant_id"},
+	{Table: "prevention.visits", Column: "outcome_note_enc"},
 }
 
 // Reencrypt rewrites every encrypted value that is not under the cipher's

@@ -43,15 +43,15 @@ func relations(t *testing.T, db *gorm.DB) []relation {
 // readable is the wall (SPEC §5): which schemas each database role may read.
 // org.users is readable by prevention only in part (no password hashes).
 var readable = map[models.DBRole]map[string]bool{
-	models.DBPrevention: {"org.sites": true, "org.users": true, "prevention": true},
+	models.DBPrevention: {"org.sites": true, "org.users": true, "org.mediator_languages": true, "prevention": true},
 	// Mediators: names, languages, contact, address; no consents, status
 	// history or case counters (and, per column, no birth date or notes).
 	models.DBMediation: {"org.sites": true, "org.users": true, "prevention.participants": true, "prevention.families": true,
 		"prevention.family_languages": true, "prevention.guardians": true, "prevention.participant_guardians": true,
-		"prevention.assignments": true},
+		"prevention.assignments": true, "prevention.visits": true, "org.mediator_languages": true},
 	models.DBEnforcement: {"org.sites": true, "enforcement": true},
 	models.DBStatistics:  {"org.sites": true, "statistics": true},
-	models.DBAdmin:       {"org.sites": true, "org.users": true},
+	models.DBAdmin:       {"org.sites": true, "org.users": true, "org.mediator_languages": true},
 	models.DBAuth:        {"org.sites": true, "org.users": true, "auth": true},
 }
 
@@ -106,12 +106,12 @@ func TestWallWrite(t *testing.T) {
 			"prevention.assignments": "I", "prevention.intake_decisions": "I",
 			"prevention.measures": "IU", "prevention.measure_modules": "IU", "prevention.sessions": "IU", "prevention.goals": "IU",
 			"prevention.session_staff": "ID", "prevention.session_participants": "IUD", "prevention.reviews": "I",
-			"prevention.extensions": "I", "prevention.closings": "I"},
-		models.DBMediation:   {},
+			"prevention.extensions": "I", "prevention.closings": "I", "prevention.visits": "IU"},
+		models.DBMediation:   {"org.mediator_languages": "ID"},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
-		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU"},
-		models.DBAuth:        {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD"},
+		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID"},
+		models.DBAuth:        {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD"},
 	}
 	for _, role := range models.DBRoles {
 		for _, rel := range rels {

@@ -1,0 +1,210 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+func at(hhmm string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", "2026-12-01 "+hhmm)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestFirstConflict: interval cases of double booking, including touching
+// intervals and cancelled visits.
+func TestFirstConflict(t *testing.T) {
+	booked := []models.Slot{
+		{ID: "a", Start: at("09:00"), End: at("10:00"), Status: models.VisitPlanned, CaseNumber: "ES-2026-0001"},
+		{ID: "b", Start: at("13:00"), End: at("14:00"), Status: models.VisitCancelled, CaseNumber: "ES-2026-0002"},
+		{ID: "c", Start: at("15:00"), End: at("16:00"), Status: models.VisitDone, CaseNumber: "ES-2026-0003"},
+	}
+	cases := []struct {
+		name       string
+		id         string
+		start, end string
+		want       string
+	}{
+		{"before, touching the start", "", "08:00", "09:00", ""},
+		{"after, touching the end", "", "10:00", "11:00", ""},
+		{"overlapping the start", "", "08:30", "09:30", "a"},
+		{"overlapping the end", "", "09:30", "10:30", "a"},
+		{"inside", "", "09:15", "09:45", "a"},
+		{"around", "", "08:00", "11:00", "a"},
+		{"identical", "", "09:00", "10:00", "a"},
+		{"one minute overlap", "", "09:59", "10:30", "a"},
+		{"cancelled visit is free time", "", "13:00", "14:00", ""},
+		{"done visit still blocks", "", "15:30", "16:30", "c"},
+		{"moving a visit does not clash with itself", "a", "09:30", "10:30", ""},
+		{"spanning two: the earliest is named", "", "09:30", "15:30", "a"},
+		{"in a gap", "", "11:00", "12:00", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := models.FirstConflict(models.Slot{ID: tc.id, Start: at(tc.start), End: at(tc.end)}, booked)
+			switch {
+			case tc.want == "" && got != nil:
+				t.Fatalf("conflict with %s", got.ID)
+			case tc.want != "" && (got == nil || got.ID != tc.want):
+				t.Fatalf("got %+v, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestVisits(t *testing.T) {
+	w := newWorld(t)
+	a := w.activeCase("Gül", time.Date(2014, 2, 2, 0, 0, 0, 0, time.UTC))
+	b := w.activeCase("Hakan", time.Date(2014, 3, 3, 0, 0, 0, 0, time.UTC))
+	for _, p := range []*models.Participant{a, b} {
+		w.assign(p, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	}
+	fresh := w.newParticipant("coord", "Ilyas", time.Date(2014, 4, 4, 0, 0, 0, 0, time.UTC))
+	w.assign(fresh, "med", models.AssignMediator, today, nil)
+	day := today.AddDate(0, 0, 3)
+	slot := func(h int) (time.Time, time.Time) {
+		s := day.Add(time.Duration(h) * time.Hour)
+		return s, s.Add(time.Hour)
+	}
+	s1, e1 := slot(10)
+	var v1 *models.Visit
+	w.must("med", func(st *models.Store) (err error) {
+		v1, err = st.CreateVisit(models.VisitInput{ParticipantID: a.ID, StartsAt: s1, EndsAt: e1, Purpose: "follow_up"}, today)
+		return err
+	})
+	if v1.MediatorID != w.users["med"].ID || v1.Status != models.VisitPlanned {
+		t.Fatalf("visit %+v", v1)
+	}
+	// The mediator is booked: 409 naming time and case number only.
+	err := w.as("med", func(st *models.Store) error {
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: b.ID, StartsAt: s1.Add(30 * time.Minute), EndsAt: e1.Add(30 * time.Minute), Purpose: "follow_up"}, today)
+		return err
+	})
+	var ce *models.ConflictError
+	if !errors.As(err, &ce) || ce.Slot.CaseNumber != a.CaseNumber || !ce.Slot.Start.Equal(s1) || !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("double booking: %v", err)
+	}
+	// Touching is fine; a social worker's booking is checked too.
+	w.must("sw", func(st *models.Store) error {
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: b.ID, StartsAt: e1, EndsAt: e1.Add(time.Hour), Purpose: "family_conversation",
+			MediatorID: w.users["med"].ID, SocialWorkerID: w.users["sw"].ID}, today)
+		return err
+	})
+	// Without valid consent: 422, except for the visits that obtain it.
+	err = w.as("med", func(st *models.Store) error {
+		s, e := slot(15)
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: fresh.ID, StartsAt: s, EndsAt: e, Purpose: "follow_up"}, today)
+		return err
+	})
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) || ve.Fields[0].MessageID != "validation.visit_no_consent" {
+		t.Fatalf("visit without consent: %v", err)
+	}
+	w.must("med", func(st *models.Store) error {
+		s, e := slot(15)
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: fresh.ID, StartsAt: s, EndsAt: e, Purpose: "consent_talk"}, today)
+		return err
+	})
+	// Mediators move and close visits but never read or write notes.
+	w.must("med", func(st *models.Store) error {
+		s, e := slot(8)
+		moved, err := st.UpdateVisit(v1.ID, v1.Version, models.VisitPatch{StartsAt: &s, EndsAt: &e}, today)
+		if err == nil && !moved.StartsAt.Equal(s) {
+			t.Errorf("moved %+v", moved)
+		}
+		return err
+	})
+	if err := w.as("med", func(st *models.Store) error {
+		cur, _ := st.VisitByID(v1.ID)
+		_, err := st.UpdateVisit(v1.ID, cur.Version, models.VisitPatch{OutcomeNote: ptr("x")}, today)
+		return err
+	}); !errors.Is(err, models.ErrForbidden) {
+		t.Errorf("mediator wrote an outcome note: %v", err)
+	}
+	if err := asRole(w.db.Gorm, models.DBMediation, models.Actor{}, "SELECT outcome_note_enc FROM prevention.visits"); !models.IsPermissionDenied(err) {
+		t.Errorf("mediation role reads outcome notes: %v", err)
+	}
+	w.must("sw", func(st *models.Store) error {
+		cur, err := st.VisitByID(v1.ID)
+		if err != nil {
+			return err
+		}
+		_, err = st.UpdateVisit(v1.ID, cur.Version, models.VisitPatch{Status: ptr(models.VisitDone), OutcomeNote: ptr("Familie angetroffen")}, today)
+		return err
+	})
+	// A stale version changes nothing.
+	if err := w.as("med", func(st *models.Store) error {
+		_, err := st.UpdateVisit(v1.ID, v1.Version, models.VisitPatch{Status: ptr(models.VisitNobodyHome)}, today)
+		return err
+	}); !errors.Is(err, models.ErrConflict) {
+		t.Errorf("stale visit update: %v", err)
+	}
+	// Withdrawal cancels planned visits.
+	w.must("sw", func(st *models.Store) error {
+		cs, err := st.ConsentsOf(b.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := st.WithdrawConsent(cs[len(cs)-1].ID, today, today); err != nil {
+			return err
+		}
+		vs, err := st.VisitsOf(b.ID)
+		for _, v := range vs {
+			if v.Status == models.VisitPlanned {
+				t.Errorf("planned visit survived the withdrawal: %+v", v)
+			}
+		}
+		return err
+	})
+}
+
+// TestVisitConsentRuleMatchesGo: the database's consent check for
+// mediators agrees with models.ParticipationConsent outside the month of
+// the 14th birthday.
+func TestVisitConsentRuleMatchesGo(t *testing.T) {
+	w := newWorld(t)
+	young := w.activeCase("Jale", time.Date(2015, 6, 6, 0, 0, 0, 0, time.UTC))
+	older := w.activeCase("Kaan", time.Date(2011, 6, 6, 0, 0, 0, 0, time.UTC))
+	for _, p := range []*models.Participant{young, older} {
+		w.assign(p, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	}
+	hour := 8
+	check := func(p *models.Participant) (sqlOK, goOK bool) {
+		hour++ // a new slot each time: the mediator must not be double-booked
+		err := w.as("med", func(st *models.Store) error {
+			s := today.AddDate(0, 0, 1).Add(time.Duration(hour) * time.Hour)
+			_, err := st.CreateVisit(models.VisitInput{ParticipantID: p.ID, StartsAt: s, EndsAt: s.Add(time.Hour), Purpose: "follow_up"}, today)
+			var ve *models.ValidationError
+			sqlOK = err == nil
+			if err != nil && !errors.As(err, &ve) {
+				t.Errorf("visit for %s: %v", p.FirstName, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.must("sw", func(st *models.Store) error {
+			missing, err := st.MissingConsent(p, today.AddDate(0, 0, 1))
+			goOK = len(missing) == 0
+			return err
+		})
+		return sqlOK, goOK
+	}
+	for _, p := range []*models.Participant{young, older} {
+		if s, g := check(p); s != g || !s {
+			t.Errorf("%s: SQL %v, Go %v", p.FirstName, s, g)
+		}
+	}
+	// Without the older child's own assent both say no.
+	dbtest.Exec(t, w.db.Gorm, "UPDATE prevention.consents SET state = 'withdrawn', withdrawn_on = ? WHERE participant_id = ? AND guardian_id IS NULL", today, older.ID)
+	if s, g := check(older); s != g || s {
+		t.Errorf("without assent: SQL %v, Go %v", s, g)
+	}
+}
