@@ -14,6 +14,8 @@ type meResponse struct {
 	Role     string `json:"role"`
 	Site     string `json:"site"`
 	Language string `json:"language"`
+	// CalendarURL is the secret iCalendar feed of users who have visits.
+	CalendarURL string `json:"calendar_url,omitempty"`
 }
 
 func meOf(u *models.User) meResponse {
@@ -24,9 +26,19 @@ func meOf(u *models.User) meResponse {
 	return meResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Site: site, Language: u.Language}
 }
 
-// apiMe returns the caller's account.
+// apiMe returns the caller's account, with the calendar feed URL for
+// users who have visits.
 func (h *handlers) apiMe(c *fiber.Ctx) error {
-	return c.JSON(meOf(currentUser(c)))
+	u := currentUser(c)
+	out := meOf(u)
+	if u.Role.In(calendarRoles) {
+		token, err := store(c).CalendarFeedToken(u.ID)
+		if err != nil {
+			return err
+		}
+		out.CalendarURL = calendarURL(c, token)
+	}
+	return c.JSON(out)
 }
 
 type meUpdate struct {

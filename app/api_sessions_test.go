@@ -132,7 +132,7 @@ func TestWebSessionEdit(t *testing.T) {
 	h.db.Gorm.Raw(`SELECT participant_id FROM prevention.session_participants WHERE session_id = ? ORDER BY participant_id LIMIT 1`, id).Scan(&pid)
 	ws := h.signIn(models.RoleSocialWorker)
 	d := doc(t, expect(t, h.web("GET", "/sessions/"+id, &ws, nil), 200))
-	if d.Find(`#session-edit input[name="attendance_` + pid + `"]`).Length() != 3 {
+	if d.Find(`#session-edit input[name="attendance_`+pid+`"]`).Length() != 3 {
 		t.Fatalf("no attendance choice for %s", pid)
 	}
 	version, _ := d.Find(`#session-edit input[name="version"]`).Attr("value")

@@ -103,6 +103,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: l.TData(f.MessageID, fieldData(l, f))})
 		}
 	}
+	var vc visitConflict
+	if errors.As(err, &vc) {
+		p.Detail = l.T("error.visit_conflict", "Time", vc.Slot.Start.In(programZone).Format("2006-01-02 15:04"),
+			"End", vc.Slot.End.In(programZone).Format("15:04"), "CaseNumber", vc.Slot.CaseNumber)
+	}
 	var ce *models.ConsentError
 	if errors.As(err, &ce) {
 		for _, m := range ce.Missing {

@@ -94,7 +94,9 @@ func cldrCategories(lang string) []string {
 
 // sameAsGerman lists translations that are rightly the German word.
 var sameAsGerman = map[string]bool{"en:field.name": true, "en:field.status": true, "en:field.version": true,
-	"en:purpose.evaluation": true, "en:language.so": true, "en:language.ti": true}
+	"en:purpose.evaluation": true, "en:language.so": true, "en:language.ti": true,
+	// Placeholders only, or a word all these languages share.
+	"en:calendar.summary": true, "tr:calendar.summary": true, "ar:calendar.summary": true, "en:calendar.description": true}
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 
@@ -175,7 +177,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure)\.[a-z_.0-9]+)"`)
 	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
@@ -266,6 +268,8 @@ func dynamicIDs() map[string][]string {
 		"language.":        models.FamilyLanguageCodes,
 		"assignment_kind.": str(models.AssignSocialWorker, models.AssignMediator),
 		"progress.":        models.GoalProgress,
+		"visit_purpose.":   models.VisitPurposes,
+		"visit_status.":    models.VisitStatuses,
 		"outcome.":         models.GoalOutcomes,
 		"handover.":        models.Handovers,
 		"attendance.":      str(string(models.Attended), string(models.Excused), string(models.Absent)),

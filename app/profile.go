@@ -11,9 +11,11 @@ import (
 )
 
 type profileData struct {
-	Tokens   []models.APIToken
-	NewToken string
-	Errors   map[string]string
+	// CalendarURL is the secret feed of users who have visits.
+	CalendarURL string
+	Tokens      []models.APIToken
+	NewToken    string
+	Errors      map[string]string
 }
 
 // profile shows the user's account: language and API tokens.
@@ -27,6 +29,13 @@ func (h *handlers) renderProfile(c *fiber.Ctx, data profileData) error {
 		return err
 	}
 	data.Tokens = tokens
+	if u := currentUser(c); u.Role.In(calendarRoles) {
+		token, err := store(c).CalendarFeedToken(u.ID)
+		if err != nil {
+			return err
+		}
+		data.CalendarURL = calendarURL(c, token)
+	}
 	p := h.s.newPage(c, "profile.title", data)
 	p.Errors = data.Errors
 	return h.s.renderPage(c, "profile.html", p)

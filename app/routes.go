@@ -73,6 +73,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/metrics", Access: Public, Handler: s.metrics.handler()},
 		{Method: "GET", Path: "/api/v1/openapi.json", Access: Public, API: true, Handler: h.openAPI},
 		{Method: "GET", Path: "/static/*", Access: Public, Handler: staticHandler()},
+		// The secret calendar feed: the token in the URL is the credential.
+		{Method: "GET", Path: "/calendar/:file", Access: Public, Handler: h.calendarFeed},
 
 		// Sign-in and language before login.
 		{Method: "GET", Path: "/login", Access: Guest, Handler: h.loginForm},
@@ -85,6 +87,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/logout", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.logout},
 		{Method: "GET", Path: "/profile", Access: Account, Roles: allRoles, Handler: h.profile},
 		{Method: "POST", Path: "/profile/password", Access: Account, Roles: allRoles, Handler: h.passwordChange},
+		{Method: "POST", Path: "/profile/calendar", Access: Account, Roles: calendarRoles, Handler: h.calendarReset},
 		{Method: "POST", Path: "/profile/tokens", Access: Account, Roles: allRoles, Handler: h.tokenCreate},
 		{Method: "POST", Path: "/profile/tokens/:id/delete", Access: Account, Roles: allRoles, Handler: h.tokenDelete},
 		{Method: "GET", Path: "/profile/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpSetup},
@@ -182,6 +185,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/participants/:id/reviews", Access: Side, Roles: caseStaff, API: true, Handler: h.apiReviewCreate},
 		{Method: "POST", Path: "/api/v1/participants/:id/extensions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiExtensionCreate},
 		{Method: "POST", Path: "/api/v1/participants/:id/closing", Access: Side, Roles: caseStaff, API: true, Handler: h.apiClosing},
+
+		// Family visits (SPEC §3, §11): mediators plan and move the visits of
+		// their families; social workers and coordinators too.
+		{Method: "POST", Path: "/api/v1/visits", Access: Side, Roles: caseReaders, API: true, Handler: h.apiVisitCreate},
+		{Method: "GET", Path: "/api/v1/visits", Access: Side, Roles: caseReaders, API: true, Handler: h.apiVisits},
+		{Method: "PATCH", Path: "/api/v1/visits/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiVisitPatch},
 
 		// Referrals (SPEC §5): police liaisons submit and read feedback;
 		// coordinators read the intake crossing and decide.

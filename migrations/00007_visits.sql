@@ -112,10 +112,12 @@ $$;
 REVOKE ALL ON FUNCTION prevention.visit_consent_ok(uuid, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prevention.visit_consent_ok(uuid, date) TO kurve_mediation;
 
--- Secret calendar feeds: the URL carries a token, stored as its SHA-256.
+-- Secret calendar feeds: the URL carries a token, looked up by its SHA-256
+-- and kept encrypted (token_enc) so that the profile can show the URL again.
 CREATE TABLE auth.calendar_feeds (
   user_id    uuid PRIMARY KEY REFERENCES org.users(id) ON DELETE CASCADE,
   token_hash bytea NOT NULL UNIQUE,
+  token_enc  text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 GRANT SELECT, INSERT, UPDATE, DELETE ON auth.calendar_feeds TO kurve_auth;

@@ -57,6 +57,9 @@ const (
 	AuditReviewRecord      = "review.record"
 	AuditProgramExtend     = "program.extend"
 	AuditCaseClose         = "case.close"
+	AuditVisitCreate       = "visit.create"
+	AuditVisitUpdate       = "visit.update"
+	AuditCalendarReset     = "calendar.reset"
 	AuditAssignmentCreate  = "assignment.create"
 	AuditAssignmentEnd     = "assignment.end"
 )

@@ -27,6 +27,16 @@ func (r Role) Valid() bool {
 	return false
 }
 
+// In reports whether r is one of roles.
+func (r Role) In(roles []Role) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
 // DBRole is the database role a request of this user runs under: the side of
 // the wall the role belongs to (SPEC §5).
 func (r Role) DBRole() DBRole {
