@@ -208,3 +208,26 @@ func TestVisitConsentRuleMatchesGo(t *testing.T) {
 		t.Errorf("without assent: SQL %v, Go %v", s, g)
 	}
 }
+
+func TestMatchMediators(t *testing.T) {
+	w := newWorld(t)
+	w.must("med", func(st *models.Store) error { return st.SetMediatorLanguages(w.users["med"].ID, []string{"tr", "ku"}) })
+	w.must("med2", func(st *models.Store) error { return st.SetMediatorLanguages(w.users["med2"].ID, []string{"ar"}) })
+	if err := w.as("med", func(st *models.Store) error { return st.SetMediatorLanguages(w.users["med2"].ID, []string{"ru"}) }); err == nil {
+		t.Error("a mediator changed a colleague's languages")
+	}
+	w.must("coord", func(st *models.Store) error {
+		ms, full, err := st.MatchMediators(w.users["coord"].SiteID, []string{"ar"})
+		if err != nil {
+			return err
+		}
+		if !full || ms[0].ID != w.users["med2"].ID {
+			t.Errorf("Arabic: full=%v first=%s", full, ms[0].Name)
+		}
+		_, full, err = st.MatchMediators(w.users["coord"].SiteID, []string{"ro"})
+		if full {
+			t.Error("Romanian is covered by nobody, yet full")
+		}
+		return err
+	})
+}
