@@ -55,10 +55,17 @@ func (s *Store) SeedDemo() ([]DemoLogin, error) {
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
-		_, err := s.CreateUser(NewUserInput{Email: email, Name: du.name, Role: du.role, SiteCode: "ES",
+		u, err := s.CreateUser(NewUserInput{Email: email, Name: du.name, Role: du.role, SiteCode: "ES",
 			Language: du.lang, Password: DemoPassword})
 		if err != nil {
 			return nil, fmt.Errorf("models: seed user %s: %w", du.role, err)
+		}
+		if du.role == RoleMediator {
+			// The demo mediator interprets for the Arabic-, Kurdish- and
+			// Turkish-speaking families.
+			if err := s.SetMediatorLanguages(u.ID, []string{"ar", "ku", "tr"}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return logins, nil
