@@ -377,6 +377,52 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot("login-ar.png")
 	runAxe("login-ar")
+
+	// 7. Family documents (issue 6): signed in again as the social worker,
+	// the Arabic and the Kurmanji consent form of the oldest demo child with
+	// two guardians with custody (both signature lines and the young
+	// person's assent), each printed to PDF and captured as PNG.
+	do("sign in again for the family documents",
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("form.logout")), loaded)
+	var docChild string
+	if err := tdb.Gorm.Raw(`SELECT p.id FROM prevention.participants p
+		JOIN prevention.participant_guardians pg ON pg.participant_id = p.id AND pg.has_custody
+		GROUP BY p.id, p.birth_month ORDER BY count(*) DESC, p.birth_month LIMIT 1`).Scan(&docChild).Error; err != nil || docChild == "" {
+		t.Fatalf("no demo child for the consent form: %v", err)
+	}
+	printPDF := chromedp.Action[[]byte](func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PrintBackground: new(true), PreferCSSPageSize: new(true)})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	})
+	for _, d := range []struct{ lang, dir string }{{"ar", "rtl"}, {"ku", "ltr"}} {
+		do("open the consent form ("+d.lang+")", chromedp.Navigate(base+"/participants/"+docChild+"/documents/consent?lang="+d.lang),
+			chromedp.WaitVisible(chromedp.CSS("#consent-document")), loaded)
+		wantDoc("consent form ("+d.lang+")", d.lang, d.dir)
+		wantStyles("consent form (" + d.lang + ")")
+		if evalJS[bool](bctx, t, `document.querySelector(".mainnav, .topbar, form.logout") !== null`) {
+			t.Errorf("consent form (%s) shows the application's navigation", d.lang)
+		}
+		screenshot("consent-" + d.lang + ".png")
+		runAxe("consent-" + d.lang)
+		pdf, err := chromedp.Run(bctx, printPDF)
+		if err != nil {
+			t.Fatalf("print the consent form (%s) to PDF: %v", d.lang, err)
+		}
+		if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+			t.Errorf("consent form (%s): PDF starts with %q", d.lang, pdf[:min(len(pdf), 8)])
+		}
+		p := filepath.Join(outDir, "consent-"+d.lang+".pdf")
+		if err := os.WriteFile(p, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("pdf: %s (%d bytes)", p, len(pdf))
+	}
 }
 
 // seedDemoCases fills the test database with the demo cases, written as

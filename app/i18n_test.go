@@ -177,7 +177,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure|visit|agenda|mediator)\.[a-z_.0-9]+)"`)
 	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
@@ -280,6 +280,8 @@ func dynamicIDs() map[string][]string {
 	}
 	// The dashboard's short weekday names (app.weekdayIDs).
 	out["dashboard.weekday."] = str("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+	// The agenda's and the visit list's full weekday names (app.weekdayIDs).
+	out["agenda.weekday."] = str("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 	for _, r := range models.Roles {
 		out["role."] = append(out["role."], string(r))
 		out["home.role_intro."] = append(out["home.role_intro."], string(r))

@@ -31,7 +31,9 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
-// NewRenderer parses every page under templates/ together with layout.html.
+// NewRenderer parses every page under templates/ together with layout.html;
+// the printable family documents (doc_*.html) get doc_layout.html instead,
+// which has no navigation.
 func NewRenderer(fsys fs.FS) (*Renderer, error) {
 	files, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
@@ -40,10 +42,14 @@ func NewRenderer(fsys fs.FS) (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := path.Base(f)
-		if name == "layout.html" || strings.HasPrefix(name, "_") {
+		if name == "layout.html" || name == "doc_layout.html" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html", "templates/_*.html", f)
+		layout := "templates/layout.html"
+		if strings.HasPrefix(name, "doc_") {
+			layout = "templates/doc_layout.html"
+		}
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(fsys, layout, "templates/_*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("app: template %s: %w", name, err)
 		}

@@ -98,6 +98,12 @@ func (s *Server) routeTable() []Route {
 		// Start page, on the user's side of the wall.
 		{Method: "GET", Path: "/", Access: Side, Roles: allRoles, Handler: h.home},
 
+		// Printable family documents (SPEC §4, §7) in the eight document
+		// languages, ?lang= or the family's: the consent form for case
+		// staff; the visit notice also for mediators (of their families).
+		{Method: "GET", Path: "/participants/:id/documents/consent", Access: Side, Roles: caseStaff, Handler: h.consentDocument},
+		{Method: "GET", Path: "/visits/:id/notice", Access: Side, Roles: caseReaders, Handler: h.visitNotice},
+
 		// Case pages (web): caseload, participant, family, guardians,
 		// consent, assignments. Mediators read the limited view only;
 		// /participants/new stays before /participants/:id.
@@ -147,6 +153,16 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureList},
 		{Method: "POST", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureSave},
 		{Method: "POST", Path: "/measures/:code/modules", Access: Side, Roles: coordinators, Handler: h.moduleSave},
+
+		// Family visits (web): the visits section of the case page, the
+		// week agenda, one-tap outcomes; and the languages a mediator
+		// offers, a side route because the account role cannot write them.
+		// Mediators see neither outcome notes nor any casework.
+		{Method: "GET", Path: "/visits", Access: Side, Roles: caseReaders, Handler: h.visitAgenda},
+		{Method: "POST", Path: "/participants/:id/visits", Access: Side, Roles: caseReaders, Handler: h.visitCreate},
+		{Method: "POST", Path: "/visits/:id", Access: Side, Roles: caseReaders, Handler: h.visitUpdate},
+		{Method: "GET", Path: "/profile/languages", Access: Side, Roles: []models.Role{models.RoleMediator}, Handler: h.mediatorLanguages},
+		{Method: "POST", Path: "/profile/languages", Access: Side, Roles: []models.Role{models.RoleMediator}, Handler: h.mediatorLanguagesSave},
 
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},

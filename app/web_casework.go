@@ -64,18 +64,10 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 	if !v.Coordinator {
 		return nil
 	}
-	staff, err := st.StaffOfSite(p.SiteID, models.RoleSocialWorker, models.RoleMediator)
-	if err != nil {
+	if v.Workers, err = st.StaffOfSite(p.SiteID, models.RoleSocialWorker); err != nil {
 		return err
 	}
-	for _, s := range staff {
-		if s.Role == models.RoleMediator {
-			v.Mediators = append(v.Mediators, s)
-		} else {
-			v.Workers = append(v.Workers, s)
-		}
-	}
-	return nil
+	return h.proposeMediators(c, v)
 }
 
 // participantStatus moves a case along the status graph (SPEC §3). A

@@ -20,6 +20,10 @@ type dashboardData struct {
 	ConsentExpiring []caseLine
 	EndingSoon      []caseLine
 	Caseload        []workerLoad
+
+	// VisitsToday and VisitsWeek are this week's family visits
+	// (web_agenda.go).
+	VisitsToday, VisitsWeek []visitLine
 }
 
 // caseLine is one case on a dashboard list; Date is what the list is
@@ -55,6 +59,9 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 		} else {
 			d.Week = append(d.Week, line)
 		}
+	}
+	if err := d.addVisits(st, monday, dayStart); err != nil {
+		return err
 	}
 	ps, err := st.Participants(models.ParticipantFilter{})
 	if err != nil {

@@ -29,7 +29,6 @@ type caseView struct {
 	Missing      []caseNote
 	Assignments  []assignmentItem
 	Workers      []models.Staff
-	Mediators    []models.Staff
 	Kinds        []string
 	Today        string
 	AlertMessage string
@@ -37,6 +36,12 @@ type caseView struct {
 	// Work is the casework over time (sessions, goals, reviews, program
 	// period, closing); nil for language mediators.
 	Work *caseworkView
+
+	// Visits is the family visits section (web_visits.go), for everyone.
+	Visits *visitsView
+	// Proposal is the mediators of the assignment form, best match for
+	// the family's interpreter languages first (coordinators).
+	Proposal *mediatorProposal
 }
 
 // caseNote is one line of a list of problems; Who names the guardian a
@@ -89,6 +94,9 @@ func (h *handlers) renderCase(c *fiber.Ctx, p *models.Participant, issue *caseIs
 		if err := h.loadCasework(c, v, names); err != nil {
 			return err
 		}
+	}
+	if err := h.loadVisits(c, v); err != nil {
+		return err
 	}
 	page := h.s.newPage(c, "participant.title", v)
 	page.Title = l.T("participant.title_case", "CaseNumber", p.CaseNumber)

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// consentDoc is the content of doc_consent.html: the printable consent
+// form (SPEC §4), filled with the family's data, every text already in
+// the document's language.
+type consentDoc struct {
+	ChildName, DateOfBirth, CaseNumber, Site, Version, Language string
+	Guardians                                                   []docGuardian
+	// Signers are the guardians with custody: each ticks and signs.
+	Signers  []docGuardian
+	Purposes []docPurpose
+	// Assent is the young person's own line (14 and over).
+	Assent bool
+	// Sentences with values in them, isolated for the other direction.
+	Withdrawal, AssentSignature, Footer string
+}
+
+// docGuardian is a guardian as the form shows them; Signature is the
+// caption of their signature line.
+type docGuardian struct {
+	Name, Relationship, Signature string
+	Custody                       bool
+}
+
+// docPurpose is one consent purpose with its explanation.
+type docPurpose struct {
+	Code, Title, Text string
+}
+
+// consentDocument shows the consent form of a participant, printable, in
+// ?lang= or the family's language. The read is audited.
+func (h *handlers) consentDocument(c *fiber.Ctx) error {
+	p, err := readParticipant(c)
+	if err != nil {
+		return err
+	}
+	st := store(c)
+	fam, err := st.FamilyByID(p.FamilyID)
+	if err != nil {
+		return err
+	}
+	gs, err := st.GuardiansOf(p.ID)
+	if err != nil {
+		return err
+	}
+	site, err := st.SiteByID(p.SiteID)
+	if err != nil {
+		return err
+	}
+	v, err := h.newDocView(c, documentLanguage(c, fam))
+	if err != nil {
+		return err
+	}
+	l := v.Doc
+	d := &consentDoc{ChildName: p.FirstName + " " + p.LastName, DateOfBirth: shortDate(p.DateOfBirth), CaseNumber: p.CaseNumber,
+		Site: site.Name, Version: currentFormVersion, Language: documentLanguageName[l.Lang],
+		Assent: p.Age(today()) >= models.AssentAge}
+	for _, g := range gs {
+		name, rel := g.FirstName+" "+g.LastName, relationshipText(l, g.Relationship)
+		dg := docGuardian{Name: name, Relationship: rel, Custody: g.HasCustody,
+			Signature: l.T("consent_form.signature_of", "Name", isolate(name), "Relationship", rel)}
+		d.Guardians = append(d.Guardians, dg)
+		if g.HasCustody {
+			d.Signers = append(d.Signers, dg)
+		}
+	}
+	for _, pu := range models.Purposes {
+		id := "consent_form.purpose." + string(pu)
+		d.Purposes = append(d.Purposes, docPurpose{Code: string(pu), Title: l.T(id + ".title"), Text: l.T(id + ".text")})
+	}
+	d.Withdrawal = l.T("consent_form.withdrawal_how", "Site", isolate(site.Name), "CaseNumber", isolateLTR(p.CaseNumber))
+	d.AssentSignature = l.T("consent_form.assent_signature", "Name", isolate(d.ChildName))
+	d.Footer = l.T("consent_form.footer", "Version", isolateLTR(d.Version), "Language", isolate(d.Language))
+	v.Back, v.Content = "/participants/"+p.ID, d
+	return h.renderDocument(c, "doc_consent.html", l.T("consent_form.title")+" – "+p.CaseNumber, v)
+}

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// agendaView is a week of visits, Monday to Sunday: the mediator's own,
+// a social worker's own, or all of the coordinator's site. The page is a
+// list by day; on a wide screen the stylesheet lays the days out as a
+// seven-column grid. It never shows sessions, goals or notes.
+type agendaView struct {
+	Week, Sunday, Prev, Next string
+	ThisWeek                 bool
+	Days                     []agendaDay
+	Count                    int
+	AlertMessage             string
+	AlertItems               []string
+}
+
+type agendaDay struct {
+	Date, Weekday string
+	Today         bool
+	Visits        []agendaVisit
+}
+
+// agendaVisit is a visit with what the one going there needs: the
+// family's address and phone.
+type agendaVisit struct {
+	visitLine
+	Address, Phone, MediatorName, WorkerName string
+}
+
+// weekStart is the Monday (midnight in the program's zone) of the week of
+// the day s (YYYY-MM-DD), or of this week when s is empty or unreadable.
+func weekStart(s string) time.Time {
+	day, err := time.ParseInLocation(time.DateOnly, s, programZone)
+	if err != nil {
+		now := time.Now().In(programZone)
+		day = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, programZone)
+	}
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
+// visitAgenda shows the week of ?week= (a day of it; default this week).
+func (h *handlers) visitAgenda(c *fiber.Ctx) error {
+	return h.renderAgenda(c, weekStart(c.Query("week")), agendaView{})
+}
+
+// agendaRefused shows the agenda again with why a one-tap form was
+// refused (409 for a stale version).
+func (h *handlers) agendaRefused(c *fiber.Ctx, week string, err error) error {
+	status, msg, fields := visitProblem(h.s.localizer(c), err)
+	if status == 0 {
+		return err
+	}
+	a := agendaView{AlertMessage: msg}
+	for _, f := range sortedKeys(fields) {
+		a.AlertItems = append(a.AlertItems, fields[f])
+	}
+	return h.renderAgenda(c.Status(status), weekStart(week), a)
+}
+
+func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) error {
+	st, u := store(c), currentUser(c)
+	next := monday.AddDate(0, 0, 7)
+	vs, err := st.Visits(monday, next)
+	if err != nil {
+		return err
+	}
+	staff, err := st.StaffOfSite(u.SiteID, models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, s := range staff {
+		names[s.ID] = s.Name
+	}
+	todayStr := formatDate(ptr(today()))
+	a.Week, a.Sunday = monday.Format(time.DateOnly), monday.AddDate(0, 0, 6).Format(time.DateOnly)
+	a.Prev, a.Next = monday.AddDate(0, 0, -7).Format(time.DateOnly), next.Format(time.DateOnly)
+	a.ThisWeek = weekStart("").Equal(monday)
+	index := map[string]int{}
+	for i := 0; i < 7; i++ {
+		d := monday.AddDate(0, 0, i)
+		day := agendaDay{Date: d.Format(time.DateOnly), Weekday: weekdayIDs[d.Weekday()]}
+		day.Today = day.Date == todayStr
+		index[day.Date] = i
+		a.Days = append(a.Days, day)
+	}
+	families := map[string]*models.Family{}
+	for i := range vs {
+		item := agendaVisit{visitLine: visitLineOf(&vs[i]), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
+		if vs[i].MediatorID == u.ID {
+			item.MediatorName = "" // the agenda's own reader
+		}
+		fam, err := visitFamily(c, st, vs[i].ParticipantID, families)
+		if err != nil {
+			return err
+		}
+		if fam != nil {
+			item.Address, item.Phone = fam.Address, fam.Phone
+		}
+		if d, ok := index[item.Day]; ok {
+			a.Days[d].Visits = append(a.Days[d].Visits, item)
+			a.Count++
+		}
+	}
+	page := h.s.newPage(c, "agenda.title", a)
+	return h.s.renderPage(c, "visit_agenda.html", page)
+}
+
+// visitFamily returns the family of a visited child, once per child
+// (cached in seen), and audits the read of the child's record. A child the
+// user can no longer see has no family here (nil).
+func visitFamily(c *fiber.Ctx, st *models.Store, participantID string, seen map[string]*models.Family) (*models.Family, error) {
+	if fam, ok := seen[participantID]; ok {
+		return fam, nil
+	}
+	seen[participantID] = nil
+	p, err := st.ParticipantByID(participantID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID, nil); err != nil {
+		return nil, err
+	}
+	fam, err := st.FamilyByID(p.FamilyID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	seen[participantID] = fam
+	return fam, nil
+}
+
+// addVisits puts the visits of this week on the dashboard, today's apart.
+func (d *dashboardData) addVisits(st *models.Store, monday, day time.Time) error {
+	vs, err := st.Visits(monday, monday.AddDate(0, 0, 7))
+	if err != nil {
+		return err
+	}
+	for i := range vs {
+		line := visitLineOf(&vs[i])
+		if line.Day == day.Format(time.DateOnly) {
+			d.VisitsToday = append(d.VisitsToday, line)
+		} else {
+			d.VisitsWeek = append(d.VisitsWeek, line)
+		}
+	}
+	return nil
+}
