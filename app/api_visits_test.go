@@ -49,6 +49,24 @@ func TestVisitAPIAndCalendar(t *testing.T) {
 	if len(list) < 2 {
 		t.Errorf("mediator's visits %v", list)
 	}
+	// The mediator's field limits hold on every visit and family route.
+	for _, x := range list {
+		if _, ok := x["outcome_note"]; ok {
+			t.Errorf("mediator's visit list carries outcome notes")
+		}
+	}
+	swList := decode[[]map[string]any](t, expect(t, h.api("GET", "/api/v1/visits", sw, ""), 200))
+	for _, x := range swList {
+		if _, ok := x["outcome_note"]; !ok {
+			t.Errorf("social worker's visit list lacks the outcome note field")
+		}
+	}
+	fam := readAll(t, expect(t, h.api("GET", "/api/v1/families/"+decode[map[string]any](t, h.api("GET", "/api/v1/participants/"+ids[0], med, ""))["family_id"].(string), med, ""), 200))
+	for _, leak := range []string{"notes", "Trainingsgruppe", "date_of_birth"} {
+		if strings.Contains(fam, leak) {
+			t.Errorf("mediator's family view contains %q", leak)
+		}
+	}
 	// Police, evaluators, admin: nothing.
 	for _, role := range []models.Role{models.RolePoliceLiaison, models.RoleEvaluator, models.RoleAdmin, models.RoleDPO} {
 		expect(t, h.api("GET", "/api/v1/visits", h.token(role), ""), 403).Body.Close()
