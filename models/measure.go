@@ -103,23 +103,14 @@ func (s *Store) Measures(all bool) ([]Measure, error) {
 }
 
 // MeasureByCode returns an active measure of the actor's site.
-func (s *Store) MeasureByCode(code string) (*Measure, error) {
-	ms, err := s.Measures(false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ms {
-		if ms[i].Code == code {
-			return &ms[i], nil
-		}
-	}
-	return nil, fmt.Errorf("models: measure %s: %w", code, ErrNotFound)
-}
+func (s *Store) MeasureByCode(code string) (*Measure, error) { return s.measureByCode(code, false) }
 
 // MeasureByCodeAny returns a measure of the actor's site, active or not,
 // with all its modules.
-func (s *Store) MeasureByCodeAny(code string) (*Measure, error) {
-	ms, err := s.Measures(true)
+func (s *Store) MeasureByCodeAny(code string) (*Measure, error) { return s.measureByCode(code, true) }
+
+func (s *Store) measureByCode(code string, all bool) (*Measure, error) {
+	ms, err := s.Measures(all)
 	if err != nil {
 		return nil, err
 	}
