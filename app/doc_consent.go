@@ -40,20 +40,11 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st := store(c)
-	fam, err := st.FamilyByID(p.FamilyID)
+	gs, err := store(c).GuardiansOf(p.ID)
 	if err != nil {
 		return err
 	}
-	gs, err := st.GuardiansOf(p.ID)
-	if err != nil {
-		return err
-	}
-	site, err := st.SiteByID(p.SiteID)
-	if err != nil {
-		return err
-	}
-	v, err := h.newDocView(c, documentLanguage(c, fam))
+	_, site, v, err := h.familyDocument(c, p.FamilyID, p.SiteID)
 	if err != nil {
 		return err
 	}
@@ -79,4 +70,23 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	d.Footer = l.T("consent_form.footer", "Version", isolateLTR(d.Version), "Language", isolate(d.Language))
 	v.Back, v.Content = "/participants/"+p.ID, d
 	return h.renderDocument(c, "doc_consent.html", l.T("consent_form.title")+" – "+p.CaseNumber, v)
+}
+
+// familyDocument loads what every family document needs: the family, the
+// site, and the document view in ?lang= or the family's language.
+func (h *handlers) familyDocument(c *fiber.Ctx, familyID, siteID string) (*models.Family, *models.Site, *docView, error) {
+	st := store(c)
+	fam, err := st.FamilyByID(familyID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	site, err := st.SiteByID(siteID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := h.newDocView(c, documentLanguage(c, fam))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fam, site, v, nil
 }

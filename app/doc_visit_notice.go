@@ -37,15 +37,7 @@ func (h *handlers) visitNotice(c *fiber.Ctx) error {
 		map[string]any{"document": "visit_notice", "visit_id": vis.ID}); err != nil {
 		return err
 	}
-	fam, err := st.FamilyByID(p.FamilyID)
-	if err != nil {
-		return err
-	}
-	site, err := st.SiteByID(vis.SiteID)
-	if err != nil {
-		return err
-	}
-	v, err := h.newDocView(c, documentLanguage(c, fam))
+	fam, site, v, err := h.familyDocument(c, p.FamilyID, vis.SiteID)
 	if err != nil {
 		return err
 	}

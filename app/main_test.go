@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"kurve/models/dbtest"
 )
 
 // logs collects every log line the package's tests produce, so that
@@ -36,6 +38,7 @@ func (b *lockedBuffer) String() string {
 var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password", "a new long password"}
 
 func TestMain(m *testing.M) {
+	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	code := m.Run()
 	out := logs.String()

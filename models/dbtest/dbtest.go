@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"sort"
 	"testing"
 
@@ -22,13 +21,22 @@ import (
 	"kurve/models"
 )
 
-// AdminURL is the maintenance connection used to create databases.
-func AdminURL() string {
-	if u := os.Getenv("KURVE_TEST_DATABASE_URL"); u != "" {
-		return u
+// defaultAdminURL is the local server of the development and CI machines.
+const defaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+var adminURL = defaultAdminURL
+
+// Configure sets the maintenance connection used to create databases; each
+// test package's TestMain passes KURVE_TEST_DATABASE_URL (read there, once)
+// before any test runs. Empty keeps the default.
+func Configure(url string) {
+	if url != "" {
+		adminURL = url
 	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
+
+// AdminURL is the maintenance connection used to create databases.
+func AdminURL() string { return adminURL }
 
 // URLFor returns AdminURL with another database name.
 func URLFor(dbname string) string {
