@@ -1,14 +1,87 @@
 package models
 
-// k-anonymity for the evaluators' tables (SPEC §6): a cell that counts
-// fewer than k people is not shown, and further cells are hidden so that no
-// hidden cell can be worked out from the totals of its row or column.
+// k-anonymity for the evaluators' tables (SPEC §6): a count of fewer than k
+// people is not shown, and further counts are hidden so that no hidden
+// count can be worked out from the totals it adds up to.
 
 // Anonymity thresholds: k = 5 by default, never below 3 (SPEC §6).
 const (
 	DefaultK = 5
 	MinK     = 3
 )
+
+// Relation says that one value is the sum of others: values[Total] =
+// Σ values[Parts]. A table's row, its column and its grand total are
+// relations; so is "participants = the sum of the status counts".
+type Relation struct {
+	Total int
+	Parts []int
+}
+
+// Hidden marks a value that was hidden before it reached SuppressLinked
+// (the database removes counts below k itself).
+const Hidden = -1
+
+// SuppressLinked decides which values to hide. Primary suppression hides
+// every count 1..k-1 and every value already Hidden. Complementary
+// suppression then repeats until stable: in any relation where exactly one
+// member (total or part) is hidden, that member could be recovered from the
+// others, so one more is hidden (unless the total is a shown zero, which
+// tells that every part is zero whatever is hidden) — the smallest visible non-zero part,
+// else a visible zero part, else the total. Zero counts are shown: hiding a
+// zero protects little, so it is hidden only as a last complement. k below
+// MinK counts as MinK.
+func SuppressLinked(values []int, rels []Relation, k int) []bool {
+	if k < MinK {
+		k = MinK
+	}
+	hidden := make([]bool, len(values))
+	for i, n := range values {
+		hidden[i] = n < 0 || (n > 0 && n < k)
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, rel := range rels {
+			if !hidden[rel.Total] && values[rel.Total] == 0 {
+				continue // a shown zero total: every part is zero anyway
+			}
+			n := 0
+			if hidden[rel.Total] {
+				n++
+			}
+			for _, p := range rel.Parts {
+				if hidden[p] {
+					n++
+				}
+			}
+			if n != 1 {
+				continue
+			}
+			if p := smallestVisible(values, hidden, rel.Parts); p >= 0 {
+				hidden[p] = true
+			} else {
+				hidden[rel.Total] = true
+			}
+			changed = true
+		}
+	}
+	return hidden
+}
+
+// smallestVisible returns the visible index of idx with the smallest value,
+// preferring non-zero values, or -1 when all are hidden.
+func smallestVisible(values []int, hidden []bool, idx []int) int {
+	best := -1
+	for _, i := range idx {
+		if hidden[i] {
+			continue
+		}
+		if best < 0 || (values[i] > 0 && (values[best] == 0 || values[i] < values[best])) {
+			best = i
+		}
+	}
+	return best
+}
 
 // Suppression says which cells and totals of a count table are hidden.
 type Suppression struct {
@@ -18,124 +91,62 @@ type Suppression struct {
 	Grand bool     // the grand total
 }
 
-// Suppress decides what to hide in a table of person counts. Primary
-// suppression hides every count 1..k-1 (cells and totals). Complementary
-// suppression then repeats until stable: a row or column with exactly one
-// hidden cell (and a visible total) hides its next-smallest cell, or its
-// total when it has no other cell; likewise a single hidden row or column
-// total hides another total or the grand total. Zero counts are shown:
-// they are hidden only when needed as a complement. k below MinK counts
-// as MinK.
+// Suppress decides what to hide in a two-way table of person counts with
+// its row, column and grand totals: SuppressLinked over the relations
+// "row total = Σ its cells", "column total = Σ its cells" and "grand total
+// = Σ row totals = Σ column totals".
 func Suppress(counts [][]int, k int) Suppression {
-	if k < MinK {
-		k = MinK
-	}
 	rows := len(counts)
 	cols := 0
 	for _, r := range counts {
-		if len(r) > cols {
-			cols = len(r)
+		cols = max(cols, len(r))
+	}
+	// values: cells row by row, then row totals, column totals, grand.
+	cell := func(r, c int) int { return r*cols + c }
+	rowAt := func(r int) int { return rows*cols + r }
+	colAt := func(c int) int { return rows*cols + rows + c }
+	grandAt := rows*cols + rows + cols
+	values := make([]int, grandAt+1)
+	for r, row := range counts {
+		for c, n := range row {
+			values[cell(r, c)] = n
+			values[rowAt(r)] += n
+			values[colAt(c)] += n
+			values[grandAt] += n
 		}
 	}
-	at := func(r, c int) int {
-		if c < len(counts[r]) {
-			return counts[r][c]
+	var rels []Relation
+	rowTotals := Relation{Total: grandAt}
+	for r := 0; r < rows; r++ {
+		rel := Relation{Total: rowAt(r)}
+		for c := 0; c < cols; c++ {
+			rel.Parts = append(rel.Parts, cell(r, c))
 		}
-		return 0
+		rels = append(rels, rel)
+		rowTotals.Parts = append(rowTotals.Parts, rowAt(r))
 	}
-	small := func(n int) bool { return n > 0 && n < k }
-	s := Suppression{Cells: make([][]bool, rows), Rows: make([]bool, rows), Cols: make([]bool, cols)}
-	rowSum, colSum, grand := make([]int, rows), make([]int, cols), 0
+	colTotals := Relation{Total: grandAt}
+	for c := 0; c < cols; c++ {
+		rel := Relation{Total: colAt(c)}
+		for r := 0; r < rows; r++ {
+			rel.Parts = append(rel.Parts, cell(r, c))
+		}
+		rels = append(rels, rel)
+		colTotals.Parts = append(colTotals.Parts, colAt(c))
+	}
+	rels = append(rels, rowTotals, colTotals)
+
+	hidden := SuppressLinked(values, rels, k)
+	s := Suppression{Cells: make([][]bool, rows), Rows: make([]bool, rows), Cols: make([]bool, cols), Grand: hidden[grandAt]}
 	for r := 0; r < rows; r++ {
 		s.Cells[r] = make([]bool, cols)
 		for c := 0; c < cols; c++ {
-			n := at(r, c)
-			s.Cells[r][c] = small(n)
-			rowSum[r] += n
-			colSum[c] += n
-			grand += n
+			s.Cells[r][c] = hidden[cell(r, c)]
 		}
+		s.Rows[r] = hidden[rowAt(r)]
 	}
-	for r := range rowSum {
-		s.Rows[r] = small(rowSum[r])
-	}
-	for c := range colSum {
-		s.Cols[c] = small(colSum[c])
-	}
-	s.Grand = small(grand)
-
-	// pick returns the index of the smallest visible value, preferring
-	// non-zero ones (hiding a zero protects little), or -1.
-	pick := func(n int, value func(int) int, hidden func(int) bool) int {
-		best := -1
-		for i := 0; i < n; i++ {
-			if hidden(i) {
-				continue
-			}
-			if best < 0 || (value(i) > 0 && (value(best) == 0 || value(i) < value(best))) {
-				best = i
-			}
-		}
-		return best
-	}
-	for changed := true; changed; {
-		changed = false
-		for r := 0; r < rows; r++ {
-			if s.Rows[r] || countTrue(s.Cells[r]) != 1 {
-				continue
-			}
-			if c := pick(cols, func(c int) int { return at(r, c) }, func(c int) bool { return s.Cells[r][c] }); c >= 0 {
-				s.Cells[r][c] = true
-			} else {
-				s.Rows[r] = true
-			}
-			changed = true
-		}
-		for c := 0; c < cols; c++ {
-			hidden := 0
-			for r := 0; r < rows; r++ {
-				if s.Cells[r][c] {
-					hidden++
-				}
-			}
-			if s.Cols[c] || hidden != 1 {
-				continue
-			}
-			if r := pick(rows, func(r int) int { return at(r, c) }, func(r int) bool { return s.Cells[r][c] }); r >= 0 {
-				s.Cells[r][c] = true
-			} else {
-				s.Cols[c] = true
-			}
-			changed = true
-		}
-		// The totals of the rows (and of the columns) add up to the grand
-		// total: one hidden total alone could be recovered from it.
-		if !s.Grand && countTrue(s.Rows) == 1 {
-			if r := pick(rows, func(r int) int { return rowSum[r] }, func(r int) bool { return s.Rows[r] }); r >= 0 {
-				s.Rows[r] = true
-			} else {
-				s.Grand = true
-			}
-			changed = true
-		}
-		if !s.Grand && countTrue(s.Cols) == 1 {
-			if c := pick(cols, func(c int) int { return colSum[c] }, func(c int) bool { return s.Cols[c] }); c >= 0 {
-				s.Cols[c] = true
-			} else {
-				s.Grand = true
-			}
-			changed = true
-		}
+	for c := 0; c < cols; c++ {
+		s.Cols[c] = hidden[colAt(c)]
 	}
 	return s
-}
-
-func countTrue(bs []bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
 }

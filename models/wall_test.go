@@ -21,7 +21,7 @@ func relations(t *testing.T, db *gorm.DB) []relation {
 	t.Helper()
 	var rels []relation
 	rows, err := db.Raw(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname IN ('org','auth','audit','prevention','enforcement','statistics') AND c.relkind IN ('r','v','m','p')
+		WHERE n.nspname IN ('org','auth','audit','prevention','enforcement','statistics','stats_base') AND c.relkind IN ('r','v','m','p')
 		ORDER BY 1, 2`).Rows()
 	if err != nil {
 		t.Fatal(err)

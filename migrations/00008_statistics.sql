@@ -1,0 +1,288 @@
+-- Anonymised outcome statistics for program evaluators (SPEC §6).
+--
+-- Schema stats_base holds one row of clear facts per participant and per
+-- referral, as materialised views: no name, no note, no date finer than the
+-- day of entry (which never leaves the database). No application role has
+-- any privilege on stats_base.
+--
+-- Schema statistics is what evaluators (kurve_statistics) may use: two
+-- SECURITY DEFINER functions that return aggregates only, grouped by the
+-- requested dimensions, with every count below k (never below 3) already
+-- removed in the database; and the time of the last refresh. Complementary
+-- suppression across rows, columns and totals follows in the application
+-- (models.SuppressLinked); even a handler bug cannot see a count below 3 or
+-- a row per person.
+--
+-- Person-level facts count a participant only while a guardian's consent
+-- to "evaluation" is valid (column evaluation); the caller may relax that
+-- where the law allows (setting KURVE_STATS_EVALUATION_CONSENT=relaxed).
+-- Referral counts carry no person data and count all referrals.
+
+-- +goose Up
+-- The previous placeholder counted every participant, with no k and no
+-- evaluation consent.
+DROP VIEW statistics.participants_by_site;
+
+CREATE SCHEMA stats_base;
+
+CREATE MATERIALIZED VIEW stats_base.participant_facts AS
+WITH attendance AS (
+  SELECT sp.participant_id,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE sp.attendance = 'attended') AS attended
+  FROM prevention.session_participants sp
+  JOIN prevention.sessions s ON s.id = sp.session_id
+  WHERE s.status = 'held' AND sp.attendance IS NOT NULL
+  GROUP BY sp.participant_id
+), goals AS (
+  SELECT participant_id,
+         count(*) FILTER (WHERE progress IN ('achieved', 'dropped') OR outcome IS NOT NULL) AS final,
+         count(*) FILTER (WHERE progress = 'achieved' OR outcome = 'achieved') AS achieved
+  FROM prevention.goals
+  GROUP BY participant_id
+), reviews AS (
+  -- A review is on time when held within 8 weeks of activation or of the
+  -- review before it.
+  SELECT participant_id, count(*) AS held, count(*) FILTER (WHERE on_time) AS on_time, max(held_on) AS last
+  FROM (SELECT r.participant_id, r.held_on,
+               r.held_on <= coalesce(lag(r.held_on) OVER w, p.activated_on) + 56 AS on_time
+        FROM prevention.reviews r JOIN prevention.participants p ON p.id = r.participant_id
+        WINDOW w AS (PARTITION BY r.participant_id ORDER BY r.held_on)) x
+  GROUP BY participant_id
+), visits AS (
+  SELECT participant_id, count(*) AS held FROM prevention.visits WHERE status = 'done' GROUP BY participant_id
+), base AS (
+  SELECT p.*, s.code AS site_code, (p.created_at AT TIME ZONE 'Europe/Berlin')::date AS entry_on,
+         date_part('year', age((p.created_at AT TIME ZONE 'Europe/Berlin')::date, p.birth_month))::int AS age
+  FROM prevention.participants p JOIN org.sites s ON s.id = p.site_id
+)
+SELECT b.id AS participant_id,
+       b.site_code AS site,
+       date_part('year', b.entry_on)::int AS year,
+       date_part('quarter', b.entry_on)::int AS qnum,
+       to_char(b.entry_on, 'YYYY-"Q"Q') AS quarter,
+       CASE WHEN b.age < 8 THEN 'under_8' WHEN b.age <= 9 THEN '8-9' WHEN b.age <= 11 THEN '10-11'
+            WHEN b.age <= 13 THEN '12-13' WHEN b.age <= 15 THEN '14-15' ELSE '16+' END AS age_band,
+       b.gender,
+       EXISTS (SELECT 1 FROM prevention.family_languages fl
+               WHERE fl.family_id = b.family_id AND fl.mode = 'interpreter') AS interpreter,
+       coalesce((SELECT r.reason_category FROM prevention.intake_decisions d
+                 JOIN enforcement.referrals r ON r.id = d.referral_id
+                 WHERE d.participant_id = b.id LIMIT 1), 'none') AS reason,
+       EXISTS (SELECT 1 FROM prevention.consents c
+               WHERE c.participant_id = b.id AND c.guardian_id IS NOT NULL AND c.state = 'given'
+                 AND 'evaluation' = ANY (c.purposes)
+                 AND (c.expires_on IS NULL OR c.expires_on > current_date)) AS evaluation,
+       b.status,
+       CASE WHEN b.status = 'ended_early' THEN coalesce(b.end_reason, 'other') END AS end_reason,
+       (b.activated_on IS NOT NULL OR EXISTS (SELECT 1 FROM prevention.status_changes sc
+         WHERE sc.participant_id = b.id AND sc.to_status = 'consent_pending')) AS consent_asked,
+       b.activated_on IS NOT NULL AS consent_given,
+       -- Months in program, for programs that ended after activation.
+       CASE WHEN b.activated_on IS NOT NULL AND b.status IN ('completed', 'ended_early', 'withdrawn') THEN
+         (SELECT (date_part('year', a) * 12 + date_part('month', a))::int
+          FROM age(coalesce(b.ended_on, b.status_changed_on), b.activated_on) a) END AS months_in_program,
+       coalesce(a.sessions, 0) AS sessions,
+       coalesce(a.attended, 0) AS attended,
+       CASE WHEN a.sessions IS NULL THEN 'none'
+            WHEN a.attended * 100 >= 80 * a.sessions THEN '80_plus'
+            WHEN a.attended * 100 >= 50 * a.sessions THEN '50_79'
+            ELSE 'below_50' END AS attendance_band,
+       coalesce(g.final, 0) AS goals_final,
+       coalesce(g.achieved, 0) AS goals_achieved,
+       -- Reviews due: those held, plus one overdue now for an active case.
+       coalesce(rv.held, 0) + CASE WHEN b.status = 'active'
+         AND coalesce(rv.last, b.activated_on) + 56 < current_date THEN 1 ELSE 0 END AS reviews_due,
+       coalesce(rv.on_time, 0) AS reviews_on_time,
+       coalesce(v.held, 0) AS visits_held
+FROM base b
+LEFT JOIN attendance a ON a.participant_id = b.id
+LEFT JOIN goals g ON g.participant_id = b.id
+LEFT JOIN reviews rv ON rv.participant_id = b.id
+LEFT JOIN visits v ON v.participant_id = b.id;
+-- A unique index lets REFRESH ... CONCURRENTLY keep the view readable.
+CREATE UNIQUE INDEX participant_facts_id ON stats_base.participant_facts (participant_id);
+
+CREATE MATERIALIZED VIEW stats_base.referral_facts AS
+SELECT r.id AS referral_id, s.code AS site,
+       date_part('year', r.created_at AT TIME ZONE 'Europe/Berlin')::int AS year,
+       date_part('quarter', r.created_at AT TIME ZONE 'Europe/Berlin')::int AS qnum,
+       to_char(r.created_at AT TIME ZONE 'Europe/Berlin', 'YYYY-"Q"Q') AS quarter,
+       r.reason_category AS reason
+FROM enforcement.referrals r JOIN org.sites s ON s.id = r.site_id;
+CREATE UNIQUE INDEX referral_facts_id ON stats_base.referral_facts (referral_id);
+
+-- When the views were last refreshed (one row).
+CREATE TABLE stats_base.refreshed (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  at  timestamptz NOT NULL
+);
+INSERT INTO stats_base.refreshed (at) VALUES (now());
+
+-- A count below k is no count: NULL, which the application shows as
+-- suppressed. Zero stays zero.
+-- +goose StatementBegin
+CREATE FUNCTION stats_base.small(n bigint, k integer) RETURNS bigint
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+  SELECT CASE WHEN n > 0 AND n < greatest(k, 3) THEN NULL ELSE n END
+$$;
+-- +goose StatementEnd
+
+-- The evaluator's outcome table: one row per combination of the requested
+-- dimensions, plus the totals of rows (all but the last dimension), of
+-- columns (the last dimension) and the grand total; grp is GROUPING() over
+-- the dimensions in request order (0 for a cell). Measures come as one
+-- JSON object; a group of fewer than k participants has every measure
+-- NULL, and each person count below k is NULL.
+-- +goose StatementBegin
+CREATE FUNCTION statistics.outcomes(p_by text[], p_sites text[], p_years integer[], p_quarters integer[],
+                                    p_k integer, p_relaxed boolean)
+RETURNS TABLE (grp integer, site text, year integer, quarter text, age_band text, gender text,
+               interpreter boolean, reason text, measures jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  dims   constant text[] := ARRAY['site', 'year', 'quarter', 'age_band', 'gender', 'interpreter', 'reason'];
+  types  constant text[] := ARRAY['text', 'integer', 'text', 'text', 'text', 'boolean', 'text'];
+  k      constant integer := greatest(coalesce(p_k, 5), 3);
+  n      constant integer := coalesce(cardinality(p_by), 0);
+  sel    text := '';
+  grp_by text := '';
+  cols   text;
+  counts text := '';
+  json   text := format('''participants'', stats_base.small(a.participants, %s)', k);
+  hide   text := format('CASE WHEN a.participants < %s THEN NULL ELSE ', k);
+  x      text;
+BEGIN
+  IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
+    RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR i IN 1..7 LOOP
+    sel := sel || CASE WHEN dims[i] = ANY (p_by) THEN format('f.%I', dims[i]) ELSE format('NULL::%s', types[i]) END
+               || format(' AS %I, ', dims[i]);
+  END LOOP;
+  IF n > 0 THEN
+    cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
+    sel := format('GROUPING(%s)::integer AS grp, ', cols) || sel;
+    IF n = 1 THEN
+      grp_by := format('GROUP BY GROUPING SETS ((%s), ())', cols);
+    ELSE
+      grp_by := format('GROUP BY GROUPING SETS ((%s), (%s), (f.%I), ())', cols,
+        (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
+        p_by[n]);
+    END IF;
+  ELSE
+    sel := '0 AS grp, ' || sel;
+  END IF;
+
+  -- Person counts: by status, attendance band, early-end reason, consent.
+  FOREACH x IN ARRAY ARRAY['referred', 'contacted', 'consent_pending', 'active', 'completed', 'declined', 'ended_early', 'withdrawn'] LOOP
+    counts := counts || format(', count(*) FILTER (WHERE f.status = %L) AS %I', x, 'status_' || x);
+  END LOOP;
+  FOREACH x IN ARRAY ARRAY['80_plus', '50_79', 'below_50', 'none'] LOOP
+    counts := counts || format(', count(*) FILTER (WHERE f.attendance_band = %L) AS %I', x, 'attendance_' || x);
+  END LOOP;
+  FOREACH x IN ARRAY ARRAY['moved', 'no_contact', 'family_refused', 'child_refused', 'needs_other_help', 'new_offence', 'other'] LOOP
+    counts := counts || format(', count(*) FILTER (WHERE f.end_reason = %L) AS %I', x, 'ended_early_' || x);
+  END LOOP;
+  counts := counts || ', count(*) FILTER (WHERE f.consent_asked) AS consent_asked'
+                   || ', count(*) FILTER (WHERE f.consent_given) AS consent_given';
+  FOREACH x IN ARRAY ARRAY['status_referred', 'status_contacted', 'status_consent_pending', 'status_active',
+      'status_completed', 'status_declined', 'status_ended_early', 'status_withdrawn',
+      'attendance_80_plus', 'attendance_50_79', 'attendance_below_50', 'attendance_none',
+      'ended_early_moved', 'ended_early_no_contact', 'ended_early_family_refused', 'ended_early_child_refused',
+      'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other',
+      'consent_asked', 'consent_given'] LOOP
+    json := json || format(', %L, %s stats_base.small(a.%I, %s) END', x, hide, x, k);
+  END LOOP;
+  -- Sums over the group's participants (sessions, goals, reviews, visits).
+  FOREACH x IN ARRAY ARRAY['sessions', 'attended', 'goals_final', 'goals_achieved', 'reviews_due', 'reviews_on_time', 'visits_held'] LOOP
+    counts := counts || format(', sum(f.%I)::bigint AS %I', x, x);
+    json := json || format(', %L, %s a.%I END', x, hide, x);
+  END LOOP;
+  -- The median of fewer than k programs would describe too few people.
+  counts := counts || ', count(f.months_in_program) AS months_n'
+                   || ', percentile_disc(0.5) WITHIN GROUP (ORDER BY f.months_in_program) AS months_median';
+  json := json || format(', ''programs_ended'', %s stats_base.small(a.months_n, %s) END', hide, k);
+  json := json || format(', ''months_in_program_median'', CASE WHEN a.participants < %s OR a.months_n < %s THEN NULL ELSE a.months_median END', k, k);
+
+  RETURN QUERY EXECUTE format(
+    'SELECT a.grp, a.site, a.year, a.quarter, a.age_band, a.gender, a.interpreter, a.reason, jsonb_build_object(%s)
+     FROM (SELECT %s count(*) AS participants %s
+           FROM stats_base.participant_facts f
+           WHERE ($1 OR f.evaluation) AND ($2 IS NULL OR f.site = ANY ($2))
+             AND ($3 IS NULL OR f.year = ANY ($3)) AND ($4 IS NULL OR f.qnum = ANY ($4))
+           %s) a', json, sel, counts, grp_by)
+    USING coalesce(p_relaxed, false), p_sites, p_years, p_quarters;
+END
+$$;
+-- +goose StatementEnd
+
+-- Referrals by site, year, quarter and reason category: all referrals,
+-- grouped like statistics.outcomes, each count below k NULL.
+-- +goose StatementBegin
+CREATE FUNCTION statistics.referrals(p_by text[], p_sites text[], p_years integer[], p_quarters integer[], p_k integer)
+RETURNS TABLE (grp integer, site text, year integer, quarter text, reason text, referrals bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  dims   constant text[] := ARRAY['site', 'year', 'quarter', 'reason'];
+  types  constant text[] := ARRAY['text', 'integer', 'text', 'text'];
+  k      constant integer := greatest(coalesce(p_k, 5), 3);
+  n      constant integer := coalesce(cardinality(p_by), 0);
+  sel    text := '';
+  grp_by text := '';
+  cols   text;
+BEGIN
+  IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
+    RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR i IN 1..4 LOOP
+    sel := sel || CASE WHEN dims[i] = ANY (p_by) THEN format('f.%I', dims[i]) ELSE format('NULL::%s', types[i]) END
+               || format(' AS %I, ', dims[i]);
+  END LOOP;
+  IF n > 0 THEN
+    cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
+    sel := format('GROUPING(%s)::integer, ', cols) || sel;
+    IF n = 1 THEN
+      grp_by := format('GROUP BY GROUPING SETS ((%s), ())', cols);
+    ELSE
+      grp_by := format('GROUP BY GROUPING SETS ((%s), (%s), (f.%I), ())', cols,
+        (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
+        p_by[n]);
+    END IF;
+  ELSE
+    sel := '0, ' || sel;
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'SELECT %s stats_base.small(count(*), %s)
+     FROM stats_base.referral_facts f
+     WHERE ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2)) AND ($3 IS NULL OR f.qnum = ANY ($3))
+     %s', sel, k, grp_by)
+    USING p_sites, p_years, p_quarters;
+END
+$$;
+-- +goose StatementEnd
+
+-- The time of the last refresh, to the minute.
+CREATE VIEW statistics.freshness AS
+  SELECT date_trunc('minute', at) AS refreshed_at FROM stats_base.refreshed;
+
+-- Evaluators get the two functions and the refresh time; nothing else on
+-- the statistics or stats_base side, and nothing at all to anyone else.
+REVOKE ALL ON ALL TABLES IN SCHEMA stats_base FROM PUBLIC;
+REVOKE ALL ON FUNCTION stats_base.small(bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION statistics.referrals(text[], text[], integer[], integer[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean) TO kurve_statistics;
+GRANT EXECUTE ON FUNCTION statistics.referrals(text[], text[], integer[], integer[], integer) TO kurve_statistics;
+GRANT SELECT ON statistics.freshness TO kurve_statistics;
+
+-- +goose Down
+DROP VIEW statistics.freshness;
+DROP FUNCTION statistics.referrals(text[], text[], integer[], integer[], integer);
+DROP FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean);
+DROP SCHEMA stats_base CASCADE;
+CREATE VIEW statistics.participants_by_site AS
+  SELECT s.code AS site, count(p.id)::bigint AS participants
+  FROM org.sites s LEFT JOIN prevention.participants p ON p.site_id = s.id
+  GROUP BY s.code;
+GRANT SELECT ON statistics.participants_by_site TO kurve_statistics;

@@ -1,0 +1,651 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+)
+
+// Outcome statistics for evaluators (SPEC §6). The database aggregates and
+// removes every count below k (migrations/00008_statistics.sql); this file
+// adds complementary suppression across rows, columns, totals and the
+// partitions of a group (statuses, attendance bands, early-end reasons),
+// and derives the rates from counts that are still visible.
+
+// StatsDimensions are the dimensions an outcome table may be grouped by,
+// in their canonical order.
+var StatsDimensions = []string{"site", "year", "quarter", "age_band", "gender", "interpreter", "reason"}
+
+// referralDimensions are those referrals can be grouped by: referrals
+// carry no person data beyond site, date and reason category.
+var referralDimensions = []string{"site", "year", "quarter", "reason"}
+
+// Fixed value orders of the categorical dimensions, for sorting and for
+// the interface's labels.
+var (
+	AgeBands        = []string{"under_8", "8-9", "10-11", "12-13", "14-15", "16+"}
+	StatsGenders    = []string{"female", "male", "diverse", "unspecified"}
+	ReasonsWithNone = []string{"violence", "property", "other", "none"}
+)
+
+// Person counts that partition a group (together with participants).
+var (
+	statusCounts     = prefixed("status_", statusStrings())
+	attendanceCounts = prefixed("attendance_", []string{"80_plus", "50_79", "below_50", "none"})
+	endReasonCounts  = prefixed("ended_early_", EndReasons)
+	consentCounts    = []string{"consent_asked", "consent_given"}
+	// sums over a group's participants; shown when participants are.
+	groupSums = []string{"sessions", "attended", "goals_final", "goals_achieved", "reviews_due", "reviews_on_time", "visits_held"}
+)
+
+// OutcomeMeasures are the measures of an outcome row, in display order.
+var OutcomeMeasures = slices.Concat(
+	[]string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
+		"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"},
+	statusCounts, attendanceCounts, endReasonCounts)
+
+// StatsQuery asks for one outcome table.
+type StatsQuery struct {
+	By       []string // dimensions, in order; the last one is the table's columns
+	Sites    []string // site codes; empty: all
+	Years    []int
+	Quarters []int // 1..4
+	K        int   // below MinK counts as MinK
+	// Relaxed counts participants without evaluation consent too, where
+	// the law allows (setting KURVE_STATS_EVALUATION_CONSENT=relaxed).
+	Relaxed bool
+}
+
+// Validate checks the query's dimensions and filters.
+func (q StatsQuery) Validate() error {
+	var v ValidationError
+	seen := map[string]bool{}
+	for _, d := range q.By {
+		if !slices.Contains(StatsDimensions, d) || seen[d] {
+			v.Add("by", "stats.error.by", map[string]any{"Dimension": d})
+			break
+		}
+		seen[d] = true
+	}
+	for _, y := range q.Years {
+		if y < 2000 || y > 2999 {
+			v.Add("year", "stats.error.year", nil)
+			break
+		}
+	}
+	for _, n := range q.Quarters {
+		if n < 1 || n > 4 {
+			v.Add("quarter", "stats.error.quarter", nil)
+			break
+		}
+	}
+	return v.OrNil()
+}
+
+// OutcomeTable is an anonymised outcome table.
+type OutcomeTable struct {
+	K           int
+	Dimensions  []string
+	Relaxed     bool
+	RefreshedAt time.Time
+	Rows        []OutcomeRow
+}
+
+// OutcomeRow is one group of the table. Key holds one value per dimension
+// (string, int or bool); nil where the row is a total over that dimension.
+type OutcomeRow struct {
+	Key      []any
+	Measures map[string]*float64 // nil: suppressed or not applicable
+	// Suppressed names the measures hidden to protect people.
+	Suppressed []string
+}
+
+// Total reports whether the row is a total over at least one dimension.
+func (r OutcomeRow) Total() bool { return slices.Contains(r.Key, nil) }
+
+// group is a row as it comes from the database: measure name → count,
+// with Hidden for a count the database removed.
+type group struct {
+	key    []any
+	counts map[string]int
+	median *float64
+}
+
+// Outcomes builds the outcome table for q. It must run as kurve_statistics:
+// it reads nothing but the two aggregate functions of schema statistics.
+func (s *Store) Outcomes(q StatsQuery) (*OutcomeTable, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	k := max(q.K, MinK)
+	t := &OutcomeTable{K: k, Dimensions: slices.Clone(q.By), Relaxed: q.Relaxed}
+	if err := s.db.Raw("SELECT refreshed_at FROM statistics.freshness").Scan(&t.RefreshedAt).Error; err != nil {
+		return nil, fmt.Errorf("models: statistics freshness: %w", err)
+	}
+	groups, err := s.outcomeGroups(q, k)
+	if err != nil {
+		return nil, err
+	}
+	withReferrals := true
+	for _, d := range q.By {
+		withReferrals = withReferrals && slices.Contains(referralDimensions, d)
+	}
+	if withReferrals {
+		if groups, err = s.addReferrals(groups, q, k); err != nil {
+			return nil, err
+		}
+	}
+	t.Rows = suppressGroups(groups, len(q.By), k, withReferrals)
+	slices.SortFunc(t.Rows, func(a, b OutcomeRow) int { return compareKeys(q.By, a.Key, b.Key) })
+	return t, nil
+}
+
+func (s *Store) outcomeGroups(q StatsQuery, k int) ([]*group, error) {
+	rows, err := s.db.Raw(`SELECT grp, site, year, quarter, age_band, gender, interpreter, reason, measures
+		FROM statistics.outcomes(?::text[], ?::text[], ?::integer[], ?::integer[], ?, ?)`,
+		arrayLiteral(q.By), nullableArray(q.Sites), nullableArray(q.Years), nullableArray(q.Quarters), k, q.Relaxed).Rows()
+	if err != nil {
+		return nil, statsError(err)
+	}
+	defer rows.Close()
+	var out []*group
+	for rows.Next() {
+		var (
+			grp                                   int
+			site, quarter, ageBand, gender, reasn *string
+			year                                  *int
+			interpreter                           *bool
+			raw                                   []byte
+		)
+		if err := rows.Scan(&grp, &site, &year, &quarter, &ageBand, &gender, &interpreter, &reasn, &raw); err != nil {
+			return nil, err
+		}
+		values := map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
+			"gender": gender, "interpreter": interpreter, "reason": reasn}
+		var m map[string]*float64
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("models: outcome measures: %w", err)
+		}
+		g := &group{key: groupKey(q.By, grp, values), counts: map[string]int{}, median: m["months_in_program_median"]}
+		for name, v := range m {
+			if name == "months_in_program_median" {
+				continue
+			}
+			g.counts[name] = Hidden
+			if v != nil {
+				g.counts[name] = int(*v)
+			}
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// addReferrals merges the referral counts into the groups with the same
+// key; a key with referrals but no counted participant gets a group of its
+// own with zero participants.
+func (s *Store) addReferrals(groups []*group, q StatsQuery, k int) ([]*group, error) {
+	rows, err := s.db.Raw(`SELECT grp, site, year, quarter, reason, referrals FROM statistics.referrals(?::text[], ?::text[], ?::integer[], ?::integer[], ?)`,
+		arrayLiteral(q.By), nullableArray(q.Sites), nullableArray(q.Years), nullableArray(q.Quarters), k).Rows()
+	if err != nil {
+		return nil, statsError(err)
+	}
+	defer rows.Close()
+	byKey := map[string]*group{}
+	for _, g := range groups {
+		byKey[keyString(g.key)] = g
+	}
+	for rows.Next() {
+		var (
+			grp                  int
+			site, quarter, reasn *string
+			year                 *int
+			referrals            *int
+		)
+		if err := rows.Scan(&grp, &site, &year, &quarter, &reasn, &referrals); err != nil {
+			return nil, err
+		}
+		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "reason": reasn})
+		g := byKey[keyString(key)]
+		if g == nil {
+			g = &group{key: key, counts: map[string]int{"participants": 0}}
+			byKey[keyString(key)] = g
+			groups = append(groups, g)
+		}
+		g.counts["referrals"] = Hidden
+		if referrals != nil {
+			g.counts["referrals"] = *referrals
+		}
+	}
+	return groups, rows.Err()
+}
+
+// groupKey turns the database's dimension columns into a key in the order
+// of by, with nil for dimensions the row totals over (bit set in grp; the
+// first dimension is the most significant bit).
+func groupKey(by []string, grp int, values map[string]any) []any {
+	key := make([]any, len(by))
+	for i, d := range by {
+		if grp&(1<<(len(by)-1-i)) != 0 {
+			continue
+		}
+		switch v := values[d].(type) {
+		case *string:
+			if v != nil {
+				key[i] = *v
+			}
+		case *int:
+			if v != nil {
+				key[i] = *v
+			}
+		case *bool:
+			if v != nil {
+				key[i] = *v
+			}
+		}
+	}
+	return key
+}
+
+func keyString(key []any) string {
+	b, _ := json.Marshal(key)
+	return string(b)
+}
+
+// suppressGroups applies complementary suppression across all groups and
+// derives the rows' measures from what stays visible.
+func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeRow {
+	counted := slices.Concat([]string{"participants", "programs_ended"}, statusCounts, attendanceCounts, endReasonCounts, consentCounts)
+	if withReferrals {
+		counted = append(counted, "referrals")
+	}
+	// One value per (group, counted measure).
+	index := map[[2]int]int{}
+	var values []int
+	at := func(g int, m int) int {
+		if i, ok := index[[2]int{g, m}]; ok {
+			return i
+		}
+		index[[2]int{g, m}] = len(values)
+		values = append(values, groups[g].counts[counted[m]])
+		return len(values) - 1
+	}
+	for g := range groups {
+		for m := range counted {
+			at(g, m)
+		}
+	}
+	var rels []Relation
+	// Within a group: participants = Σ statuses = Σ attendance bands;
+	// ended early = Σ reasons.
+	partitions := []struct {
+		total string
+		parts []string
+	}{{"participants", statusCounts}, {"participants", attendanceCounts}, {"status_ended_early", endReasonCounts}}
+	for g := range groups {
+		for _, p := range partitions {
+			rel := Relation{Total: at(g, slices.Index(counted, p.total))}
+			for _, part := range p.parts {
+				rel.Parts = append(rel.Parts, at(g, slices.Index(counted, part)))
+			}
+			rels = append(rels, rel)
+		}
+	}
+	// Across groups: each total is the sum of the groups it covers.
+	for m := range counted {
+		rels = append(rels, crossRelations(groups, dims, func(g int) int { return at(g, m) })...)
+	}
+	hidden := SuppressLinked(values, rels, k)
+
+	rows := make([]OutcomeRow, len(groups))
+	for g, gr := range groups {
+		visible := func(name string) (float64, bool) {
+			m := slices.Index(counted, name)
+			if m < 0 {
+				return 0, false
+			}
+			i := at(g, m)
+			return float64(values[i]), !hidden[i]
+		}
+		rows[g] = outcomeRow(gr, visible, withReferrals)
+	}
+	return rows
+}
+
+// crossRelations ties the totals of an n-dimensional table, flattened to
+// rows (all but the last dimension) and columns (the last dimension), to
+// the groups they add up.
+func crossRelations(groups []*group, dims int, value func(g int) int) []Relation {
+	if dims == 0 {
+		return nil
+	}
+	byKey := map[string]int{}
+	for g, gr := range groups {
+		byKey[keyString(gr.key)] = g
+	}
+	grandKey := keyString(make([]any, dims))
+	grand, ok := byKey[grandKey]
+	if !ok {
+		return nil
+	}
+	rowRels, colRels := map[string]*Relation{}, map[string]*Relation{}
+	grandRows, grandCols := Relation{Total: value(grand)}, Relation{Total: value(grand)}
+	add := func(rels map[string]*Relation, totalKey []any, part int) {
+		ks := keyString(totalKey)
+		rel := rels[ks]
+		if rel == nil {
+			t, ok := byKey[ks]
+			if !ok {
+				return
+			}
+			rel = &Relation{Total: value(t)}
+			rels[ks] = rel
+		}
+		rel.Parts = append(rel.Parts, part)
+	}
+	for g, gr := range groups {
+		switch kind := totalKind(gr.key); {
+		case kind == cellRow && dims == 1:
+			grandRows.Parts = append(grandRows.Parts, value(g))
+		case kind == cellRow:
+			rowKey := slices.Clone(gr.key)
+			rowKey[dims-1] = nil
+			add(rowRels, rowKey, value(g))
+			colKey := make([]any, dims)
+			colKey[dims-1] = gr.key[dims-1]
+			add(colRels, colKey, value(g))
+		case kind == rowTotal:
+			grandRows.Parts = append(grandRows.Parts, value(g))
+		case kind == colTotal:
+			grandCols.Parts = append(grandCols.Parts, value(g))
+		}
+	}
+	rels := []Relation{grandRows}
+	if dims > 1 {
+		rels = append(rels, grandCols)
+	}
+	for _, r := range rowRels {
+		rels = append(rels, *r)
+	}
+	for _, r := range colRels {
+		rels = append(rels, *r)
+	}
+	// Map iteration order must not change the outcome.
+	slices.SortFunc(rels, func(a, b Relation) int { return a.Total - b.Total })
+	return rels
+}
+
+type rowKind int
+
+const (
+	cellRow rowKind = iota
+	rowTotal
+	colTotal
+	grandTotal
+)
+
+func totalKind(key []any) rowKind {
+	n := len(key)
+	switch {
+	case n == 0 || key[0] == nil && key[n-1] == nil:
+		return grandTotal
+	case key[n-1] == nil:
+		return rowTotal
+	case key[0] == nil:
+		return colTotal
+	default:
+		return cellRow
+	}
+}
+
+// outcomeRow derives the measures of one group from its visible counts. A
+// rate is shown only when every count it is computed from is visible.
+func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bool) OutcomeRow {
+	row := OutcomeRow{Key: g.key, Measures: map[string]*float64{}}
+	set := func(name string, v float64, ok bool) {
+		if !ok {
+			row.Measures[name] = nil
+			row.Suppressed = append(row.Suppressed, name)
+			return
+		}
+		row.Measures[name] = &v
+	}
+	participants, pOK := visible("participants")
+	sum := func(name string) (float64, bool) {
+		n, ok := g.counts[name]
+		return float64(n), ok && n >= 0 && pOK
+	}
+	ratio := func(name string, digits int, num, den []string, count func(string) (float64, bool)) {
+		var a, b float64
+		ok := true
+		for _, n := range num {
+			v, vis := count(n)
+			a, ok = a+v, ok && vis
+		}
+		for _, n := range den {
+			v, vis := count(n)
+			b, ok = b+v, ok && vis
+		}
+		switch {
+		case !ok:
+			set(name, 0, false)
+		case b == 0:
+			row.Measures[name] = nil // nothing to divide: not applicable
+		default:
+			set(name, round(a/b, digits), true)
+		}
+	}
+	for _, name := range OutcomeMeasures {
+		switch name {
+		case "participants":
+			set(name, participants, pOK)
+		case "referrals":
+			if !withReferrals {
+				row.Measures[name] = nil
+				continue
+			}
+			v, ok := visible(name)
+			set(name, v, ok)
+		case "consent_rate":
+			ratio(name, 3, []string{"consent_given"}, []string{"consent_asked"}, visible)
+		case "completion_rate":
+			ratio(name, 3, []string{"status_completed"},
+				[]string{"status_completed", "status_ended_early", "status_withdrawn"}, visible)
+		case "months_in_program_median":
+			ended, ok := visible("programs_ended")
+			switch {
+			case !ok || g.median == nil && ended > 0:
+				set(name, 0, false)
+			case g.median == nil:
+				row.Measures[name] = nil
+			default:
+				set(name, *g.median, true)
+			}
+		case "sessions_per_participant":
+			with, ok := visible("attendance_none")
+			sessions, sOK := sum("sessions")
+			switch {
+			case !ok || !sOK:
+				set(name, 0, false)
+			case participants-with == 0:
+				row.Measures[name] = nil
+			default:
+				set(name, round(sessions/(participants-with), 1), true)
+			}
+		case "attendance_rate":
+			ratio(name, 3, []string{"attended"}, []string{"sessions"}, sum)
+		case "goals_achieved_rate":
+			ratio(name, 3, []string{"goals_achieved"}, []string{"goals_final"}, sum)
+		case "reviews_on_time_rate":
+			ratio(name, 3, []string{"reviews_on_time"}, []string{"reviews_due"}, sum)
+		case "visits_held":
+			v, ok := sum(name)
+			set(name, v, ok)
+		default:
+			v, ok := visible(name)
+			set(name, v, ok)
+		}
+	}
+	return row
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow10(digits)
+	return math.Round(v*p) / p
+}
+
+// compareKeys orders rows by their dimension values in the dimensions'
+// natural order, totals after the values they total.
+func compareKeys(by []string, a, b []any) int {
+	for i, d := range by {
+		if c := compareValue(d, a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func compareValue(dim string, a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	order := map[string][]string{"age_band": AgeBands, "gender": StatsGenders, "reason": ReasonsWithNone}[dim]
+	switch x := a.(type) {
+	case int:
+		return x - b.(int)
+	case bool:
+		y := b.(bool)
+		if x == y {
+			return 0
+		}
+		if !x {
+			return -1
+		}
+		return 1
+	case string:
+		y := b.(string)
+		if order != nil {
+			if c := slices.Index(order, x) - slices.Index(order, y); c != 0 {
+				return c
+			}
+		}
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+	}
+	return 0
+}
+
+// FormatKeyValue renders a dimension value for CSV and URLs.
+func FormatKeyValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case int:
+		return strconv.Itoa(x)
+	case bool:
+		return strconv.FormatBool(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func statsError(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "22023" {
+		var v ValidationError
+		v.Add("by", "stats.error.by", nil)
+		return &v
+	}
+	return fmt.Errorf("models: outcome statistics: %w", err)
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+// arrayLiteral writes a PostgreSQL array literal, each element quoted.
+// (GORM would expand a Go slice into a list of parameters.)
+func arrayLiteral[T any](v []T) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(fmt.Sprint(x)))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// nullableArray is NULL for an empty filter (no restriction).
+func nullableArray[T any](v []T) any {
+	if len(v) == 0 {
+		return nil
+	}
+	return arrayLiteral(v)
+}
+
+func statusStrings() []string {
+	out := make([]string, len(Statuses))
+	for i, s := range Statuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// statsRefreshLock is the advisory lock that makes one instance refresh
+// the statistics while the others skip.
+const statsRefreshLock = 715202608
+
+// RefreshStatistics recomputes the statistics views. Readers keep reading
+// the old contents meanwhile (CONCURRENTLY). When another instance is
+// refreshing already, it returns false at once. It runs as the owner.
+func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
+	refreshed := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var got bool
+		if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", statsRefreshLock).Scan(&got).Error; err != nil {
+			return err
+		}
+		if !got {
+			return nil
+		}
+		for _, stmt := range []string{
+			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.participant_facts",
+			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_facts",
+			"UPDATE stats_base.refreshed SET at = now()",
+		} {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return fmt.Errorf("models: refresh statistics: %w", err)
+			}
+		}
+		refreshed = true
+		return nil
+	})
+	return refreshed, err
+}
