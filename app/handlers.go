@@ -61,5 +61,8 @@ func (h *handlers) home(c *fiber.Ctx) error {
 	if u := currentUser(c); u.Role == models.RoleSocialWorker || u.Role == models.RoleCoordinator {
 		return h.dashboard(c)
 	}
+	if currentUser(c).Role == models.RoleEvaluator {
+		return h.statsDashboard(c)
+	}
 	return h.s.render(c, "home.html", "home.title", nil)
 }

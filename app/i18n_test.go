@@ -177,7 +177,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure|visit|agenda|mediator)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure|visit|agenda|mediator|stats)\.[a-z_.0-9]+)"`)
 	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
@@ -289,6 +289,14 @@ func dynamicIDs() map[string][]string {
 	for _, st := range models.Statuses {
 		out["status."] = append(out["status."], string(st))
 	}
+	// The statistics dashboard: measures, dimensions and their values.
+	out["stats.measure."] = models.OutcomeMeasures
+	out["stats.dimension."] = models.StatsDimensions
+	for _, band := range models.AgeBands {
+		out["stats.age."] = append(out["stats.age."], strings.NewReplacer("-", "_", "+", "_plus").Replace(band))
+	}
+	out["stats.interpreter."] = str("true", "false")
+	out["stats.form."] = str("by1", "by2", "by3")
 	for _, p := range models.Purposes {
 		out["purpose."] = append(out["purpose."], string(p))
 	}

@@ -56,6 +56,7 @@ var (
 	// caseReaders also include mediators, who see the limited view.
 	caseReaders  = []models.Role{models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator}
 	coordinators = []models.Role{models.RoleCoordinator}
+	evaluators   = []models.Role{models.RoleEvaluator}
 	// policeLiaisons submit referrals; referralReaders see them, each
 	// through their own crossing.
 	policeLiaisons    = []models.Role{models.RolePoliceLiaison}
@@ -164,6 +165,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/profile/languages", Access: Side, Roles: []models.Role{models.RoleMediator}, Handler: h.mediatorLanguages},
 		{Method: "POST", Path: "/profile/languages", Access: Side, Roles: []models.Role{models.RoleMediator}, Handler: h.mediatorLanguagesSave},
 
+		// Outcome statistics (SPEC §6): evaluators only, as kurve_statistics.
+		{Method: "GET", Path: "/stats", Access: Side, Roles: evaluators, Handler: h.statsDashboard},
+		{Method: "GET", Path: "/stats/outcomes.csv", Access: Side, Roles: evaluators, Handler: h.statsDownloadCSV},
+		{Method: "GET", Path: "/stats/outcomes.json", Access: Side, Roles: evaluators, Handler: h.statsDownloadJSON},
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},
@@ -215,5 +221,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/referrals/:id", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferral},
 		{Method: "POST", Path: "/api/v1/referrals/:id/accept", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralAccept},
 		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
+
+		// Outcome statistics (SPEC §6, §11).
+		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
+		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
 	}
 }

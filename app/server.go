@@ -33,6 +33,14 @@ type Config struct {
 	// key (development only) a throwaway key is used.
 	DataKey     *models.DataKey
 	OldDataKeys []models.DataKey
+	// StatsK is the k of k-anonymity for evaluators' tables (default 5,
+	// never below 3). StatsRelaxed counts participants without evaluation
+	// consent too, where the law allows it.
+	StatsK       int
+	StatsRelaxed bool
+	// StatsRefresh is how often the statistics views are recomputed
+	// (default 15 minutes).
+	StatsRefresh time.Duration
 }
 
 // DefaultBodyLimit is the request body limit when none is configured.
@@ -54,6 +62,15 @@ type Server struct {
 func New(cfg Config, db *gorm.DB) (*Server, error) {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.StatsK == 0 {
+		cfg.StatsK = models.DefaultK
+	}
+	if cfg.StatsK < models.MinK {
+		return nil, fmt.Errorf("app: k-anonymity of %d is below the minimum of %d", cfg.StatsK, models.MinK)
+	}
+	if cfg.StatsRefresh <= 0 {
+		cfg.StatsRefresh = 15 * time.Minute
 	}
 	tr, err := NewI18n(locales.FS)
 	if err != nil {
@@ -113,6 +130,31 @@ func (s *Server) App() *fiber.App { return s.fiber }
 
 // Routes returns the route table.
 func (s *Server) Routes() []Route { return s.routes }
+
+// StartStatsRefresh recomputes the statistics views now and then every
+// StatsRefresh until ctx ends. With several instances, one refreshes and
+// the others skip (an advisory lock); readers are never blocked.
+func (s *Server) StartStatsRefresh(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(s.cfg.StatsRefresh)
+		defer t.Stop()
+		for {
+			start := time.Now()
+			done, err := models.RefreshStatistics(ctx, s.db)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				slog.Error("statistics refresh", "err", err)
+			case done:
+				slog.Info("statistics refreshed", "took_ms", time.Since(start).Milliseconds())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
 
 // StartHousekeeping deletes expired sessions and old login failures and
 // marks expired consents every few minutes until ctx ends. Several instances may run it at once: the

@@ -62,6 +62,8 @@ const (
 	AuditCalendarReset     = "calendar.reset"
 	AuditAssignmentCreate  = "assignment.create"
 	AuditAssignmentEnd     = "assignment.end"
+	AuditStatsQuery        = "stats.query"
+	AuditStatsExport       = "stats.export"
 )
 
 // Audit appends an event. The database chains it to the previous entry when

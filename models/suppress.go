@@ -42,8 +42,8 @@ func SuppressLinked(values []int, rels []Relation, k int) []bool {
 	for changed := true; changed; {
 		changed = false
 		for _, rel := range rels {
-			if !hidden[rel.Total] && values[rel.Total] == 0 {
-				continue // a shown zero total: every part is zero anyway
+			if len(rel.Parts) == 0 || !hidden[rel.Total] && values[rel.Total] == 0 {
+				continue // nothing to add up, or a shown zero total: every part is zero
 			}
 			n := 0
 			if hidden[rel.Total] {

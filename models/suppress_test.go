@@ -184,3 +184,12 @@ func TestSuppressLinkedProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestSuppressLinkedEmpty: relations without parts (an empty table with
+// its hidden total) end at once.
+func TestSuppressLinkedEmpty(t *testing.T) {
+	hidden := models.SuppressLinked([]int{models.Hidden, 0}, []models.Relation{{Total: 0}, {Total: 1}}, 5)
+	if !hidden[0] || hidden[1] {
+		t.Errorf("hidden %v", hidden)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"kurve/models"
 )
@@ -19,6 +21,11 @@ type config struct {
 	OldDataKeys    []models.DataKey
 	SecureCookies  bool
 	TrustedProxies []string
+	// Statistics (SPEC §6): k of k-anonymity, whether participants without
+	// evaluation consent count too, and how often the views are refreshed.
+	StatsK       int
+	StatsRelaxed bool
+	StatsRefresh time.Duration
 }
 
 // env reads a variable or, for NAME_FILE, the trimmed content of that file.
@@ -84,6 +91,31 @@ func loadConfig() (*config, error) {
 	if p := get("KURVE_TRUSTED_PROXIES"); p != "" {
 		for _, x := range strings.Split(p, ",") {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, strings.TrimSpace(x))
+		}
+	}
+	cfg.StatsK = models.DefaultK
+	if v := get("KURVE_STATS_K"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < models.MinK {
+			errs = append(errs, fmt.Errorf("KURVE_STATS_K must be a whole number of at least %d", models.MinK))
+		} else {
+			cfg.StatsK = k
+		}
+	}
+	switch v := get("KURVE_STATS_EVALUATION_CONSENT"); v {
+	case "", "required":
+	case "relaxed":
+		cfg.StatsRelaxed = true
+	default:
+		errs = append(errs, fmt.Errorf("KURVE_STATS_EVALUATION_CONSENT must be required or relaxed"))
+	}
+	cfg.StatsRefresh = 15 * time.Minute
+	if v := get("KURVE_STATS_REFRESH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			errs = append(errs, fmt.Errorf("KURVE_STATS_REFRESH must be a duration of at least 1m, such as 15m"))
+		} else {
+			cfg.StatsRefresh = d
 		}
 	}
 	return cfg, errors.Join(errs...)

@@ -1,0 +1,270 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kurve/models"
+)
+
+// Outcome statistics for evaluators (SPEC §6, §11): the dashboard, its CSV
+// and JSON downloads, and GET /api/v1/stats/outcomes(.csv). Every request
+// runs as kurve_statistics, which can call the aggregate functions of
+// schema statistics and read nothing per person.
+
+var siteCodeRE = regexp.MustCompile(`^[A-Z]{2,3}$`)
+
+// statsQuery reads ?by=site,age_band,year&year=2025&quarter=1,2&site=ES
+// (lists comma-separated) with the server's k and consent setting.
+func (s *Server) statsQuery(c *fiber.Ctx, defaultBy []string) (models.StatsQuery, error) {
+	q := models.StatsQuery{By: defaultBy, K: s.cfg.StatsK, Relaxed: s.cfg.StatsRelaxed}
+	if _, ok := c.Queries()["by"]; ok {
+		q.By = splitList(c.Query("by"))
+	} else if _, ok := c.Queries()["by1"]; ok {
+		// The dashboard's form: one select per dimension.
+		q.By = nil
+		for _, slot := range []string{"by1", "by2", "by3"} {
+			if d := strings.TrimSpace(c.Query(slot)); d != "" {
+				q.By = append(q.By, d)
+			}
+		}
+	}
+	var v models.ValidationError
+	for _, code := range splitList(c.Query("site")) {
+		if !siteCodeRE.MatchString(code) {
+			v.Add("site", "stats.error.site", nil)
+			break
+		}
+		q.Sites = append(q.Sites, code)
+	}
+	for _, field := range []string{"year", "quarter"} {
+		for _, x := range splitList(c.Query(field)) {
+			n, err := strconv.Atoi(x)
+			if err != nil {
+				v.Add(field, "stats.error."+field, nil)
+				break
+			}
+			if field == "year" {
+				q.Years = append(q.Years, n)
+			} else {
+				q.Quarters = append(q.Quarters, n)
+			}
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+// splitList splits a comma-separated query value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// outcomes builds the table for the request and audits the query (the
+// dimensions and filters only).
+func (s *Server) outcomes(c *fiber.Ctx, q models.StatsQuery, action, format string) (*models.OutcomeTable, error) {
+	t, err := store(c).Outcomes(q)
+	if err != nil {
+		return nil, err
+	}
+	details := map[string]any{"by": q.By, "sites": q.Sites, "years": q.Years, "quarters": q.Quarters, "k": t.K, "format": format}
+	if err := audit(c, currentUser(c), action, "", "", details); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// outcomeJSON is the body of GET /api/v1/stats/outcomes (SPEC §11).
+type outcomeJSON struct {
+	K                 int              `json:"k"`
+	Dimensions        []string         `json:"dimensions"`
+	Measures          []string         `json:"measures"`
+	EvaluationConsent string           `json:"evaluation_consent"`
+	RefreshedAt       string           `json:"refreshed_at"`
+	Rows              []map[string]any `json:"rows"`
+}
+
+func outcomeDocument(t *models.OutcomeTable) outcomeJSON {
+	doc := outcomeJSON{K: t.K, Dimensions: t.Dimensions, Measures: models.OutcomeMeasures,
+		EvaluationConsent: "required", RefreshedAt: t.RefreshedAt.UTC().Format("2006-01-02T15:04Z"),
+		Rows: make([]map[string]any, 0, len(t.Rows))}
+	if doc.Dimensions == nil {
+		doc.Dimensions = []string{}
+	}
+	if t.Relaxed {
+		doc.EvaluationConsent = "relaxed"
+	}
+	for _, r := range t.Rows {
+		row := map[string]any{"measures": r.Measures, "suppressed": r.Suppressed}
+		if r.Suppressed == nil {
+			row["suppressed"] = []string{}
+		}
+		for i, d := range t.Dimensions {
+			row[d] = r.Key[i]
+		}
+		doc.Rows = append(doc.Rows, row)
+	}
+	return doc
+}
+
+// outcomeCSV writes the table as CSV: the dimensions (empty in a total),
+// every measure (empty when suppressed or not applicable) and the names of
+// the suppressed measures.
+func outcomeCSV(t *models.OutcomeTable) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := slices.Concat(t.Dimensions, models.OutcomeMeasures, []string{"suppressed"})
+	if err := w.Write(header); err != nil {
+		return nil, err
+	}
+	for _, r := range t.Rows {
+		rec := make([]string, 0, len(header))
+		for _, v := range r.Key {
+			rec = append(rec, models.FormatKeyValue(v))
+		}
+		for _, m := range models.OutcomeMeasures {
+			v := ""
+			if p := r.Measures[m]; p != nil {
+				v = strconv.FormatFloat(*p, 'f', -1, 64)
+			}
+			rec = append(rec, v)
+		}
+		rec = append(rec, strings.Join(r.Suppressed, " "))
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// apiStatsOutcomes is GET /api/v1/stats/outcomes.
+func (h *handlers) apiStatsOutcomes(c *fiber.Ctx) error {
+	q, err := h.s.statsQuery(c, nil)
+	if err != nil {
+		return err
+	}
+	t, err := h.s.outcomes(c, q, models.AuditStatsQuery, "json")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(outcomeDocument(t))
+}
+
+// apiStatsOutcomesCSV is GET /api/v1/stats/outcomes.csv.
+func (h *handlers) apiStatsOutcomesCSV(c *fiber.Ctx) error {
+	return h.statsCSV(c, nil)
+}
+
+func (h *handlers) statsCSV(c *fiber.Ctx, defaultBy []string) error {
+	q, err := h.s.statsQuery(c, defaultBy)
+	if err != nil {
+		return err
+	}
+	t, err := h.s.outcomes(c, q, models.AuditStatsExport, "csv")
+	if err != nil {
+		return err
+	}
+	body, err := outcomeCSV(t)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
+}
+
+// statsDownloadCSV and statsDownloadJSON are the dashboard's downloads.
+func (h *handlers) statsDownloadCSV(c *fiber.Ctx) error { return h.statsCSV(c, dashboardBy) }
+
+func (h *handlers) statsDownloadJSON(c *fiber.Ctx) error {
+	q, err := h.s.statsQuery(c, dashboardBy)
+	if err != nil {
+		return err
+	}
+	t, err := h.s.outcomes(c, q, models.AuditStatsExport, "json")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(outcomeDocument(t))
+}
+
+// statsMeasureFormat says how a measure is shown: a count, a rate (as a
+// percentage) or a decimal number.
+func statsMeasureFormat(name string) (rate bool, digits int) {
+	switch {
+	case strings.HasSuffix(name, "_rate"):
+		return true, 0
+	case name == "sessions_per_participant", name == "months_in_program_median":
+		return false, 1
+	}
+	return false, 0
+}
+
+// formatStat renders a number for the interface language: a decimal
+// comma in German and Turkish.
+func formatStat(lang string, v float64, rate bool, digits int) string {
+	if rate {
+		v *= 100
+	}
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	if digits > 0 {
+		s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	}
+	if lang == "de" || lang == "tr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	if rate {
+		switch lang {
+		case "de":
+			return s + " %"
+		case "tr":
+			return "%" + s
+		}
+		return s + "%"
+	}
+	return s
+}
+
+// dimensionLabel is the localised label of a dimension value.
+func dimensionLabel(l *Localizer, dim string, v any) string {
+	if v == nil {
+		return l.T("stats.total")
+	}
+	switch dim {
+	case "age_band":
+		return l.T("stats.age." + strings.NewReplacer("-", "_", "+", "_plus").Replace(v.(string)))
+	case "gender":
+		return l.T("gender." + v.(string))
+	case "interpreter":
+		return l.T(fmt.Sprintf("stats.interpreter.%t", v))
+	case "reason":
+		if v == "none" {
+			return l.T("stats.reason.none")
+		}
+		return l.T("reason." + v.(string))
+	case "quarter":
+		year, q, _ := strings.Cut(v.(string), "-Q")
+		return l.T("stats.quarter_value", "Year", year, "Quarter", q)
+	}
+	return models.FormatKeyValue(v)
+}
