@@ -14,6 +14,12 @@ run: build
 test:
 	scripts/test.sh
 
+# The statistics benchmark (issue 7): builds the synthetic data set of
+# KURVE_BENCH_PARTICIPANTS (default 100000) once, keeps it, and reports
+# p50/p95 of the evaluator's full outcome table.
+bench:
+	$(GO) test ./app -run '^$$' -bench BenchmarkStatsOutcomes -benchtime 200x -timeout 60m
+
 lint:
 	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read)
 	$(GO) vet ./...

@@ -75,9 +75,6 @@ SELECT b.id AS participant_id,
                  AND (c.expires_on IS NULL OR c.expires_on > current_date)) AS evaluation,
        b.status,
        CASE WHEN b.status = 'ended_early' THEN coalesce(b.end_reason, 'other') END AS end_reason,
-       (b.activated_on IS NOT NULL OR EXISTS (SELECT 1 FROM prevention.status_changes sc
-         WHERE sc.participant_id = b.id AND sc.to_status = 'consent_pending')) AS consent_asked,
-       b.activated_on IS NOT NULL AS consent_given,
        -- Months in program, for programs that ended after activation.
        CASE WHEN b.activated_on IS NOT NULL AND b.status IN ('completed', 'ended_early', 'withdrawn') THEN
          (SELECT (date_part('year', a) * 12 + date_part('month', a))::int
@@ -108,7 +105,10 @@ SELECT r.id AS referral_id, s.code AS site,
        date_part('year', r.created_at AT TIME ZONE 'Europe/Berlin')::int AS year,
        date_part('quarter', r.created_at AT TIME ZONE 'Europe/Berlin')::int AS qnum,
        to_char(r.created_at AT TIME ZONE 'Europe/Berlin', 'YYYY-"Q"Q') AS quarter,
-       r.reason_category AS reason
+       r.reason_category AS reason,
+       -- The referral led to program consent: the child became active.
+       EXISTS (SELECT 1 FROM prevention.intake_decisions d JOIN prevention.participants p ON p.id = d.participant_id
+               WHERE d.referral_id = r.id AND p.activated_on IS NOT NULL) AS consented
 FROM enforcement.referrals r JOIN org.sites s ON s.id = r.site_id;
 CREATE UNIQUE INDEX referral_facts_id ON stats_base.referral_facts (referral_id);
 
@@ -184,14 +184,11 @@ BEGIN
   FOREACH x IN ARRAY ARRAY['moved', 'no_contact', 'family_refused', 'child_refused', 'needs_other_help', 'new_offence', 'other'] LOOP
     counts := counts || format(', count(*) FILTER (WHERE f.end_reason = %L) AS %I', x, 'ended_early_' || x);
   END LOOP;
-  counts := counts || ', count(*) FILTER (WHERE f.consent_asked) AS consent_asked'
-                   || ', count(*) FILTER (WHERE f.consent_given) AS consent_given';
   FOREACH x IN ARRAY ARRAY['status_referred', 'status_contacted', 'status_consent_pending', 'status_active',
       'status_completed', 'status_declined', 'status_ended_early', 'status_withdrawn',
       'attendance_80_plus', 'attendance_50_79', 'attendance_below_50', 'attendance_none',
       'ended_early_moved', 'ended_early_no_contact', 'ended_early_family_refused', 'ended_early_child_refused',
-      'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other',
-      'consent_asked', 'consent_given'] LOOP
+      'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other'] LOOP
     json := json || format(', %L, %s stats_base.small(a.%I, %s) END', x, hide, x, k);
   END LOOP;
   -- Sums over the group's participants (sessions, goals, reviews, visits).
@@ -217,11 +214,13 @@ END
 $$;
 -- +goose StatementEnd
 
--- Referrals by site, year, quarter and reason category: all referrals,
--- grouped like statistics.outcomes, each count below k NULL.
+-- Referrals by site, year, quarter and reason category: all referrals, and
+-- those that led to program consent (the consent rate is a referral-level
+-- measure: people who never consented to evaluation count here only as a
+-- number), grouped like statistics.outcomes, each count below k NULL.
 -- +goose StatementBegin
 CREATE FUNCTION statistics.referrals(p_by text[], p_sites text[], p_years integer[], p_quarters integer[], p_k integer)
-RETURNS TABLE (grp integer, site text, year integer, quarter text, reason text, referrals bigint)
+RETURNS TABLE (grp integer, site text, year integer, quarter text, reason text, referrals bigint, consented bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
   dims   constant text[] := ARRAY['site', 'year', 'quarter', 'reason'];
@@ -253,10 +252,10 @@ BEGIN
     sel := '0, ' || sel;
   END IF;
   RETURN QUERY EXECUTE format(
-    'SELECT %s stats_base.small(count(*), %s)
+    'SELECT %s stats_base.small(count(*), %s), stats_base.small(count(*) FILTER (WHERE f.consented), %s)
      FROM stats_base.referral_facts f
      WHERE ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2)) AND ($3 IS NULL OR f.qnum = ANY ($3))
-     %s', sel, k, grp_by)
+     %s', sel, k, k, grp_by)
     USING p_sites, p_years, p_quarters;
 END
 $$;

@@ -42,7 +42,6 @@ var (
 	statusCounts     = prefixed("status_", statusStrings())
 	attendanceCounts = prefixed("attendance_", []string{"80_plus", "50_79", "below_50", "none"})
 	endReasonCounts  = prefixed("ended_early_", EndReasons)
-	consentCounts    = []string{"consent_asked", "consent_given"}
 	// sums over a group's participants; shown when participants are.
 	groupSums = []string{"sessions", "attended", "goals_final", "goals_achieved", "reviews_due", "reviews_on_time", "visits_held"}
 )
@@ -194,7 +193,7 @@ func (s *Store) outcomeGroups(q StatsQuery, k int) ([]*group, error) {
 // key; a key with referrals but no counted participant gets a group of its
 // own with zero participants.
 func (s *Store) addReferrals(groups []*group, q StatsQuery, k int) ([]*group, error) {
-	rows, err := s.db.Raw(`SELECT grp, site, year, quarter, reason, referrals FROM statistics.referrals(?::text[], ?::text[], ?::integer[], ?::integer[], ?)`,
+	rows, err := s.db.Raw(`SELECT grp, site, year, quarter, reason, referrals, consented FROM statistics.referrals(?::text[], ?::text[], ?::integer[], ?::integer[], ?)`,
 		arrayLiteral(q.By), nullableArray(q.Sites), nullableArray(q.Years), nullableArray(q.Quarters), k).Rows()
 	if err != nil {
 		return nil, statsError(err)
@@ -209,9 +208,9 @@ func (s *Store) addReferrals(groups []*group, q StatsQuery, k int) ([]*group, er
 			grp                  int
 			site, quarter, reasn *string
 			year                 *int
-			referrals            *int
+			referrals, consented *int
 		)
-		if err := rows.Scan(&grp, &site, &year, &quarter, &reasn, &referrals); err != nil {
+		if err := rows.Scan(&grp, &site, &year, &quarter, &reasn, &referrals, &consented); err != nil {
 			return nil, err
 		}
 		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "reason": reasn})
@@ -221,9 +220,17 @@ func (s *Store) addReferrals(groups []*group, q StatsQuery, k int) ([]*group, er
 			byKey[keyString(key)] = g
 			groups = append(groups, g)
 		}
-		g.counts["referrals"] = Hidden
-		if referrals != nil {
-			g.counts["referrals"] = *referrals
+		for name, v := range map[string]*int{"referrals": referrals, "referrals_consented": consented} {
+			g.counts[name] = Hidden
+			if v != nil {
+				g.counts[name] = *v
+			}
+		}
+		// Those that did not lead to consent are people too: the partition
+		// referrals = consented + not consented must not reveal a small one.
+		g.counts["referrals_not_consented"] = Hidden
+		if referrals != nil && consented != nil {
+			g.counts["referrals_not_consented"] = *referrals - *consented
 		}
 	}
 	return groups, rows.Err()
@@ -264,9 +271,9 @@ func keyString(key []any) string {
 // suppressGroups applies complementary suppression across all groups and
 // derives the rows' measures from what stays visible.
 func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeRow {
-	counted := slices.Concat([]string{"participants", "programs_ended"}, statusCounts, attendanceCounts, endReasonCounts, consentCounts)
+	counted := slices.Concat([]string{"participants", "programs_ended"}, statusCounts, attendanceCounts, endReasonCounts)
 	if withReferrals {
-		counted = append(counted, "referrals")
+		counted = append(counted, "referrals", "referrals_consented", "referrals_not_consented")
 	}
 	// One value per (group, counted measure).
 	index := map[[2]int]int{}
@@ -291,6 +298,12 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 		total string
 		parts []string
 	}{{"participants", statusCounts}, {"participants", attendanceCounts}, {"status_ended_early", endReasonCounts}}
+	if withReferrals {
+		partitions = append(partitions, struct {
+			total string
+			parts []string
+		}{"referrals", []string{"referrals_consented", "referrals_not_consented"}})
+	}
 	for g := range groups {
 		for _, p := range partitions {
 			rel := Relation{Total: at(g, slices.Index(counted, p.total))}
@@ -456,7 +469,13 @@ func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bo
 			v, ok := visible(name)
 			set(name, v, ok)
 		case "consent_rate":
-			ratio(name, 3, []string{"consent_given"}, []string{"consent_asked"}, visible)
+			// A referral-level measure: referrals that led to program
+			// consent, of all referrals.
+			if !withReferrals {
+				row.Measures[name] = nil
+				continue
+			}
+			ratio(name, 3, []string{"referrals_consented"}, []string{"referrals"}, visible)
 		case "completion_rate":
 			ratio(name, 3, []string{"status_completed"},
 				[]string{"status_completed", "status_ended_early", "status_withdrawn"}, visible)
@@ -471,15 +490,14 @@ func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bo
 				set(name, *g.median, true)
 			}
 		case "sessions_per_participant":
-			with, ok := visible("attendance_none")
-			sessions, sOK := sum("sessions")
+			sessions, ok := sum("sessions")
 			switch {
-			case !ok || !sOK:
+			case !ok:
 				set(name, 0, false)
-			case participants-with == 0:
+			case participants == 0:
 				row.Measures[name] = nil
 			default:
-				set(name, round(sessions/(participants-with), 1), true)
+				set(name, round(sessions/participants, 1), true)
 			}
 		case "attendance_rate":
 			ratio(name, 3, []string{"attended"}, []string{"sessions"}, sum)

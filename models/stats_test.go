@@ -217,6 +217,11 @@ func TestOutcomesEvaluationConsent(t *testing.T) {
 			t.Errorf("referrals at %v: %v %v, want %v (all referrals)", key, got, ok, want)
 		}
 	}
+	// The consent rate is referral-level: every referral here led to an
+	// active participant, with or without evaluation consent.
+	if got, ok := measure(rowByKey(tbl, "ES"), "consent_rate"); !ok || got != 1 {
+		t.Errorf("consent rate at ES: %v %v", got, ok)
+	}
 	relaxed := outcomes(t, tdb.Gorm, models.StatsQuery{By: []string{"site"}, K: 5, Relaxed: true})
 	if got, _ := measure(rowByKey(relaxed, "ES"), "participants"); got != 17 {
 		t.Errorf("relaxed: %v participants at ES, want 17", got)
@@ -401,6 +406,9 @@ func checkOutcomeTable(t *testing.T, tbl *models.OutcomeTable, facts []fact, by 
 			}
 		}
 		hidden := func(m string) bool { return slices.Contains(r.Suppressed, m) }
+		if r.Measures["consent_rate"] != nil && r.Measures["referrals"] == nil {
+			t.Errorf("by %v: consent rate shown without its referral count at %s", by, key)
+		}
 		if r.Measures["completion_rate"] != nil && (hidden("status_completed") || hidden("status_ended_early") || hidden("status_withdrawn")) {
 			t.Errorf("by %v: completion rate shown from hidden counts at %s", by, key)
 		}

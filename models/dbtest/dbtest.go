@@ -197,3 +197,57 @@ func Exec(t testing.TB, db *gorm.DB, sql string, args ...any) {
 		t.Fatalf("dbtest: %s: %v", sql, fmt.Sprint(err))
 	}
 }
+
+// Kept opens a database that outlives the test run, for benchmarks whose
+// data set takes minutes to build: prefix plus the migration set's hash,
+// created from the template when missing. fill runs only when the database
+// is new; a database whose fill did not finish is dropped and built again
+// (fill's last act must be the marker: built reports it). Kept databases
+// of older migration sets are dropped.
+func Kept(tb testing.TB, prefix string, built func(*gorm.DB) bool, fill func(*gorm.DB) error) *DB {
+	tb.Helper()
+	ctx := context.Background()
+	admin, err := models.Open(AdminURL())
+	if err != nil {
+		tb.Fatalf("dbtest: connect to %s: %v", redact(AdminURL()), err)
+	}
+	defer models.Close(admin)
+	tpl, err := templateName(ctx, admin)
+	if err != nil {
+		tb.Fatalf("dbtest: template: %v", err)
+	}
+	name := prefix + "_" + migrationsHash()
+	var stale []string
+	if err := admin.Raw("SELECT datname FROM pg_database WHERE datname LIKE ? AND datname <> ?", prefix+"\\_%", name).Scan(&stale).Error; err != nil {
+		tb.Fatal(err)
+	}
+	for _, old := range stale {
+		Exec(tb, admin, "DROP DATABASE IF EXISTS "+old+" WITH (FORCE)")
+	}
+	var exists bool
+	if err := admin.Raw("SELECT EXISTS (SELECT FROM pg_database WHERE datname = ?)", name).Scan(&exists).Error; err != nil {
+		tb.Fatal(err)
+	}
+	if exists {
+		db, err := models.Open(URLFor(name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if built(db) {
+			tb.Cleanup(func() { models.Close(db) })
+			return &DB{Name: name, URL: URLFor(name), Gorm: db}
+		}
+		models.Close(db)
+		Exec(tb, admin, "DROP DATABASE "+name+" WITH (FORCE)")
+	}
+	Exec(tb, admin, "CREATE DATABASE "+name+" TEMPLATE "+tpl)
+	db, err := models.Open(URLFor(name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { models.Close(db) })
+	if err := fill(db); err != nil {
+		tb.Fatalf("dbtest: fill %s: %v", name, err)
+	}
+	return &DB{Name: name, URL: URLFor(name), Gorm: db}
+}
