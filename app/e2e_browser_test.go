@@ -65,6 +65,18 @@ func TestBrowserEndToEnd(t *testing.T) {
 	seedDemoCases(t, tdb, key, emails)
 	// The quick session form needs a measure catalogue.
 	seedDemoMeasures(t, tdb, emails)
+	// The evaluator's dashboard needs volume: synthetic cases at other sites.
+	cipher, err := models.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SeedSynthetic(context.Background(), tdb.Gorm, cipher,
+		models.SyntheticOptions{Participants: 300, Seed: 5, Today: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RefreshStatistics(context.Background(), tdb.Gorm); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := app.New(app.Config{DataKey: &key}, tdb.Gorm)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
@@ -84,7 +96,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// The browser. Deferred cancels run before t.Cleanup, so Chromium has
 	// exited before the server stops and its profile directory is removed.
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	chromeLog, err := os.Create(filepath.Join(outDir, "chromium.log"))
 	if err != nil {
@@ -389,6 +401,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("form.logout")), loaded)
 	var docChild string
 	if err := tdb.Gorm.Raw(`SELECT p.id FROM prevention.participants p
+		JOIN org.sites s ON s.id = p.site_id AND s.code = 'ES'
 		JOIN prevention.participant_guardians pg ON pg.participant_id = p.id AND pg.has_custody
 		GROUP BY p.id, p.birth_month ORDER BY count(*) DESC, p.birth_month LIMIT 1`).Scan(&docChild).Error; err != nil || docChild == "" {
 		t.Fatalf("no demo child for the consent form: %v", err)
@@ -422,6 +435,34 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("pdf: %s (%d bytes)", p, len(pdf))
+	}
+
+	// 8. The evaluator's dashboard (issue 7), in German and in Arabic:
+	// charts with text alternatives, axe clean, mirrored, printable.
+	do("log out for the evaluator", chromedp.Navigate(base+"/"), loaded,
+		chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+	evaluator := emails[models.RoleEvaluator]
+	for _, lang := range []string{"de", "ar"} {
+		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", lang, evaluator)
+		do("sign in as the evaluator ("+lang+")",
+			chromedp.SendKeys(chromedp.CSS("#email"), evaluator),
+			chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#stats-outcomes")), loaded)
+		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
+		wantDoc("statistics ("+lang+")", lang, dir)
+		wantStyles("statistics (" + lang + ")")
+		if n := evalJS[int](bctx, t, `document.querySelectorAll("figure.stats-chart svg[role=img] title").length`); n != 2 {
+			t.Errorf("statistics (%s): %d charts with a title", lang, n)
+		}
+		if lang == "ar" && !evalJS[bool](bctx, t, `(() => { const l = document.querySelector("#chart-participants .chart-label"),
+			b = document.querySelector("#chart-participants .chart-bar"); return !!l && !!b && l.getBoundingClientRect().left > b.getBoundingClientRect().left; })()`) {
+			t.Errorf("statistics (ar): chart labels are not on the right of the bars")
+		}
+		screenshot("stats-" + lang + ".png")
+		runAxe("stats-" + lang)
+		do("log out the evaluator ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}
 }
 

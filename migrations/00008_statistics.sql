@@ -25,6 +25,9 @@ DROP VIEW statistics.participants_by_site;
 
 CREATE SCHEMA stats_base;
 
+-- The facts look up each participant's referral through its intake decision.
+CREATE INDEX intake_decisions_participant_idx ON prevention.intake_decisions (participant_id);
+
 CREATE MATERIALIZED VIEW stats_base.participant_facts AS
 WITH attendance AS (
   SELECT sp.participant_id,
@@ -280,6 +283,7 @@ DROP VIEW statistics.freshness;
 DROP FUNCTION statistics.referrals(text[], text[], integer[], integer[], integer);
 DROP FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean);
 DROP SCHEMA stats_base CASCADE;
+DROP INDEX prevention.intake_decisions_participant_idx;
 CREATE VIEW statistics.participants_by_site AS
   SELECT s.code AS site, count(p.id)::bigint AS participants
   FROM org.sites s LEFT JOIN prevention.participants p ON p.site_id = s.id

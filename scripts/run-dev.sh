@@ -21,5 +21,10 @@ fi
 
 bin/kurve migrate
 bin/kurve seed --demo
+# A synthetic case load at eight more sites, so that the evaluator's
+# dashboard has something to show beyond suppressed cells (once).
+if [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM prevention.participants p JOIN org.sites s ON s.id = p.site_id WHERE s.code = 'GE'")" = "0" ]; then
+  bin/kurve seed --synthetic --participants 3000
+fi
 echo "Kurve: http://${KURVE_ADDR:-127.0.0.1:8080}/login"
 exec bin/kurve serve

@@ -54,11 +54,13 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	}
 	defer models.Close(db)
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
-		TrustedProxies: cfg.TrustedProxies, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys}, db)
+		TrustedProxies: cfg.TrustedProxies, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
+		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh}, db)
 	if err != nil {
 		return err
 	}
 	srv.StartHousekeeping(ctx)
+	srv.StartStatsRefresh(ctx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -257,21 +259,59 @@ func cmdTokenCreate(ctx context.Context, cfg *config, args []string, out io.Writ
 func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "demo sites and one user per role")
+	synthetic := fs.Bool("synthetic", false, "synthetic case load at scale")
+	participants := fs.Int("participants", models.DefaultSyntheticParticipants, "participants of the synthetic data")
+	seed := fs.Int64("seed", 1, "random seed of the synthetic data")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !*demo {
-		return usageError("seed needs --demo")
+	kind := "demo"
+	switch {
+	case *demo == *synthetic:
+		return usageError("seed needs either --demo or --synthetic")
+	case *synthetic:
+		kind = "synthetic"
+		if *participants < 1 {
+			return usageError("--participants must be at least 1")
+		}
+	default:
+		var stray []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "participants" || f.Name == "seed" {
+				stray = append(stray, "--"+f.Name)
+			}
+		})
+		if len(stray) > 0 {
+			return usageError(strings.Join(stray, " and ") + " go with --synthetic")
+		}
 	}
 	if cfg.Production {
-		return errors.New("refusing to seed demo data with KURVE_ENV=production")
+		return fmt.Errorf("refusing to seed %s data with KURVE_ENV=production", kind)
 	}
 	if cfg.DataKey == nil {
-		return errors.New("seed --demo encrypts case data and needs KURVE_DATA_KEY (make run generates a local one)")
+		return fmt.Errorf("seed --%s encrypts case data and needs KURVE_DATA_KEY (make run generates a local one)", kind)
 	}
 	cipher, err := models.NewCipher(*cfg.DataKey, cfg.OldDataKeys...)
 	if err != nil {
 		return err
+	}
+	if *synthetic {
+		db, err := openCurrentDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer models.Close(db)
+		rep, err := models.SeedSynthetic(ctx, db, cipher, models.SyntheticOptions{Participants: *participants, Seed: *seed, Today: time.Now()})
+		if err != nil {
+			return err
+		}
+		// Counts only: the data is synthetic, but a summary never shows names.
+		fmt.Fprintf(out, "Synthetic data: %d sites, %d users, %d families, %d participants, %d sessions (%d entries), %d visits, %d referrals in %s\n",
+			rep.Sites, rep.Users, rep.Families, rep.Participants, rep.Sessions, rep.SessionEntries, rep.Visits, rep.Referrals,
+			rep.Took.Round(100*time.Millisecond))
+		// The statistics pages read materialized views; without a refresh
+		// they would show none of the new data until the server's next one.
+		return refreshStatistics(ctx, db, out)
 	}
 	var logins []models.DemoLogin
 	err = asAdmin(ctx, cfg, func(st *models.Store) error {
@@ -353,6 +393,31 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	fmt.Fprintln(out, "Demo logins (password for all: "+models.DemoPassword+"):")
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-18s %s\n", l.Role, l.Email)
+	}
+	return nil
+}
+
+// cmdStatsRefresh recomputes the statistics views now (the server does it
+// every KURVE_STATS_REFRESH).
+func cmdStatsRefresh(ctx context.Context, cfg *config, out io.Writer) error {
+	db, err := openCurrentDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	return refreshStatistics(ctx, db, out)
+}
+
+func refreshStatistics(ctx context.Context, db *gorm.DB, out io.Writer) error {
+	start := time.Now()
+	refreshed, err := models.RefreshStatistics(ctx, db)
+	switch {
+	case err != nil:
+		return err
+	case refreshed:
+		fmt.Fprintf(out, "Statistics refreshed in %s\n", time.Since(start).Round(100*time.Millisecond))
+	default:
+		fmt.Fprintln(out, "Statistics not refreshed: another refresh is running; the server's next one includes the data")
 	}
 	return nil
 }

@@ -27,11 +27,17 @@ Usage:
   kurve user create --email E --name N --role ROLE --site CODE --password-stdin [--language de]
   kurve token create --email E [--ttl 720h] [--name NAME]
   kurve seed --demo                sites and one demo user per role
+  kurve seed --synthetic [--participants 100000] [--seed 1]
+                                   synthetic case load at eight extra sites
+                                   (about 20 sessions per participant; not
+                                   in production; refuses to run twice)
+  kurve stats refresh              recompute the statistics views now
   kurve audit verify               check the audit log's hash chain
 
 Environment: DATABASE_URL, KURVE_ADDR, KURVE_ENV, KURVE_DATA_KEY,
 KURVE_OLD_DATA_KEYS (each also as *_FILE), KURVE_SECURE_COOKIES,
-KURVE_TRUSTED_PROXIES.
+KURVE_TRUSTED_PROXIES, KURVE_STATS_K, KURVE_STATS_EVALUATION_CONSENT,
+KURVE_STATS_REFRESH.
 `
 
 func main() {
@@ -86,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return cmdTokenCreate(ctx, cfg, rest[1:], stdout)
 	case cmd == "seed":
 		return cmdSeed(ctx, cfg, rest, stdout)
+	case cmd == "stats" && sub == "refresh":
+		return cmdStatsRefresh(ctx, cfg, stdout)
 	case cmd == "audit" && sub == "verify":
 		return cmdAuditVerify(ctx, cfg, stdout)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

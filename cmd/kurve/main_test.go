@@ -112,6 +112,47 @@ func TestCLI(t *testing.T) {
 	}
 }
 
+func TestSeedSynthetic(t *testing.T) {
+	tdb := dbtest.New(t)
+	t.Setenv("DATABASE_URL", tdb.URL)
+	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
+	var ue usageError
+	for _, args := range [][]string{{"seed"}, {"seed", "--demo", "--synthetic"}, {"seed", "--demo", "--seed", "3"},
+		{"seed", "--synthetic", "--participants", "0"}} {
+		if _, err := kurve(t, "", args...); !errors.As(err, &ue) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	out, err := kurve(t, "", "seed", "--synthetic", "--participants", "200", "--seed", "3")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// Counts and durations only, never a name.
+	if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "Synthetic data: 8 sites,") ||
+		!strings.Contains(lines[0], " 200 participants,") || !strings.HasPrefix(lines[1], "Statistics refreshed") {
+		t.Fatalf("seed --synthetic: %q %v", out, err)
+	}
+	var n int64
+	tdb.Gorm.Raw("SELECT count(*) FROM prevention.participants").Scan(&n)
+	if n != 200 {
+		t.Errorf("%d participants", n)
+	}
+	if _, err := kurve(t, "", "seed", "--synthetic", "--participants", "200"); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("second run: %v", err)
+	}
+	var before, after time.Time
+	tdb.Gorm.Raw("SELECT at FROM stats_base.refreshed").Scan(&before)
+	if out, err := kurve(t, "", "stats", "refresh"); err != nil || !strings.HasPrefix(out, "Statistics refreshed") {
+		t.Errorf("stats refresh: %q %v", out, err)
+	}
+	tdb.Gorm.Raw("SELECT at FROM stats_base.refreshed").Scan(&after)
+	if !after.After(before) {
+		t.Errorf("stats refresh did not refresh: %v → %v", before, after)
+	}
+	t.Setenv("KURVE_ENV", "production")
+	if _, err := kurve(t, "", "seed", "--synthetic", "--participants", "200"); err == nil || !strings.Contains(err.Error(), "production") {
+		t.Errorf("synthetic seed in production: %v", err)
+	}
+}
+
 func TestServeRefusesWithoutKeyInProductionOrBehindSchema(t *testing.T) {
 	tdb := dbtest.New(t)
 	t.Setenv("DATABASE_URL", tdb.URL)
@@ -182,4 +223,23 @@ func writeKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestStatsConfig: k below 3, an unknown consent mode or a refresh shorter
+// than a minute stop every command with a message naming the variable.
+func TestStatsConfig(t *testing.T) {
+	for name, value := range map[string]string{"KURVE_STATS_K": "2", "KURVE_STATS_EVALUATION_CONSENT": "maybe", "KURVE_STATS_REFRESH": "5s"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			if _, err := kurve(t, "", "key", "generate"); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: %v", name, value, err)
+			}
+		})
+	}
+	t.Setenv("KURVE_STATS_K", "7")
+	t.Setenv("KURVE_STATS_EVALUATION_CONSENT", "relaxed")
+	cfg, err := loadConfig()
+	if err != nil || cfg.StatsK != 7 || !cfg.StatsRelaxed || cfg.StatsRefresh != 15*time.Minute {
+		t.Errorf("config %+v %v", cfg, err)
+	}
 }
