@@ -103,6 +103,52 @@ LEFT JOIN visits v ON v.participant_id = b.id;
 -- A unique index lets REFRESH ... CONCURRENTLY keep the view readable.
 CREATE UNIQUE INDEX participant_facts_id ON stats_base.participant_facts (participant_id);
 
+-- The facts added up per combination of every dimension and the evaluation
+-- flag (about a quarter of the rows at 100 000 participants); evaluators'
+-- tables add these up further. Months in program come as a histogram, so
+-- that medians need no row per person either.
+CREATE MATERIALIZED VIEW stats_base.cube AS
+SELECT site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation,
+       count(*) AS participants,
+       count(*) FILTER (WHERE status = 'referred') AS status_referred,
+       count(*) FILTER (WHERE status = 'contacted') AS status_contacted,
+       count(*) FILTER (WHERE status = 'consent_pending') AS status_consent_pending,
+       count(*) FILTER (WHERE status = 'active') AS status_active,
+       count(*) FILTER (WHERE status = 'completed') AS status_completed,
+       count(*) FILTER (WHERE status = 'declined') AS status_declined,
+       count(*) FILTER (WHERE status = 'ended_early') AS status_ended_early,
+       count(*) FILTER (WHERE status = 'withdrawn') AS status_withdrawn,
+       count(*) FILTER (WHERE attendance_band = '80_plus') AS attendance_80_plus,
+       count(*) FILTER (WHERE attendance_band = '50_79') AS attendance_50_79,
+       count(*) FILTER (WHERE attendance_band = 'below_50') AS attendance_below_50,
+       count(*) FILTER (WHERE attendance_band = 'none') AS attendance_none,
+       count(*) FILTER (WHERE end_reason = 'moved') AS ended_early_moved,
+       count(*) FILTER (WHERE end_reason = 'no_contact') AS ended_early_no_contact,
+       count(*) FILTER (WHERE end_reason = 'family_refused') AS ended_early_family_refused,
+       count(*) FILTER (WHERE end_reason = 'child_refused') AS ended_early_child_refused,
+       count(*) FILTER (WHERE end_reason = 'needs_other_help') AS ended_early_needs_other_help,
+       count(*) FILTER (WHERE end_reason = 'new_offence') AS ended_early_new_offence,
+       count(*) FILTER (WHERE end_reason = 'other') AS ended_early_other,
+       sum(sessions)::bigint AS sessions,
+       sum(attended)::bigint AS attended,
+       sum(goals_final)::bigint AS goals_final,
+       sum(goals_achieved)::bigint AS goals_achieved,
+       sum(reviews_due)::bigint AS reviews_due,
+       sum(reviews_on_time)::bigint AS reviews_on_time,
+       sum(visits_held)::bigint AS visits_held,
+       count(months_in_program) AS programs_ended
+FROM stats_base.participant_facts
+GROUP BY site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation;
+CREATE UNIQUE INDEX cube_key ON stats_base.cube (site, quarter, age_band, gender, interpreter, reason, evaluation);
+
+CREATE MATERIALIZED VIEW stats_base.cube_months AS
+SELECT site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation,
+       months_in_program AS months, count(*) AS n
+FROM stats_base.participant_facts
+WHERE months_in_program IS NOT NULL
+GROUP BY site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation, months_in_program;
+CREATE UNIQUE INDEX cube_months_key ON stats_base.cube_months (site, quarter, age_band, gender, interpreter, reason, evaluation, months);
+
 CREATE MATERIALIZED VIEW stats_base.referral_facts AS
 SELECT r.id AS referral_id, s.code AS site,
        date_part('year', r.created_at AT TIME ZONE 'Europe/Berlin')::int AS year,
@@ -114,6 +160,12 @@ SELECT r.id AS referral_id, s.code AS site,
                WHERE d.referral_id = r.id AND p.activated_on IS NOT NULL) AS consented
 FROM enforcement.referrals r JOIN org.sites s ON s.id = r.site_id;
 CREATE UNIQUE INDEX referral_facts_id ON stats_base.referral_facts (referral_id);
+
+CREATE MATERIALIZED VIEW stats_base.referral_cube AS
+SELECT site, year, qnum, quarter, reason, count(*) AS referrals, count(*) FILTER (WHERE consented) AS consented
+FROM stats_base.referral_facts
+GROUP BY site, year, qnum, quarter, reason;
+CREATE UNIQUE INDEX referral_cube_key ON stats_base.referral_cube (site, quarter, reason);
 
 -- When the views were last refreshed (one row).
 CREATE TABLE stats_base.refreshed (
@@ -142,19 +194,28 @@ CREATE FUNCTION statistics.outcomes(p_by text[], p_sites text[], p_years integer
                                     p_k integer, p_relaxed boolean)
 RETURNS TABLE (grp integer, site text, year integer, quarter text, age_band text, gender text,
                interpreter boolean, reason text, measures jsonb)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog SET work_mem = '32MB' AS $$
 DECLARE
-  dims   constant text[] := ARRAY['site', 'year', 'quarter', 'age_band', 'gender', 'interpreter', 'reason'];
-  types  constant text[] := ARRAY['text', 'integer', 'text', 'text', 'text', 'boolean', 'text'];
-  k      constant integer := greatest(coalesce(p_k, 5), 3);
-  n      constant integer := coalesce(cardinality(p_by), 0);
-  sel    text := '';
-  grp_by text := '';
-  cols   text;
-  counts text := '';
-  json   text := format('''participants'', stats_base.small(a.participants, %s)', k);
-  hide   text := format('CASE WHEN a.participants < %s THEN NULL ELSE ', k);
-  x      text;
+  dims    constant text[] := ARRAY['site', 'year', 'quarter', 'age_band', 'gender', 'interpreter', 'reason'];
+  types   constant text[] := ARRAY['text', 'integer', 'text', 'text', 'text', 'boolean', 'text'];
+  -- Person counts (below k: NULL) and sums over a group's participants.
+  pcounts constant text[] := ARRAY['status_referred', 'status_contacted', 'status_consent_pending', 'status_active',
+      'status_completed', 'status_declined', 'status_ended_early', 'status_withdrawn',
+      'attendance_80_plus', 'attendance_50_79', 'attendance_below_50', 'attendance_none',
+      'ended_early_moved', 'ended_early_no_contact', 'ended_early_family_refused', 'ended_early_child_refused',
+      'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other', 'programs_ended'];
+  psums   constant text[] := ARRAY['sessions', 'attended', 'goals_final', 'goals_achieved', 'reviews_due', 'reviews_on_time', 'visits_held'];
+  k       constant integer := greatest(coalesce(p_k, 5), 3);
+  n       constant integer := coalesce(cardinality(p_by), 0);
+  filter  constant text := 'WHERE ($1 OR f.evaluation) AND ($2 IS NULL OR f.site = ANY ($2))
+             AND ($3 IS NULL OR f.year = ANY ($3)) AND ($4 IS NULL OR f.qnum = ANY ($4))';
+  sel     text := '';
+  sets    text[] := ARRAY['']; -- the grouping sets, each a column list
+  cols    text;
+  sums    text := '';
+  json    text := format('''participants'', stats_base.small(a.participants, %s)', k);
+  hide    text := format('CASE WHEN a.participants < %s THEN NULL ELSE ', k);
+  x       text;
 BEGIN
   IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
     RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
@@ -166,52 +227,53 @@ BEGIN
   IF n > 0 THEN
     cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
     sel := format('GROUPING(%s)::integer AS grp, ', cols) || sel;
-    IF n = 1 THEN
-      grp_by := format('GROUP BY GROUPING SETS ((%s), ())', cols);
-    ELSE
-      grp_by := format('GROUP BY GROUPING SETS ((%s), (%s), (f.%I), ())', cols,
-        (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
-        p_by[n]);
+    -- Cells, the totals of rows (all but the last dimension), of columns
+    -- (the last dimension) and the grand total.
+    sets := ARRAY[cols, ''];
+    IF n > 1 THEN
+      sets := ARRAY[cols, (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
+                    format('f.%I', p_by[n]), ''];
     END IF;
   ELSE
     sel := '0 AS grp, ' || sel;
   END IF;
 
-  -- Person counts: by status, attendance band, early-end reason, consent.
-  FOREACH x IN ARRAY ARRAY['referred', 'contacted', 'consent_pending', 'active', 'completed', 'declined', 'ended_early', 'withdrawn'] LOOP
-    counts := counts || format(', count(*) FILTER (WHERE f.status = %L) AS %I', x, 'status_' || x);
-  END LOOP;
-  FOREACH x IN ARRAY ARRAY['80_plus', '50_79', 'below_50', 'none'] LOOP
-    counts := counts || format(', count(*) FILTER (WHERE f.attendance_band = %L) AS %I', x, 'attendance_' || x);
-  END LOOP;
-  FOREACH x IN ARRAY ARRAY['moved', 'no_contact', 'family_refused', 'child_refused', 'needs_other_help', 'new_offence', 'other'] LOOP
-    counts := counts || format(', count(*) FILTER (WHERE f.end_reason = %L) AS %I', x, 'ended_early_' || x);
-  END LOOP;
-  FOREACH x IN ARRAY ARRAY['status_referred', 'status_contacted', 'status_consent_pending', 'status_active',
-      'status_completed', 'status_declined', 'status_ended_early', 'status_withdrawn',
-      'attendance_80_plus', 'attendance_50_79', 'attendance_below_50', 'attendance_none',
-      'ended_early_moved', 'ended_early_no_contact', 'ended_early_family_refused', 'ended_early_child_refused',
-      'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other'] LOOP
+  FOREACH x IN ARRAY pcounts LOOP
+    sums := sums || format(', sum(f.%I)::bigint AS %I', x, x);
     json := json || format(', %L, %s stats_base.small(a.%I, %s) END', x, hide, x, k);
   END LOOP;
-  -- Sums over the group's participants (sessions, goals, reviews, visits).
-  FOREACH x IN ARRAY ARRAY['sessions', 'attended', 'goals_final', 'goals_achieved', 'reviews_due', 'reviews_on_time', 'visits_held'] LOOP
-    counts := counts || format(', sum(f.%I)::bigint AS %I', x, x);
+  FOREACH x IN ARRAY psums LOOP
+    sums := sums || format(', sum(f.%I)::bigint AS %I', x, x);
     json := json || format(', %L, %s a.%I END', x, hide, x);
   END LOOP;
   -- The median of fewer than k programs would describe too few people.
-  counts := counts || ', count(f.months_in_program) AS months_n'
-                   || ', percentile_disc(0.5) WITHIN GROUP (ORDER BY f.months_in_program) AS months_median';
-  json := json || format(', ''programs_ended'', %s stats_base.small(a.months_n, %s) END', hide, k);
-  json := json || format(', ''months_in_program_median'', CASE WHEN a.participants < %s OR a.months_n < %s THEN NULL ELSE a.months_median END', k, k);
+  json := json || format(', ''months_in_program_median'', CASE WHEN a.participants < %s OR a.programs_ended < %s THEN NULL ELSE m.median END', k, k);
 
   RETURN QUERY EXECUTE format(
     'SELECT a.grp, a.site, a.year, a.quarter, a.age_band, a.gender, a.interpreter, a.reason, jsonb_build_object(%s)
-     FROM (SELECT %s count(*) AS participants %s
-           FROM stats_base.participant_facts f
-           WHERE ($1 OR f.evaluation) AND ($2 IS NULL OR f.site = ANY ($2))
-             AND ($3 IS NULL OR f.year = ANY ($3)) AND ($4 IS NULL OR f.qnum = ANY ($4))
-           %s) a', json, sel, counts, grp_by)
+     FROM (SELECT %s coalesce(sum(f.participants), 0)::bigint AS participants %s
+           FROM stats_base.cube f %s
+           GROUP BY GROUPING SETS (%s)) a
+     LEFT JOIN (
+       -- percentile_disc(0.5) from the histogram: the first month at which
+       -- half of the group is reached.
+       SELECT h.grp, h.site, h.year, h.quarter, h.age_band, h.gender, h.interpreter, h.reason,
+              min(h.months) FILTER (WHERE 2 * h.cum >= h.total) AS median
+       FROM (SELECT g.*, sum(g.n) OVER w AS cum, sum(g.n) OVER (PARTITION BY g.grp, g.site, g.year, g.quarter,
+                    g.age_band, g.gender, g.interpreter, g.reason) AS total
+             FROM (SELECT %s f.months, sum(f.n) AS n FROM stats_base.cube_months f %s
+                   GROUP BY GROUPING SETS (%s)) g
+             WINDOW w AS (PARTITION BY g.grp, g.site, g.year, g.quarter, g.age_band, g.gender, g.interpreter, g.reason
+                          ORDER BY g.months)) h
+       GROUP BY h.grp, h.site, h.year, h.quarter, h.age_band, h.gender, h.interpreter, h.reason) m
+     ON m.grp = a.grp AND m.site IS NOT DISTINCT FROM a.site AND m.year IS NOT DISTINCT FROM a.year
+       AND m.quarter IS NOT DISTINCT FROM a.quarter AND m.age_band IS NOT DISTINCT FROM a.age_band
+       AND m.gender IS NOT DISTINCT FROM a.gender AND m.interpreter IS NOT DISTINCT FROM a.interpreter
+       AND m.reason IS NOT DISTINCT FROM a.reason',
+    json, sel, sums, filter,
+    (SELECT string_agg('(' || s || ')', ', ') FROM unnest(sets) s),
+    sel, filter,
+    (SELECT string_agg('(' || concat_ws(', ', nullif(s, ''), 'f.months') || ')', ', ') FROM unnest(sets) s))
     USING coalesce(p_relaxed, false), p_sites, p_years, p_quarters;
 END
 $$;
@@ -255,8 +317,8 @@ BEGIN
     sel := '0, ' || sel;
   END IF;
   RETURN QUERY EXECUTE format(
-    'SELECT %s stats_base.small(count(*), %s), stats_base.small(count(*) FILTER (WHERE f.consented), %s)
-     FROM stats_base.referral_facts f
+    'SELECT %s stats_base.small(coalesce(sum(f.referrals), 0)::bigint, %s), stats_base.small(coalesce(sum(f.consented), 0)::bigint, %s)
+     FROM stats_base.referral_cube f
      WHERE ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2)) AND ($3 IS NULL OR f.qnum = ANY ($3))
      %s', sel, k, k, grp_by)
     USING p_sites, p_years, p_quarters;

@@ -655,7 +655,10 @@ func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
 		}
 		for _, stmt := range []string{
 			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.participant_facts",
+			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube",
+			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube_months",
 			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_facts",
+			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_cube",
 			"UPDATE stats_base.refreshed SET at = now()",
 		} {
 			if err := tx.Exec(stmt).Error; err != nil {

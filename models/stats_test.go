@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand"
@@ -29,6 +30,7 @@ type fact struct {
 	evaluation  bool // a guardian's valid evaluation consent
 	sessions    int
 	attended    int
+	months      int // in program, for ended programs (0: 6)
 }
 
 func (f fact) value(dim string) any {
@@ -94,7 +96,7 @@ func insertFacts(t *testing.T, db *gorm.DB, facts []fact) {
 				activated = f.entry.AddDate(0, 1, 0)
 			}
 			if !f.status.Open() && activated != nil {
-				ended = f.entry.AddDate(0, 7, 0)
+				ended = f.entry.AddDate(0, 1+cmp.Or(f.months, 6), 0)
 			}
 			var endReason any
 			if f.status == models.StatusEndedEarly {
@@ -575,5 +577,34 @@ func TestRefreshOneInstance(t *testing.T) {
 	tx.Rollback()
 	if ok, err := models.RefreshStatistics(context.Background(), tdb.Gorm); err != nil || !ok {
 		t.Fatalf("refresh: %v %v", ok, err)
+	}
+}
+
+// TestOutcomesMedian: months in program is the median (percentile_disc)
+// of the programs that ended after activation, per group and in totals.
+func TestOutcomesMedian(t *testing.T) {
+	tdb := dbtest.New(t)
+	base := fact{site: "ES", entry: time.Date(2024, 2, 3, 0, 0, 0, 0, time.UTC), age: 10, gender: "female",
+		reason: "violence", status: models.StatusCompleted, evaluation: true}
+	var facts []fact
+	for _, m := range []int{13, 2, 9, 5, 12, 3, 8} {
+		f := base
+		f.months = m
+		facts = append(facts, f)
+	}
+	for _, m := range []int{1, 1, 1, 1, 1} {
+		f := base
+		f.site, f.months = "DU", m
+		facts = append(facts, f)
+	}
+	running := base
+	running.status = models.StatusActive // no end yet: not in the median
+	facts = append(facts, repeat(4, running)...)
+	insertFacts(t, tdb.Gorm, facts)
+	tbl := outcomes(t, tdb.Gorm, models.StatsQuery{By: []string{"site"}, K: 5})
+	for key, want := range map[any]float64{"ES": 8, "DU": 1, nil: 2} {
+		if got, ok := measure(rowByKey(tbl, key), "months_in_program_median"); !ok || got != want {
+			t.Errorf("median at %v: %v %v, want %v", key, got, ok, want)
+		}
 	}
 }
