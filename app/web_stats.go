@@ -110,10 +110,9 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 	v.Charts = statsCharts(l, t)
 	v.Sections = []statsSection{
 		statsTable(l, t, "stats-outcomes", l.T("stats.section.outcomes"), mainMeasures),
-		statsTable(l, t, "stats-status", l.T("stats.section.status"), prefixedNames("status_", statusNames())),
-		statsTable(l, t, "stats-attendance", l.T("stats.section.attendance"),
-			prefixedNames("attendance_", []string{"80_plus", "50_79", "below_50", "none"})),
-		statsTable(l, t, "stats-end-reasons", l.T("stats.section.end_reasons"), prefixedNames("ended_early_", models.EndReasons)),
+		statsTable(l, t, "stats-status", l.T("stats.section.status"), models.StatusMeasures),
+		statsTable(l, t, "stats-attendance", l.T("stats.section.attendance"), models.AttendanceMeasures),
+		statsTable(l, t, "stats-end-reasons", l.T("stats.section.end_reasons"), models.EndReasonMeasures),
 	}
 	p := h.s.newPage(c, "stats.title", v)
 	p.Errors = v.Errors
@@ -227,22 +226,6 @@ func statsTable(l *Localizer, t *models.OutcomeTable, id, title string, measures
 		s.Rows = append(s.Rows, row)
 	}
 	return s
-}
-
-func prefixedNames(prefix string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + n
-	}
-	return out
-}
-
-func statusNames() []string {
-	out := make([]string, len(models.Statuses))
-	for i, s := range models.Statuses {
-		out[i] = string(s)
-	}
-	return out
 }
 
 // statsChart is a horizontal bar chart laid out here, so the template

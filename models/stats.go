@@ -32,25 +32,24 @@ var referralDimensions = []string{"site", "year", "quarter", "reason"}
 // Fixed value orders of the categorical dimensions, for sorting and for
 // the interface's labels.
 var (
-	AgeBands        = []string{"under_8", "8-9", "10-11", "12-13", "14-15", "16+"}
-	StatsGenders    = []string{"female", "male", "diverse", "unspecified"}
-	ReasonsWithNone = []string{"violence", "property", "other", "none"}
+	AgeBands = []string{"under_8", "8-9", "10-11", "12-13", "14-15", "16+"}
+	// reasonsWithNone adds cases opened without a police referral.
+	reasonsWithNone = append(slices.Clone(ReasonCategories), "none")
 )
 
-// Person counts that partition a group (together with participants).
+// Person counts that partition a group (with participants, or with those
+// who ended early): the measures of the dashboard's distribution tables.
 var (
-	statusCounts     = prefixed("status_", statusStrings())
-	attendanceCounts = prefixed("attendance_", []string{"80_plus", "50_79", "below_50", "none"})
-	endReasonCounts  = prefixed("ended_early_", EndReasons)
-	// sums over a group's participants; shown when participants are.
-	groupSums = []string{"sessions", "attended", "goals_final", "goals_achieved", "reviews_due", "reviews_on_time", "visits_held"}
+	StatusMeasures     = prefixed("status_", statusStrings())
+	AttendanceMeasures = prefixed("attendance_", []string{"80_plus", "50_79", "below_50", "none"})
+	EndReasonMeasures  = prefixed("ended_early_", EndReasons)
 )
 
 // OutcomeMeasures are the measures of an outcome row, in display order.
 var OutcomeMeasures = slices.Concat(
 	[]string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
 		"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"},
-	statusCounts, attendanceCounts, endReasonCounts)
+	StatusMeasures, AttendanceMeasures, EndReasonMeasures)
 
 // StatsQuery asks for one outcome table.
 type StatsQuery struct {
@@ -271,7 +270,7 @@ func keyString(key []any) string {
 // suppressGroups applies complementary suppression across all groups and
 // derives the rows' measures from what stays visible.
 func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeRow {
-	counted := slices.Concat([]string{"participants", "programs_ended"}, statusCounts, attendanceCounts, endReasonCounts)
+	counted := slices.Concat([]string{"participants", "programs_ended"}, StatusMeasures, AttendanceMeasures, EndReasonMeasures)
 	if withReferrals {
 		counted = append(counted, "referrals", "referrals_consented", "referrals_not_consented")
 	}
@@ -297,7 +296,7 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	partitions := []struct {
 		total string
 		parts []string
-	}{{"participants", statusCounts}, {"participants", attendanceCounts}, {"status_ended_early", endReasonCounts}}
+	}{{"participants", StatusMeasures}, {"participants", AttendanceMeasures}, {"status_ended_early", EndReasonMeasures}}
 	if withReferrals {
 		partitions = append(partitions, struct {
 			total string
@@ -541,7 +540,7 @@ func compareValue(dim string, a, b any) int {
 	case b == nil:
 		return -1
 	}
-	order := map[string][]string{"age_band": AgeBands, "gender": StatsGenders, "reason": ReasonsWithNone}[dim]
+	order := map[string][]string{"age_band": AgeBands, "gender": Genders, "reason": reasonsWithNone}[dim]
 	switch x := a.(type) {
 	case int:
 		return x - b.(int)
