@@ -56,12 +56,13 @@ func staticHandler() fiber.Handler {
 }
 
 // home is the start page: the dashboard for case staff (social workers
-// and coordinators), a short introduction for everybody else.
+// and coordinators), the statistics for evaluators, a short introduction
+// for everybody else.
 func (h *handlers) home(c *fiber.Ctx) error {
-	if u := currentUser(c); u.Role == models.RoleSocialWorker || u.Role == models.RoleCoordinator {
+	switch currentUser(c).Role {
+	case models.RoleSocialWorker, models.RoleCoordinator:
 		return h.dashboard(c)
-	}
-	if currentUser(c).Role == models.RoleEvaluator {
+	case models.RoleEvaluator:
 		return h.statsDashboard(c)
 	}
 	return h.s.render(c, "home.html", "home.title", nil)
