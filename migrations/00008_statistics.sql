@@ -183,6 +183,43 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
 $$;
 -- +goose StatementEnd
 
+-- The grouping of an evaluator's table: checks the requested dimensions
+-- against those the table has (dims, with their types), and returns the
+-- select list (grp = GROUPING() over the dimensions in request order, then
+-- every dimension, NULL where not requested) and the grouping sets as
+-- column lists: the cells, the totals of rows (all but the last dimension),
+-- of columns (the last dimension) and the grand total ('').
+-- +goose StatementBegin
+CREATE FUNCTION stats_base.grouping_of(p_by text[], dims text[], types text[], OUT sel text, OUT sets text[])
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
+DECLARE
+  n    constant integer := coalesce(cardinality(p_by), 0);
+  cols text;
+BEGIN
+  IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
+    RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sel := '';
+  FOR i IN 1..cardinality(dims) LOOP
+    sel := sel || CASE WHEN dims[i] = ANY (p_by) THEN format('f.%I', dims[i]) ELSE format('NULL::%s', types[i]) END
+               || format(' AS %I, ', dims[i]);
+  END LOOP;
+  IF n = 0 THEN
+    sel := '0 AS grp, ' || sel;
+    sets := ARRAY[''];
+    RETURN;
+  END IF;
+  cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
+  sel := format('GROUPING(%s)::integer AS grp, ', cols) || sel;
+  sets := ARRAY[cols, ''];
+  IF n > 1 THEN
+    sets := ARRAY[cols, (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
+                  format('f.%I', p_by[n]), ''];
+  END IF;
+END
+$$;
+-- +goose StatementEnd
+
 -- The evaluator's outcome table: one row per combination of the requested
 -- dimensions, plus the totals of rows (all but the last dimension), of
 -- columns (the last dimension) and the grand total; grp is GROUPING() over
@@ -206,37 +243,16 @@ DECLARE
       'ended_early_needs_other_help', 'ended_early_new_offence', 'ended_early_other', 'programs_ended'];
   psums   constant text[] := ARRAY['sessions', 'attended', 'goals_final', 'goals_achieved', 'reviews_due', 'reviews_on_time', 'visits_held'];
   k       constant integer := greatest(coalesce(p_k, 5), 3);
-  n       constant integer := coalesce(cardinality(p_by), 0);
+  sel     text;
+  sets    text[];
   filter  constant text := 'WHERE ($1 OR f.evaluation) AND ($2 IS NULL OR f.site = ANY ($2))
              AND ($3 IS NULL OR f.year = ANY ($3)) AND ($4 IS NULL OR f.qnum = ANY ($4))';
-  sel     text := '';
-  sets    text[] := ARRAY['']; -- the grouping sets, each a column list
-  cols    text;
   sums    text := '';
   json    text := format('''participants'', stats_base.small(a.participants, %s)', k);
   hide    text := format('CASE WHEN a.participants < %s THEN NULL ELSE ', k);
   x       text;
 BEGIN
-  IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
-    RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  FOR i IN 1..7 LOOP
-    sel := sel || CASE WHEN dims[i] = ANY (p_by) THEN format('f.%I', dims[i]) ELSE format('NULL::%s', types[i]) END
-               || format(' AS %I, ', dims[i]);
-  END LOOP;
-  IF n > 0 THEN
-    cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
-    sel := format('GROUPING(%s)::integer AS grp, ', cols) || sel;
-    -- Cells, the totals of rows (all but the last dimension), of columns
-    -- (the last dimension) and the grand total.
-    sets := ARRAY[cols, ''];
-    IF n > 1 THEN
-      sets := ARRAY[cols, (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
-                    format('f.%I', p_by[n]), ''];
-    END IF;
-  ELSE
-    sel := '0 AS grp, ' || sel;
-  END IF;
+  SELECT g.sel, g.sets INTO sel, sets FROM stats_base.grouping_of(p_by, dims, types) g;
 
   FOREACH x IN ARRAY pcounts LOOP
     sums := sums || format(', sum(f.%I)::bigint AS %I', x, x);
@@ -288,39 +304,17 @@ CREATE FUNCTION statistics.referrals(p_by text[], p_sites text[], p_years intege
 RETURNS TABLE (grp integer, site text, year integer, quarter text, reason text, referrals bigint, consented bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
-  dims   constant text[] := ARRAY['site', 'year', 'quarter', 'reason'];
-  types  constant text[] := ARRAY['text', 'integer', 'text', 'text'];
-  k      constant integer := greatest(coalesce(p_k, 5), 3);
-  n      constant integer := coalesce(cardinality(p_by), 0);
-  sel    text := '';
-  grp_by text := '';
-  cols   text;
+  k    constant integer := greatest(coalesce(p_k, 5), 3);
+  sel  text;
+  sets text[];
 BEGIN
-  IF n > 0 AND (NOT p_by <@ dims OR (SELECT count(DISTINCT d) FROM unnest(p_by) d) <> n) THEN
-    RAISE EXCEPTION 'unknown or repeated dimension' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  FOR i IN 1..4 LOOP
-    sel := sel || CASE WHEN dims[i] = ANY (p_by) THEN format('f.%I', dims[i]) ELSE format('NULL::%s', types[i]) END
-               || format(' AS %I, ', dims[i]);
-  END LOOP;
-  IF n > 0 THEN
-    cols := (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by) WITH ORDINALITY u(d, o));
-    sel := format('GROUPING(%s)::integer, ', cols) || sel;
-    IF n = 1 THEN
-      grp_by := format('GROUP BY GROUPING SETS ((%s), ())', cols);
-    ELSE
-      grp_by := format('GROUP BY GROUPING SETS ((%s), (%s), (f.%I), ())', cols,
-        (SELECT string_agg(format('f.%I', d), ', ' ORDER BY o) FROM unnest(p_by[1:n-1]) WITH ORDINALITY u(d, o)),
-        p_by[n]);
-    END IF;
-  ELSE
-    sel := '0, ' || sel;
-  END IF;
+  SELECT g.sel, g.sets INTO sel, sets
+  FROM stats_base.grouping_of(p_by, ARRAY['site', 'year', 'quarter', 'reason'], ARRAY['text', 'integer', 'text', 'text']) g;
   RETURN QUERY EXECUTE format(
     'SELECT %s stats_base.small(coalesce(sum(f.referrals), 0)::bigint, %s), stats_base.small(coalesce(sum(f.consented), 0)::bigint, %s)
      FROM stats_base.referral_cube f
      WHERE ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2)) AND ($3 IS NULL OR f.qnum = ANY ($3))
-     %s', sel, k, k, grp_by)
+     GROUP BY GROUPING SETS (%s)', sel, k, k, (SELECT string_agg('(' || s || ')', ', ') FROM unnest(sets) s))
     USING p_sites, p_years, p_quarters;
 END
 $$;
@@ -334,6 +328,7 @@ CREATE VIEW statistics.freshness AS
 -- the statistics or stats_base side, and nothing at all to anyone else.
 REVOKE ALL ON ALL TABLES IN SCHEMA stats_base FROM PUBLIC;
 REVOKE ALL ON FUNCTION stats_base.small(bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION stats_base.grouping_of(text[], text[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION statistics.referrals(text[], text[], integer[], integer[], integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION statistics.outcomes(text[], text[], integer[], integer[], integer, boolean) TO kurve_statistics;
