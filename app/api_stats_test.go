@@ -35,23 +35,14 @@ func statsHarness(t *testing.T, cfg app.Config) *harness {
 	return h
 }
 
-type outcomeDoc struct {
-	K                 int              `json:"k"`
-	Dimensions        []string         `json:"dimensions"`
-	Measures          []string         `json:"measures"`
-	EvaluationConsent string           `json:"evaluation_consent"`
-	RefreshedAt       string           `json:"refreshed_at"`
-	Rows              []map[string]any `json:"rows"`
-}
-
-func getOutcomes(t *testing.T, h *harness, tok, query string) outcomeDoc {
+func getOutcomes(t *testing.T, h *harness, tok, query string) app.OutcomeDocument {
 	t.Helper()
 	resp := h.api("GET", "/api/v1/stats/outcomes?"+query, tok, "")
 	body := readAll(t, resp)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("outcomes?%s: %d %s", query, resp.StatusCode, body)
 	}
-	var d outcomeDoc
+	var d app.OutcomeDocument
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +187,7 @@ func TestStatsEvaluationConsentSetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	hr := &harness{t: t, srv: relaxed, db: h.db, logins: h.logins}
-	grand := func(d outcomeDoc, m string) float64 {
+	grand := func(d app.OutcomeDocument, m string) float64 {
 		for _, r := range d.Rows {
 			if v := r["measures"].(map[string]any)[m]; v != nil {
 				return v.(float64)

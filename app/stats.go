@@ -89,8 +89,10 @@ func (s *Server) outcomes(c *fiber.Ctx, q models.StatsQuery, action, format stri
 	return t, nil
 }
 
-// outcomeJSON is the body of GET /api/v1/stats/outcomes (SPEC §11).
-type outcomeJSON struct {
+// OutcomeDocument is the body of GET /api/v1/stats/outcomes (SPEC §11):
+// rows hold one value per dimension (nil in a total), measures and the
+// names of the suppressed ones.
+type OutcomeDocument struct {
 	K                 int              `json:"k"`
 	Dimensions        []string         `json:"dimensions"`
 	Measures          []string         `json:"measures"`
@@ -99,8 +101,8 @@ type outcomeJSON struct {
 	Rows              []map[string]any `json:"rows"`
 }
 
-func outcomeDocument(t *models.OutcomeTable) outcomeJSON {
-	doc := outcomeJSON{K: t.K, Dimensions: t.Dimensions, Measures: models.OutcomeMeasures,
+func outcomeDocument(t *models.OutcomeTable) OutcomeDocument {
+	doc := OutcomeDocument{K: t.K, Dimensions: t.Dimensions, Measures: models.OutcomeMeasures,
 		EvaluationConsent: "required", RefreshedAt: t.RefreshedAt.UTC().Format("2006-01-02T15:04Z"),
 		Rows: make([]map[string]any, 0, len(t.Rows))}
 	if doc.Dimensions == nil {
@@ -155,13 +157,22 @@ func outcomeCSV(t *models.OutcomeTable) ([]byte, error) {
 
 // apiStatsOutcomes is GET /api/v1/stats/outcomes.
 func (h *handlers) apiStatsOutcomes(c *fiber.Ctx) error {
-	q, err := h.s.statsQuery(c, nil)
+	return h.statsJSON(c, nil, models.AuditStatsQuery)
+}
+
+// statsJSON answers the outcome table as JSON; as a download (an export)
+// it comes as an attachment.
+func (h *handlers) statsJSON(c *fiber.Ctx, defaultBy []string, action string) error {
+	q, err := h.s.statsQuery(c, defaultBy)
 	if err != nil {
 		return err
 	}
-	t, err := h.s.outcomes(c, q, models.AuditStatsQuery, "json")
+	t, err := h.s.outcomes(c, q, action, "json")
 	if err != nil {
 		return err
+	}
+	if action == models.AuditStatsExport {
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.json"`)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(outcomeDocument(t))
@@ -195,17 +206,7 @@ func (h *handlers) statsCSV(c *fiber.Ctx, defaultBy []string) error {
 func (h *handlers) statsDownloadCSV(c *fiber.Ctx) error { return h.statsCSV(c, dashboardBy) }
 
 func (h *handlers) statsDownloadJSON(c *fiber.Ctx) error {
-	q, err := h.s.statsQuery(c, dashboardBy)
-	if err != nil {
-		return err
-	}
-	t, err := h.s.outcomes(c, q, models.AuditStatsExport, "json")
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.json"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(outcomeDocument(t))
+	return h.statsJSON(c, dashboardBy, models.AuditStatsExport)
 }
 
 // statsMeasureFormat says how a measure is shown: a count, a rate (as a

@@ -272,6 +272,11 @@ var syntheticNames = map[string]nameList{
 		[]string{"Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski"}},
 }
 
+// syntheticLast is a family name marked as synthetic ("Kaya-Synth"), as
+// the demo data marks its names with "-Demo": nobody reading a screen or a
+// dump can take it for a real family.
+func syntheticLast(g *synth, names nameList) string { return pick(g, names.family) + "-Synth" }
+
 // homeLanguages and their shares among families.
 var (
 	homeLanguages = []string{"de", "ar", "tr", "ku", "ro", "bg", "ru", "pl"}
@@ -616,7 +621,7 @@ func (g *synth) newFamily(site int) int {
 	s := g.sites[site]
 	home := homeLanguages[g.weighted(homeShares...)]
 	names := syntheticNames[home]
-	f := synFamily{id: g.uuid(), site: site, home: home, last: pick(g, names.family), mediator: -1,
+	f := synFamily{id: g.uuid(), site: site, home: home, last: syntheticLast(g, names), mediator: -1,
 		evaluation: g.chance(0.8), police: g.chance(0.5)}
 	switch {
 	case home == "de":
@@ -1294,7 +1299,7 @@ func (g *synth) planReferrals() {
 			}
 			home := homeLanguages[g.weighted(homeShares...)]
 			names := syntheticNames[home]
-			r := synReferral{site: site, child: -1, last: pick(g, names.family), gender: "male", first: pick(g, names.boys),
+			r := synReferral{site: site, child: -1, last: syntheticLast(g, names), gender: "male", first: pick(g, names.boys),
 				created: created.Add(time.Duration(7*60+g.r.IntN(9*60)) * time.Minute)}
 			if g.chance(0.25) {
 				r.gender, r.first = "female", pick(g, names.girls)

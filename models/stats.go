@@ -312,9 +312,17 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 			rels = append(rels, rel)
 		}
 	}
-	// Across groups: each total is the sum of the groups it covers.
+	// Across groups: each total is the sum of the groups it covers; the
+	// same for every measure.
+	across := crossRelations(groups, dims)
 	for m := range counted {
-		rels = append(rels, crossRelations(groups, dims, func(g int) int { return at(g, m) })...)
+		for _, rel := range across {
+			r := Relation{Total: at(rel.Total, m), Parts: make([]int, len(rel.Parts))}
+			for i, g := range rel.Parts {
+				r.Parts[i] = at(g, m)
+			}
+			rels = append(rels, r)
+		}
 	}
 	hidden := SuppressLinked(values, rels, k)
 
@@ -335,8 +343,8 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 
 // crossRelations ties the totals of an n-dimensional table, flattened to
 // rows (all but the last dimension) and columns (the last dimension), to
-// the groups they add up.
-func crossRelations(groups []*group, dims int, value func(g int) int) []Relation {
+// the groups they add up; values are indices into groups.
+func crossRelations(groups []*group, dims int) []Relation {
 	if dims == 0 {
 		return nil
 	}
@@ -344,13 +352,12 @@ func crossRelations(groups []*group, dims int, value func(g int) int) []Relation
 	for g, gr := range groups {
 		byKey[keyString(gr.key)] = g
 	}
-	grandKey := keyString(make([]any, dims))
-	grand, ok := byKey[grandKey]
+	grand, ok := byKey[keyString(make([]any, dims))]
 	if !ok {
 		return nil
 	}
 	rowRels, colRels := map[string]*Relation{}, map[string]*Relation{}
-	grandRows, grandCols := Relation{Total: value(grand)}, Relation{Total: value(grand)}
+	grandRows, grandCols := Relation{Total: grand}, Relation{Total: grand}
 	add := func(rels map[string]*Relation, totalKey []any, part int) {
 		ks := keyString(totalKey)
 		rel := rels[ks]
@@ -359,7 +366,7 @@ func crossRelations(groups []*group, dims int, value func(g int) int) []Relation
 			if !ok {
 				return
 			}
-			rel = &Relation{Total: value(t)}
+			rel = &Relation{Total: t}
 			rels[ks] = rel
 		}
 		rel.Parts = append(rel.Parts, part)
@@ -367,18 +374,18 @@ func crossRelations(groups []*group, dims int, value func(g int) int) []Relation
 	for g, gr := range groups {
 		switch kind := totalKind(gr.key); {
 		case kind == cellRow && dims == 1:
-			grandRows.Parts = append(grandRows.Parts, value(g))
+			grandRows.Parts = append(grandRows.Parts, g)
 		case kind == cellRow:
 			rowKey := slices.Clone(gr.key)
 			rowKey[dims-1] = nil
-			add(rowRels, rowKey, value(g))
+			add(rowRels, rowKey, g)
 			colKey := make([]any, dims)
 			colKey[dims-1] = gr.key[dims-1]
-			add(colRels, colKey, value(g))
+			add(colRels, colKey, g)
 		case kind == rowTotal:
-			grandRows.Parts = append(grandRows.Parts, value(g))
+			grandRows.Parts = append(grandRows.Parts, g)
 		case kind == colTotal:
-			grandCols.Parts = append(grandCols.Parts, value(g))
+			grandCols.Parts = append(grandCols.Parts, g)
 		}
 	}
 	rels := []Relation{grandRows}
