@@ -143,7 +143,7 @@ func (h *handlers) apiConsents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	missing, err := store(c).MissingConsent(p, today())
+	missing, err := store(c).MissingConsent(p, today(c))
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (h *handlers) apiConsentCreate(c *fiber.Ctx) error {
 }
 
 func recordConsent(c *fiber.Ctx, participantID string, in models.ConsentInput) (*models.Consent, error) {
-	k, err := store(c).RecordConsent(participantID, in, today())
+	k, err := store(c).RecordConsent(participantID, in, today(c))
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (h *handlers) apiConsentAnswer(c *fiber.Ctx) error {
 }
 
 func answerConsent(c *fiber.Ctx, id string, version int, state models.ConsentState, on *time.Time) (*models.Consent, error) {
-	k, err := store(c).AnswerConsent(id, version, state, on, today())
+	k, err := store(c).AnswerConsent(id, version, state, on, today(c))
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (h *handlers) apiConsentWithdraw(c *fiber.Ctx) error {
 }
 
 func withdrawConsent(c *fiber.Ctx, id string, on time.Time) (*models.Consent, error) {
-	k, err := store(c).WithdrawConsent(id, on, today())
+	k, err := store(c).WithdrawConsent(id, on, today(c))
 	if err != nil {
 		return nil, err
 	}
@@ -281,9 +281,9 @@ type assignmentJSON struct {
 	Current  bool    `json:"current"`
 }
 
-func assignmentOut(a *models.Assignment) assignmentJSON {
+func assignmentOut(a *models.Assignment, day time.Time) assignmentJSON {
 	return assignmentJSON{ID: a.ID, UserID: a.UserID, UserName: a.UserName, Kind: a.Kind, From: formatDate(&a.FromOn),
-		Until: optDate(formatDate(a.UntilOn)), Current: a.CurrentOn(today())}
+		Until: optDate(formatDate(a.UntilOn)), Current: a.CurrentOn(day)}
 }
 
 // apiAssignments lists a participant's assignments with their history.
@@ -298,7 +298,7 @@ func (h *handlers) apiAssignments(c *fiber.Ctx) error {
 	}
 	out := make([]assignmentJSON, 0, len(as))
 	for i := range as {
-		out = append(out, assignmentOut(&as[i]))
+		out = append(out, assignmentOut(&as[i], today(c)))
 	}
 	return c.JSON(out)
 }
@@ -325,11 +325,11 @@ func (h *handlers) apiAssignmentCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(assignmentOut(a))
+	return c.Status(fiber.StatusCreated).JSON(assignmentOut(a, today(c)))
 }
 
 func assign(c *fiber.Ctx, participantID string, in models.AssignmentInput) (*models.Assignment, error) {
-	a, err := store(c).Assign(participantID, in, today())
+	a, err := store(c).Assign(participantID, in, today(c))
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func (h *handlers) apiAssignmentEnd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(assignmentOut(a))
+	return c.JSON(assignmentOut(a, today(c)))
 }
 
 func endAssignment(c *fiber.Ctx, id string, until time.Time) (*models.Assignment, error) {

@@ -127,7 +127,7 @@ func (h *handlers) apiReviews(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := store(c).TimingOf(p, today())
+	t, err := store(c).TimingOf(p, today(c))
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (h *handlers) apiReviewCreate(c *fiber.Ctx) error {
 	if err := dp.err(); err != nil {
 		return err
 	}
-	r, err := store(c).RecordReview(c.Params("id"), *held, in.Notes, today())
+	r, err := store(c).RecordReview(c.Params("id"), *held, in.Notes, today(c))
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (h *handlers) apiClosing(c *fiber.Ctx) error {
 
 // closeCase is shared by the API and the closing form.
 func closeCase(c *fiber.Ctx, id string, version int, in models.ClosingInput) (*models.Participant, error) {
-	p, err := store(c).CloseCase(id, version, in, today())
+	p, err := store(c).CloseCase(id, version, in, today(c))
 	if err != nil {
 		return nil, err
 	}

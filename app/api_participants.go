@@ -132,7 +132,7 @@ func (h *handlers) apiParticipantCreate(c *fiber.Ctx) error {
 	langs := in.Languages
 	p, err := store(c).CreateParticipant(models.ParticipantInput{FirstName: &in.FirstName, LastName: &in.LastName,
 		DateOfBirth: dob, Gender: &in.Gender, Languages: &langs, School: &in.School, Notes: &in.Notes},
-		in.FamilyID, models.FamilyInput{}, today())
+		in.FamilyID, models.FamilyInput{}, today(c))
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func changeParticipant(c *fiber.Ctx, id string, version int, in models.Participa
 		return nil, err
 	}
 	if in != (models.ParticipantInput{}) {
-		if p, err = st.UpdateParticipant(id, version, in, today()); err != nil {
+		if p, err = st.UpdateParticipant(id, version, in, today(c)); err != nil {
 			return nil, err
 		}
 		if err := audit(c, u, models.AuditParticipantUpdate, "participant", id, nil); err != nil {
@@ -203,7 +203,7 @@ func changeParticipant(c *fiber.Ctx, id string, version int, in models.Participa
 	}
 	if status != nil && models.Status(*status) != p.Status {
 		from := p.Status
-		if p, err = st.ChangeStatus(id, version, models.Status(*status), reason, today()); err != nil {
+		if p, err = st.ChangeStatus(id, version, models.Status(*status), reason, today(c)); err != nil {
 			return nil, err
 		}
 		if err := audit(c, u, models.AuditParticipantStatus, "participant", id,

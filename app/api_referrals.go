@@ -71,7 +71,7 @@ func (h *handlers) apiReferralCreate(c *fiber.Ctx) error {
 	r, err := store(c).CreateReferral(models.ReferralInput{FirstName: in.FirstName, LastName: in.LastName, DateOfBirth: dob,
 		Gender: in.Gender, SiteCode: in.Site, ReasonCategory: in.ReasonCategory, PoliceReference: in.PoliceReference,
 		ReferringUnit: in.ReferringUnit, OfficerName: in.OfficerName, GuardianName: in.GuardianName,
-		GuardianPhone: in.GuardianPhone, Notes: in.Notes}, today())
+		GuardianPhone: in.GuardianPhone, Notes: in.Notes}, today(c))
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (h *handlers) apiReferralAccept(c *fiber.Ctx) error {
 // acceptReferral is shared by the API and the intake page.
 func acceptReferral(c *fiber.Ctx, l *Localizer, id string) (*models.Participant, error) {
 	note := func(name, phone string) string { return ContactNote(l, name, phone) }
-	p, err := store(c).AcceptReferral(id, note, today())
+	p, err := store(c).AcceptReferral(id, note, today(c))
 	if err != nil {
 		return nil, err
 	}

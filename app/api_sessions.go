@@ -186,7 +186,7 @@ func (h *handlers) apiSessionCreate(c *fiber.Ctx) error {
 
 // createSession is shared by the API and the quick form.
 func createSession(c *fiber.Ctx, in models.SessionInput) (*models.CaseSession, error) {
-	s, err := store(c).CreateSession(in, today())
+	s, err := store(c).CreateSession(in, today(c))
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func demoIDs(t *testing.T, h *harness, st models.Status) []string {
 func TestSessionAPI(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	sw, coord := h.token(models.RoleSocialWorker), h.token(models.RoleCoordinator)
 
 	// The catalogue, in the caller's language.
@@ -93,7 +93,7 @@ func TestSessionAPI(t *testing.T) {
 	if rv["timing"].(map[string]any)["review_due"] == nil {
 		t.Errorf("no review due for an active child: %v", rv)
 	}
-	expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/reviews", sw, fmt.Sprintf(`{"held_on":%q,"notes":"Besprechung"}`, time.Now().Format(time.DateOnly))), 201).Body.Close()
+	expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/reviews", sw, fmt.Sprintf(`{"held_on":%q,"notes":"Besprechung"}`, testDate(0))), 201).Body.Close()
 	expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/extensions", sw, `{"reason":""}`), 422).Body.Close()
 	ext := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/extensions", sw, `{"reason":"Schulwechsel"}`), 201))
 	if ext["extensions"].(float64) != 1 {
@@ -107,7 +107,7 @@ func TestSessionAPI(t *testing.T) {
 	cur := decode[map[string]any](t, h.api("GET", "/api/v1/participants/"+active[1], sw, ""))
 	closing := func(version float64) string {
 		return fmt.Sprintf(`{"version":%d,"ended_on":%q,"outcome":"completed","handover":"school","assessment":"Stabil","goals":{%s}}`,
-			int(version), time.Now().Format(time.DateOnly), strings.Join(outcomes, ","))
+			int(version), testDate(0), strings.Join(outcomes, ","))
 	}
 	expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/closing", sw, closing(cur["version"].(float64)-1)), 409).Body.Close()
 	closed := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+active[1]+"/closing", sw, closing(cur["version"].(float64))), 200))
@@ -126,7 +126,7 @@ func TestSessionAPI(t *testing.T) {
 func TestWebSessionEdit(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	var id, pid string
 	h.db.Gorm.Raw(`SELECT s.id FROM prevention.sessions s WHERE s.status = 'held' ORDER BY s.started_at DESC LIMIT 1`).Scan(&id)
 	h.db.Gorm.Raw(`SELECT participant_id FROM prevention.session_participants WHERE session_id = ? ORDER BY participant_id LIMIT 1`, id).Scan(&pid)

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"kurve/app"
 	"kurve/models"
@@ -26,7 +25,7 @@ func statsHarness(t *testing.T, cfg app.Config) *harness {
 		t.Fatal(err)
 	}
 	if _, err := models.SeedSynthetic(context.Background(), h.db.Gorm, cipher,
-		models.SyntheticOptions{Participants: 400, Seed: 3, Today: time.Now()}); err != nil {
+		models.SyntheticOptions{Participants: 400, Seed: 3, Today: testNow()}); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := models.RefreshStatistics(context.Background(), h.db.Gorm); err != nil || !ok {

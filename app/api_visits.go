@@ -73,7 +73,7 @@ func (h *handlers) apiVisitCreate(c *fiber.Ctx) error {
 		return err
 	}
 	v, err := store(c).CreateVisit(models.VisitInput{ParticipantID: in.ParticipantID, StartsAt: ts["starts_at"], EndsAt: ts["ends_at"],
-		Purpose: in.Purpose, MediatorID: in.MediatorID, SocialWorkerID: in.SocialWorkerID}, today())
+		Purpose: in.Purpose, MediatorID: in.MediatorID, SocialWorkerID: in.SocialWorkerID}, today(c))
 	if err != nil {
 		return visitError(err)
 	}
@@ -103,7 +103,7 @@ func (h *handlers) apiVisits(c *fiber.Ctx) error {
 	if err := dp.err(); err != nil {
 		return err
 	}
-	start := today().AddDate(0, 0, -7)
+	start := today(c).AddDate(0, 0, -7)
 	if from != nil {
 		start = *from
 	}
@@ -162,7 +162,7 @@ func (h *handlers) apiVisitPatch(c *fiber.Ctx) error {
 	if t, ok := ts["ends_at"]; ok {
 		patch.EndsAt = &t
 	}
-	v, err := store(c).UpdateVisit(c.Params("id"), *in.Version, patch, today())
+	v, err := store(c).UpdateVisit(c.Params("id"), *in.Version, patch, today(c))
 	if err != nil {
 		return visitError(err)
 	}

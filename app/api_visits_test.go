@@ -15,7 +15,7 @@ import (
 func TestVisitAPIAndCalendar(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	med, sw := h.token(models.RoleMediator), h.token(models.RoleSocialWorker)
 	// Active demo children whom the demo mediator is assigned to.
 	var ids []string
@@ -24,7 +24,7 @@ func TestVisitAPIAndCalendar(t *testing.T) {
 	if len(ids) < 2 {
 		t.Fatalf("demo data: %d active children with a mediator", len(ids))
 	}
-	day := time.Now().AddDate(0, 0, 2).UTC().Truncate(24 * time.Hour)
+	day := testToday().AddDate(0, 0, 2)
 	at := func(h int) string { return day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339) }
 	visit := func(id string, from, to int, purpose string) string {
 		return fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":%q}`, id, at(from), at(to), purpose)

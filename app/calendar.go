@@ -36,7 +36,7 @@ func (h *handlers) calendarFeed(c *fiber.Ctx) error {
 		if err := st.SwitchRole(u.Role.DBRole(), models.Actor{UserID: u.ID, SiteID: u.SiteID, Role: u.Role}); err != nil {
 			return err
 		}
-		from := today().AddDate(0, -3, 0)
+		from := today(c).AddDate(0, -3, 0)
 		vs, err := st.Visits(from, from.AddDate(1, 3, 0))
 		if err != nil {
 			return err

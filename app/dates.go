@@ -2,27 +2,35 @@ package app
 
 import (
 	"time"
-	_ "time/tzdata" // the program's dates are German calendar days on any host
+
+	"github.com/gofiber/fiber/v2"
 
 	"kurve/models"
 )
 
 // programZone is where the program's calendar days are counted.
-var programZone = mustZone("Europe/Berlin")
+var programZone = models.ProgramZone
 
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
+// now is the server's clock: Config.Clock, or the real time.
+func (s *Server) now() time.Time {
+	if s.cfg.Clock != nil {
+		return s.cfg.Clock()
 	}
-	return loc
+	return time.Now()
 }
 
 // today is the current calendar day in the program's zone, as midnight UTC
 // (the form models use for dates).
-func today() time.Time {
-	y, m, d := time.Now().In(programZone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+func (s *Server) today() time.Time { return models.ProgramDay(s.now()) }
+
+// today is the request's calendar day, fixed when the request began: the
+// handlers and the database's policies (kurve.today) work on the same day,
+// even across midnight.
+func today(c *fiber.Ctx) time.Time {
+	if d, ok := c.Locals(localToday).(time.Time); ok {
+		return d
+	}
+	return models.ProgramDay(time.Now())
 }
 
 // dateParser parses YYYY-MM-DD fields and collects the invalid ones.

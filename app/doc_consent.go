@@ -51,7 +51,7 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	l := v.Doc
 	d := &consentDoc{ChildName: p.FirstName + " " + p.LastName, DateOfBirth: shortDate(p.DateOfBirth), CaseNumber: p.CaseNumber,
 		Site: site.Name, Version: currentFormVersion, Language: documentLanguageName[l.Lang],
-		Assent: p.Age(today()) >= models.AssentAge}
+		Assent: p.Age(today(c)) >= models.AssentAge}
 	for _, g := range gs {
 		name, rel := g.FirstName+" "+g.LastName, relationshipText(l, g.Relationship)
 		dg := docGuardian{Name: name, Relationship: rel, Custody: g.HasCustody,

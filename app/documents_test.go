@@ -230,8 +230,7 @@ func ageToday(t *testing.T, dob string) int {
 	if err != nil {
 		t.Fatalf("date of birth %q: %v", dob, err)
 	}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	return models.AgeOn(d, time.Now().In(berlin))
+	return models.AgeOn(d, testToday())
 }
 
 // wantDocumentShell checks what every document page must be: the
@@ -273,7 +272,7 @@ func wantDocumentShell(t *testing.T, where string, d *goquery.Document, lang str
 func TestDocumentConsentForm(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	tok := h.token(models.RoleSocialWorker)
 	ws := h.signIn(models.RoleSocialWorker)
 	ps := decode[[]docParticipant](t, expect(t, h.api("GET", "/api/v1/participants", tok, ""), 200))
@@ -386,7 +385,7 @@ func TestDocumentConsentForm(t *testing.T) {
 func TestDocumentVisitNotice(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	medTok, swTok := h.token(models.RoleMediator), h.token(models.RoleSocialWorker)
 	med := decode[map[string]any](t, h.api("GET", "/api/v1/me", medTok, ""))
 	sw := decode[map[string]any](t, h.api("GET", "/api/v1/me", swTok, ""))
@@ -403,8 +402,7 @@ func TestDocumentVisitNotice(t *testing.T) {
 	if mine == "" || other == "" {
 		t.Fatalf("demo data: no child with (%q) and without (%q) a mediator", mine, other)
 	}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	day := time.Now().In(berlin).AddDate(0, 0, 3)
+	day := testToday().AddDate(0, 0, 3)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 16, 30, 0, 0, berlin)
 	body := func(pid, purpose, swID string, from time.Time) string {
 		extra := ""
@@ -462,7 +460,7 @@ func TestDocumentVisitNotice(t *testing.T) {
 func TestDocumentAccess(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	var pid string
 	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
 		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number LIMIT 1`).Scan(&pid)

@@ -62,7 +62,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	// Demo cases, so that the caseload and a participant page have content.
 	key := models.EphemeralDataKey()
-	seedDemoCases(t, tdb, key, emails)
+	seedDemoCases(t, tdb, key, emails, testNow())
 	// The quick session form needs a measure catalogue.
 	seedDemoMeasures(t, tdb, emails)
 	// The evaluator's dashboard needs volume: synthetic cases at other sites.
@@ -71,7 +71,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := models.SeedSynthetic(context.Background(), tdb.Gorm, cipher,
-		models.SyntheticOptions{Participants: 300, Seed: 5, Today: time.Now()}); err != nil {
+		models.SyntheticOptions{Participants: 300, Seed: 5, Today: testNow()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.RefreshStatistics(context.Background(), tdb.Gorm); err != nil {
@@ -468,7 +468,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 // seedDemoCases fills the test database with the demo cases, written as
 // the demo coordinator under the prevention role and encrypted with key.
-func seedDemoCases(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[models.Role]string) {
+func seedDemoCases(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[models.Role]string, now time.Time) {
 	t.Helper()
 	cipher, err := models.NewCipher(key)
 	if err != nil {
@@ -492,7 +492,7 @@ func seedDemoCases(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[
 	err = models.InTx(context.Background(), tdb.Gorm, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
 		func(st *models.Store) error {
 			st.UseCipher(cipher)
-			n, err := st.SeedDemoCases(users[models.RoleSocialWorker].ID, users[models.RoleMediator].ID, time.Now())
+			n, err := st.SeedDemoCases(users[models.RoleSocialWorker].ID, users[models.RoleMediator].ID, now)
 			if err == nil && n == 0 {
 				err = errors.New("no demo cases created")
 			}

@@ -25,17 +25,25 @@ type harness struct {
 	srv    *app.Server
 	db     *dbtest.DB
 	logins map[models.Role]string
+	// now is the server's clock.
+	now func() time.Time
 }
+
+// today is the program's day by the server's clock, as YYYY-MM-DD.
+func (h *harness) today() string { return models.ProgramDay(h.now()).Format(time.DateOnly) }
 
 func newHarness(t *testing.T, cfg app.Config) *harness {
 	t.Helper()
 	tdb := dbtest.New(t)
 	logins := dbtest.Seed(t, tdb.Gorm)
+	if cfg.Clock == nil {
+		cfg.Clock = testNow
+	}
 	srv, err := app.New(cfg, tdb.Gorm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, srv: srv, db: tdb, logins: logins}
+	return &harness{t: t, srv: srv, db: tdb, logins: logins, now: cfg.Clock}
 }
 
 // listen serves the app on a loopback port and returns its base URL.

@@ -26,6 +26,7 @@ const (
 	localLang      = "kurve.lang"
 	localRoute     = "kurve.route"
 	localFlash     = "kurve.flash"
+	localToday     = "kurve.today"
 	// localCommitOnError keeps what a failing request wrote (failed logins
 	// must be counted and audited).
 	localCommitOnError = "kurve.commit_on_error"
@@ -95,6 +96,8 @@ var (
 func (s *Server) guard(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Locals(localRoute, r.Path)
+		day := s.today()
+		c.Locals(localToday, day)
 		if r.Access == Public {
 			return r.Handler(c)
 		}
@@ -134,7 +137,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 				}
 			}
 			if r.Access == Side {
-				actor := models.Actor{UserID: user.ID, SiteID: user.SiteID, Role: user.Role}
+				actor := models.Actor{UserID: user.ID, SiteID: user.SiteID, Role: user.Role, Today: day}
 				if err := st.SwitchRole(user.Role.DBRole(), actor); err != nil {
 					return err
 				}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -29,6 +30,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return m
 	},
+	// programDay is the program's calendar day of an instant (a
+	// timestamp, not a date column): 23:30 UTC is already the next day.
+	"programDay": func(t time.Time) string { return t.In(programZone).Format(time.DateOnly) },
 }
 
 // NewRenderer parses every page under templates/ together with layout.html;

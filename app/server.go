@@ -41,6 +41,10 @@ type Config struct {
 	// StatsRefresh is how often the statistics views are recomputed
 	// (default 15 minutes).
 	StatsRefresh time.Duration
+	// Clock is the time the server works with (nil: the real time). Tests
+	// pin it, for example to 23:30 UTC, when Berlin is already on the
+	// next day.
+	Clock func() time.Time
 }
 
 // DefaultBodyLimit is the request body limit when none is configured.
@@ -170,7 +174,7 @@ func (s *Server) StartHousekeeping(ctx context.Context) {
 			})
 			if err == nil {
 				err = models.InTx(ctx, s.db, models.DBPrevention, models.Actor{}, func(st *models.Store) error {
-					_, err := st.ExpireConsents(today())
+					_, err := st.ExpireConsents(s.today())
 					return err
 				})
 			}

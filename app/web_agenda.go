@@ -80,7 +80,7 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 	for _, s := range staff {
 		names[s.ID] = s.Name
 	}
-	todayStr := formatDate(ptr(today()))
+	todayStr := formatDate(ptr(today(c)))
 	a.Week, a.Sunday = monday.Format(time.DateOnly), monday.AddDate(0, 0, 6).Format(time.DateOnly)
 	a.Prev, a.Next = monday.AddDate(0, 0, -7).Format(time.DateOnly), next.Format(time.DateOnly)
 	a.ThisWeek = weekStart("").Equal(monday)

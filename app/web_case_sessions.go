@@ -90,7 +90,7 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	if w.Reviews, err = st.ReviewsOf(p.ID); err != nil {
 		return err
 	}
-	if w.Timing, err = st.TimingOf(p, today()); err != nil {
+	if w.Timing, err = st.TimingOf(p, today(c)); err != nil {
 		return err
 	}
 	if p.Status == models.StatusCompleted || p.Status == models.StatusEndedEarly {

@@ -24,8 +24,7 @@ var wcCaseNumberRE = regexp.MustCompile(`^ES-\d{4}-\d{4}$`)
 func wcDay(years int) string { return wcDate(years, 0) }
 
 func wcDate(years, days int) string {
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	return time.Now().In(berlin).AddDate(years, 0, days).Format(time.DateOnly)
+	return testToday().AddDate(years, 0, days).Format(time.DateOnly)
 }
 
 // wcParticipantForm is a complete form for a new case; kv override fields.

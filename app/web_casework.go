@@ -29,7 +29,7 @@ type assignmentItem struct {
 // consent and assignments. Never called for language mediators, whose
 // database role cannot read consents or the status history.
 func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]string) error {
-	st, p, day := store(c), v.P, today()
+	st, p, day := store(c), v.P, today(c)
 	v.Age, v.DateOfBirth, v.Today = p.Age(day), formatDate(p.DateOfBirth), formatDate(&day)
 	v.Next, v.EndReasons = models.NextStatuses(p.Status), models.EndReasons
 	v.Kinds = []string{models.AssignSocialWorker, models.AssignMediator}

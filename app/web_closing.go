@@ -42,7 +42,7 @@ func (h *handlers) closingNew(c *fiber.Ctx) error {
 	if p.Status != models.StatusActive {
 		return c.Redirect("/participants/"+p.ID, fiber.StatusSeeOther)
 	}
-	day := today()
+	day := today(c)
 	f := closingForm{EndedOn: formatDate(&day), Outcome: string(models.StatusCompleted), Goals: map[string]string{}, Version: p.Version}
 	return h.renderClosingForm(c, p, f, nil, false)
 }
@@ -103,7 +103,7 @@ func (h *handlers) renderClosingForm(c *fiber.Ctx, p *models.Participant, f clos
 	if err != nil {
 		return err
 	}
-	day := today()
+	day := today(c)
 	data := closingFormData{P: p, Form: f, Goals: goals, Outcomes: models.GoalOutcomes, Handovers: models.Handovers,
 		EndReasons: models.EndReasons, Today: formatDate(&day), Conflict: conflict}
 	l := h.s.localizer(c)

@@ -47,7 +47,7 @@ func (h *handlers) consentNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := consentForm{FormVersion: currentFormVersion, FormLanguage: "de", State: string(models.ConsentGiven), GivenOn: formatDate(ptr(today()))}
+	f := consentForm{FormVersion: currentFormVersion, FormLanguage: "de", State: string(models.ConsentGiven), GivenOn: formatDate(ptr(today(c)))}
 	if fam, err := store(c).FamilyByID(p.FamilyID); err != nil {
 		return err
 	} else if langs := fam.InterpreterLanguages(); len(langs) > 0 {

@@ -71,7 +71,7 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	loads := map[string]*workerLoad{}
-	day := today()
+	day := today(c)
 	for i := range ps {
 		if err := d.add(st, &ps[i], day, loads); err != nil {
 			return err

@@ -68,7 +68,7 @@ func (h *handlers) reviewCreate(c *fiber.Ctx) error {
 	err := dp.err()
 	var r *models.Review
 	if err == nil {
-		r, err = store(c).RecordReview(id, *on, notes, today())
+		r, err = store(c).RecordReview(id, *on, notes, today(c))
 	}
 	if err == nil {
 		err = audit(c, currentUser(c), models.AuditReviewRecord, "participant", id, map[string]any{"review_id": r.ID})

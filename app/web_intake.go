@@ -34,7 +34,7 @@ func (h *handlers) intakeList(c *fiber.Ctx) error {
 	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
 		return err
 	}
-	day := today()
+	day := today(c)
 	data := intakeListData{}
 	for _, r := range q {
 		data.Rows = append(data.Rows, intakeQueueRow{ID: r.ID, Name: r.FirstName + " " + r.LastName,
@@ -128,7 +128,7 @@ func (h *handlers) intakeFailure(c *fiber.Ctx, r *models.IntakeReferral, reason 
 }
 
 func (h *handlers) renderIntake(c *fiber.Ctx, r *models.IntakeReferral, v *intakeView, errs map[string]string) error {
-	v.R, v.Age, v.Reasons = r, models.AgeOn(r.DateOfBirth, today()), models.DeclineReasons
+	v.R, v.Age, v.Reasons = r, models.AgeOn(r.DateOfBirth, today(c)), models.DeclineReasons
 	v.DateOfBirth, v.ReceivedOn = r.DateOfBirth.Format(time.DateOnly), r.ReceivedOn.Format(time.DateOnly)
 	p := h.s.newPage(c, "intake.show_title", v)
 	p.Errors = errs

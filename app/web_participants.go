@@ -41,7 +41,7 @@ func (h *handlers) participantList(c *fiber.Ctx) error {
 	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err
 	}
-	day := today()
+	day := today(c)
 	for i := range ps {
 		p := &ps[i]
 		data.Rows = append(data.Rows, caseloadRow{ID: p.ID, CaseNumber: p.CaseNumber, Name: p.FirstName + " " + p.LastName,
@@ -64,7 +64,7 @@ func (h *handlers) participantCreate(c *fiber.Ctx) error {
 	err := dp.err()
 	var p *models.Participant
 	if err == nil {
-		p, err = store(c).CreateParticipant(in, "", f.family(), today())
+		p, err = store(c).CreateParticipant(in, "", f.family(), today(c))
 	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {

@@ -69,7 +69,7 @@ func (h *handlers) referralCreate(c *fiber.Ctx) error {
 	f := readReferralForm(c)
 	dp := newDateParser()
 	in := f.input(dp)
-	r, err := store(c).CreateReferral(in, today())
+	r, err := store(c).CreateReferral(in, today(c))
 	var ve *models.ValidationError
 	if errors.As(err, &ve) || dp.err() != nil {
 		// An unreadable date is reported as such, before the model's

@@ -73,7 +73,7 @@ type sessionFormData struct {
 // audited once.
 func (h *handlers) renderSessionForm(c *fiber.Ctx, f sessionForm, ve *models.ValidationError) error {
 	st, u, l := store(c), currentUser(c), h.s.localizer(c)
-	day := today()
+	day := today(c)
 	d := sessionFormData{Form: f, Attendances: models.Attendances, Self: u.ID, Today: formatDate(&day),
 		Coordinator: u.Role == models.RoleCoordinator}
 	ps, err := st.Participants(models.ParticipantFilter{Status: models.StatusActive})

@@ -23,7 +23,7 @@ func snSetup(t *testing.T) (*harness, []string) {
 	t.Helper()
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	active := demoIDs(t, h, models.StatusActive)
 	if len(active) < 2 {
 		t.Fatalf("demo data has %d active children, want 2", len(active))

@@ -138,11 +138,11 @@ func (h *handlers) loadVisits(c *fiber.Ctx, v *caseView) error {
 		item.Move = visitForm{Date: item.Day, Start: item.Start, End: item.End}
 		vv.Items = append(vv.Items, item)
 	}
-	vv.Form = visitForm{Date: formatDate(ptr(today())), Purpose: defaultPurpose(p.Status)}
+	vv.Form = visitForm{Date: formatDate(ptr(today(c))), Purpose: defaultPurpose(p.Status)}
 	if u.Role == models.RoleMediator {
 		vv.SelfName, vv.Form.MediatorID = u.Name, u.ID
 	} else {
-		if err := defaultVisitPeople(st, p.ID, u, &vv.Form); err != nil {
+		if err := defaultVisitPeople(st, p.ID, u, &vv.Form, today(c)); err != nil {
 			return err
 		}
 	}
@@ -178,12 +178,11 @@ func defaultPurpose(s models.Status) string {
 
 // defaultVisitPeople preselects the case's current mediator, and the
 // social worker planning the visit or else the case's current one.
-func defaultVisitPeople(st *models.Store, participantID string, u *models.User, f *visitForm) error {
+func defaultVisitPeople(st *models.Store, participantID string, u *models.User, f *visitForm, day time.Time) error {
 	as, err := st.AssignmentsOf(participantID)
 	if err != nil {
 		return err
 	}
-	day := today()
 	for i := range as {
 		a := &as[i]
 		if !a.CurrentOn(day) {
@@ -224,7 +223,7 @@ func (h *handlers) visitCreate(c *fiber.Ctx) error {
 	var v *models.Visit
 	if err = ve.OrNil(); err == nil {
 		v, err = st.CreateVisit(models.VisitInput{ParticipantID: p.ID, StartsAt: start, EndsAt: end, Purpose: f.Purpose,
-			MediatorID: f.MediatorID, SocialWorkerID: f.SocialWorkerID}, today())
+			MediatorID: f.MediatorID, SocialWorkerID: f.SocialWorkerID}, today(c))
 	}
 	if err != nil {
 		return h.visitRefused(c, p.ID, "new", f, err)
@@ -267,7 +266,7 @@ func (h *handlers) visitUpdate(c *fiber.Ctx) error {
 	}
 	var v *models.Visit
 	if err = ve.OrNil(); err == nil {
-		v, err = st.UpdateVisit(cur.ID, formVersion(c), patch, today())
+		v, err = st.UpdateVisit(cur.ID, formVersion(c), patch, today(c))
 	}
 	fromAgenda := c.FormValue("from") == "agenda"
 	if err != nil {

@@ -24,7 +24,7 @@ func vsSetup(t *testing.T) (*harness, []string) {
 	t.Helper()
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
-	seedDemoCases(t, h.db, key, h.logins)
+	seedDemoCases(t, h.db, key, h.logins, h.now())
 	expect(t, h.api("PATCH", "/api/v1/me", h.token(models.RoleMediator), `{"language":"de"}`), http.StatusOK).Body.Close()
 	var ids []string
 	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id

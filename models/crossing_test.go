@@ -261,8 +261,8 @@ func TestFeedbackRuleMatchesGo(t *testing.T) {
 				p, err = st.AcceptReferral(r.ID, func(n, ph string) string { return n }, today)
 				return err
 			})
-			now := time.Now().UTC()
-			day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+			// The database's today is the program's day (Berlin), not UTC's.
+			day := models.ProgramDay(time.Now())
 			at := func(d *int) *time.Time {
 				if d == nil {
 					return nil

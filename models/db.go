@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -35,8 +36,17 @@ var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, D
 
 // Open connects to PostgreSQL. GORM's own logger is silenced: SQL and its
 // parameters may carry personal data and must never reach the log.
+//
+// Every connection counts days in the program's zone (TimeZone
+// Europe/Berlin), so current_date in SQL is the day the application calls
+// today at every hour, also between 23:00 and 24:00 UTC.
 func Open(dsn string) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("models: database URL: %w", err)
+	}
+	cfg.RuntimeParams["timezone"] = ProgramZone.String()
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
@@ -72,12 +82,17 @@ func Ping(ctx context.Context, db *gorm.DB) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Actor is who a transaction acts for. Policies read it through the
-// transaction-local settings kurve.user_id, kurve.site_id and kurve.role.
+// Actor is who a transaction acts for, and on which day. Policies read it
+// through the transaction-local settings kurve.user_id, kurve.site_id,
+// kurve.role and kurve.today.
 type Actor struct {
 	UserID string
 	SiteID string
 	Role   Role
+	// Today is the program day of the request (from the server's clock);
+	// org.today() answers it to every policy and function of the
+	// transaction. Zero leaves the database's own day in the program zone.
+	Today time.Time
 }
 
 // Store is the storage layer bound to one transaction. Handlers receive it
@@ -117,9 +132,13 @@ func (s *Store) SwitchRole(role DBRole, actor Actor) error {
 	if err := s.db.Exec("SET LOCAL ROLE " + pgx.Identifier{string(role)}.Sanitize()).Error; err != nil {
 		return fmt.Errorf("models: set role %s: %w", role, err)
 	}
+	day := ""
+	if !actor.Today.IsZero() {
+		day = dateOf(actor.Today).Format(time.DateOnly)
+	}
 	err := s.db.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
-		set_config('kurve.role', ?, true), set_config('statement_timeout', '15s', true)`,
-		actor.UserID, actor.SiteID, string(actor.Role)).Error
+		set_config('kurve.role', ?, true), set_config('kurve.today', ?, true), set_config('statement_timeout', '15s', true)`,
+		actor.UserID, actor.SiteID, string(actor.Role), day).Error
 	if err != nil {
 		return fmt.Errorf("models: set actor: %w", err)
 	}

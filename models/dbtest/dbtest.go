@@ -8,13 +8,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path/filepath"
+	"runtime"
 	"sort"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"kurve/migrations"
@@ -47,6 +52,54 @@ func URLFor(dbname string) string {
 	u.Path = "/" + dbname
 	return u.String()
 }
+
+// checkout names this working copy. A template or kept database carries it
+// as its comment, and only the checkout that built a database drops it when
+// its migrations change: two checkouts testing against one server never
+// drop each other's databases (a template named by the same migration hash
+// is simply shared).
+var checkout = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	sum := sha256.Sum256([]byte(filepath.Dir(file)))
+	return "kurve test database of checkout " + hex.EncodeToString(sum[:6])
+}()
+
+// dropOwnStale drops the databases named like pattern, other than keep,
+// that this checkout built.
+func dropOwnStale(ctx context.Context, conn *sql.Conn, pattern, keep string) error {
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database
+		WHERE datname LIKE $1 AND datname <> $2 AND shobj_description(oid, 'pg_database') = $3`, pattern, keep, checkout)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		stale = append(stale, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, old := range stale {
+		if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{old}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markOwn records that this checkout built the database name.
+func markOwn(ctx context.Context, conn *sql.Conn, name string) error {
+	_, err := conn.ExecContext(ctx, "COMMENT ON DATABASE "+pgx.Identifier{name}.Sanitize()+" IS "+quoteLiteral(checkout))
+	return err
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func migrationsHash() string {
 	h := sha256.New()
@@ -85,15 +138,10 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 	if exists {
 		return name, nil
 	}
-	// Templates of older migration sets are of no use any more.
-	var stale []string
-	if err := admin.Raw("SELECT datname FROM pg_database WHERE datname LIKE 'kurve\\_tpl\\_%' AND datname <> ?", name).Scan(&stale).Error; err != nil {
+	// This checkout's templates of older migration sets are of no use any
+	// more; other checkouts' templates are theirs.
+	if err := dropOwnStale(ctx, conn, `kurve\_tpl\_%`, name); err != nil {
 		return "", err
-	}
-	for _, old := range stale {
-		if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+old+" WITH (FORCE)"); err != nil {
-			return "", err
-		}
 	}
 	build := name + "_build"
 	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)"); err != nil {
@@ -113,6 +161,9 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 	}
 	// Renamed only when complete, so a crashed build never becomes a template.
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+build+" RENAME TO "+name); err != nil {
+		return "", err
+	}
+	if err := markOwn(ctx, conn, name); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -217,12 +268,17 @@ func Kept(tb testing.TB, prefix string, built func(*gorm.DB) bool, fill func(*go
 		tb.Fatalf("dbtest: template: %v", err)
 	}
 	name := prefix + "_" + migrationsHash()
-	var stale []string
-	if err := admin.Raw("SELECT datname FROM pg_database WHERE datname LIKE ? AND datname <> ?", prefix+"\\_%", name).Scan(&stale).Error; err != nil {
+	sqlDB, err := admin.DB()
+	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, old := range stale {
-		Exec(tb, admin, "DROP DATABASE IF EXISTS "+old+" WITH (FORCE)")
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	if err := dropOwnStale(ctx, conn, strings.ReplaceAll(prefix, "_", `\_`)+`\_%`, name); err != nil {
+		tb.Fatal(err)
 	}
 	var exists bool
 	if err := admin.Raw("SELECT EXISTS (SELECT FROM pg_database WHERE datname = ?)", name).Scan(&exists).Error; err != nil {
@@ -241,6 +297,9 @@ func Kept(tb testing.TB, prefix string, built func(*gorm.DB) bool, fill func(*go
 		Exec(tb, admin, "DROP DATABASE "+name+" WITH (FORCE)")
 	}
 	Exec(tb, admin, "CREATE DATABASE "+name+" TEMPLATE "+tpl)
+	if err := markOwn(ctx, conn, name); err != nil {
+		tb.Fatal(err)
+	}
 	db, err := models.Open(URLFor(name))
 	if err != nil {
 		tb.Fatal(err)
