@@ -162,7 +162,7 @@ func (h *handlers) apiVisitPatch(c *fiber.Ctx) error {
 	if t, ok := ts["ends_at"]; ok {
 		patch.EndsAt = &t
 	}
-	v, err := store(c).UpdateVisit(c.Params("id"), *in.Version, patch, today(c))
+	v, err := store(c).UpdateVisit(c.Params("id"), *in.Version, patch, now(c))
 	if err != nil {
 		return visitError(err)
 	}

@@ -23,15 +23,18 @@ func (s *Server) now() time.Time {
 // (the form models use for dates).
 func (s *Server) today() time.Time { return models.ProgramDay(s.now()) }
 
+// now is the instant the request began, by the server's clock.
+func now(c *fiber.Ctx) time.Time {
+	if t, ok := c.Locals(localNow).(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
+
 // today is the request's calendar day, fixed when the request began: the
 // handlers and the database's policies (kurve.today) work on the same day,
 // even across midnight.
-func today(c *fiber.Ctx) time.Time {
-	if d, ok := c.Locals(localToday).(time.Time); ok {
-		return d
-	}
-	return models.ProgramDay(time.Now())
-}
+func today(c *fiber.Ctx) time.Time { return models.ProgramDay(now(c)) }
 
 // dateParser parses YYYY-MM-DD fields and collects the invalid ones.
 type dateParser struct {

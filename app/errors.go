@@ -142,7 +142,7 @@ func statusKey(status int) string {
 
 // fieldData adds the localised field name to a field error's data.
 func fieldData(l *Localizer, f models.FieldError) map[string]any {
-	data := map[string]any{"Field": l.T("field." + f.Field)}
+	data := map[string]any{"Field": l.fieldName(f.Field)}
 	for k, v := range f.Data {
 		data[k] = v
 	}

@@ -109,6 +109,17 @@ func (l *Localizer) translate(id string, count any, kv []any) string {
 	return s
 }
 
+// fieldName is the localised name of a form or JSON field. A field the
+// catalogue does not know (a key a client made up) is shown as sent,
+// without a "missing translation" log line per request.
+func (l *Localizer) fieldName(field string) string {
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: "field." + field})
+	if err != nil {
+		return field
+	}
+	return s
+}
+
 // languageName is the endonym of each interface language for the switch.
 var languageName = map[string]string{"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية"}
 

@@ -26,7 +26,7 @@ const (
 	localLang      = "kurve.lang"
 	localRoute     = "kurve.route"
 	localFlash     = "kurve.flash"
-	localToday     = "kurve.today"
+	localNow       = "kurve.now"
 	// localCommitOnError keeps what a failing request wrote (failed logins
 	// must be counted and audited).
 	localCommitOnError = "kurve.commit_on_error"
@@ -96,10 +96,16 @@ var (
 func (s *Server) guard(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Locals(localRoute, r.Path)
-		day := s.today()
-		c.Locals(localToday, day)
+		at := s.now()
+		c.Locals(localNow, at)
+		day := models.ProgramDay(at)
 		if r.Access == Public {
 			return r.Handler(c)
+		}
+		if !safeMethod(c.Method()) {
+			if err := checkText(c); err != nil {
+				return err
+			}
 		}
 		err := models.InTx(c.UserContext(), s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 			st.UseCipher(s.cipher)
@@ -142,6 +148,10 @@ func (s *Server) guard(r Route) fiber.Handler {
 					return err
 				}
 			}
+			claim, replayed, err := claimIdempotency(c, st, user, r.API)
+			if err != nil || replayed {
+				return err
+			}
 			if err := r.Handler(c); err != nil {
 				return err
 			}
@@ -149,8 +159,14 @@ func (s *Server) guard(r Route) fiber.Handler {
 			// when its handler rendered the answer itself (a form shown
 			// again with its errors): whatever it wrote before it failed
 			// is rolled back. Login failures opt out, to be counted.
-			if c.Response().StatusCode() >= 400 && c.Locals(localCommitOnError) != true {
-				return errRollback
+			if c.Response().StatusCode() >= 400 {
+				if c.Locals(localCommitOnError) != true {
+					return errRollback
+				}
+				return nil
+			}
+			if claim != "" {
+				return keepAnswer(c, st, claim)
 			}
 			return nil
 		})

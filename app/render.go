@@ -33,6 +33,9 @@ var templateFuncs = template.FuncMap{
 	// programDay is the program's calendar day of an instant (a
 	// timestamp, not a date column): 23:30 UTC is already the next day.
 	"programDay": func(t time.Time) string { return t.In(programZone).Format(time.DateOnly) },
+	// submissionKey is a new one-time key for each form rendered: the
+	// second submit of the same form replays the first answer.
+	"submissionKey": newSubmissionKey,
 }
 
 // NewRenderer parses every page under templates/ together with layout.html;

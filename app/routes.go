@@ -152,8 +152,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingNew},
 		{Method: "POST", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingCreate},
 		{Method: "GET", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureList},
-		{Method: "POST", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureSave},
-		{Method: "POST", Path: "/measures/:code/modules", Access: Side, Roles: coordinators, Handler: h.moduleSave},
+		{Method: "POST", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureCreate},
+		{Method: "POST", Path: "/measures/:code", Access: Side, Roles: coordinators, Handler: h.measureUpdate},
+		{Method: "POST", Path: "/measures/:code/modules", Access: Side, Roles: coordinators, Handler: h.moduleCreate},
+		{Method: "POST", Path: "/measures/:code/modules/:module", Access: Side, Roles: coordinators, Handler: h.moduleUpdate},
 
 		// Family visits (web): the visits section of the case page, the
 		// week agenda, one-tap outcomes; and the languages a mediator

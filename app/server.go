@@ -169,7 +169,10 @@ func (s *Server) StartHousekeeping(ctx context.Context) {
 		defer t.Stop()
 		for {
 			err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
-				_, err := st.DeleteExpiredSessions()
+				if _, err := st.DeleteExpiredSessions(); err != nil {
+					return err
+				}
+				_, err := st.DeleteExpiredIdempotencyKeys()
 				return err
 			})
 			if err == nil {

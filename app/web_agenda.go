@@ -37,18 +37,17 @@ type agendaVisit struct {
 
 // weekStart is the Monday (midnight in the program's zone) of the week of
 // the day s (YYYY-MM-DD), or of this week when s is empty or unreadable.
-func weekStart(s string) time.Time {
+func weekStart(s string, today time.Time) time.Time {
 	day, err := time.ParseInLocation(time.DateOnly, s, programZone)
 	if err != nil {
-		now := time.Now().In(programZone)
-		day = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, programZone)
+		day = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, programZone)
 	}
 	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 }
 
 // visitAgenda shows the week of ?week= (a day of it; default this week).
 func (h *handlers) visitAgenda(c *fiber.Ctx) error {
-	return h.renderAgenda(c, weekStart(c.Query("week")), agendaView{})
+	return h.renderAgenda(c, weekStart(c.Query("week"), today(c)), agendaView{})
 }
 
 // agendaRefused shows the agenda again with why a one-tap form was
@@ -62,7 +61,7 @@ func (h *handlers) agendaRefused(c *fiber.Ctx, week string, err error) error {
 	for _, f := range sortedKeys(fields) {
 		a.AlertItems = append(a.AlertItems, fields[f])
 	}
-	return h.renderAgenda(c.Status(status), weekStart(week), a)
+	return h.renderAgenda(c.Status(status), weekStart(week, today(c)), a)
 }
 
 func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) error {
@@ -83,7 +82,7 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 	todayStr := formatDate(ptr(today(c)))
 	a.Week, a.Sunday = monday.Format(time.DateOnly), monday.AddDate(0, 0, 6).Format(time.DateOnly)
 	a.Prev, a.Next = monday.AddDate(0, 0, -7).Format(time.DateOnly), next.Format(time.DateOnly)
-	a.ThisWeek = weekStart("").Equal(monday)
+	a.ThisWeek = weekStart("", today(c)).Equal(monday)
 	index := map[string]int{}
 	for i := 0; i < 7; i++ {
 		d := monday.AddDate(0, 0, i)
@@ -94,7 +93,7 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 	}
 	families := map[string]*models.Family{}
 	for i := range vs {
-		item := agendaVisit{visitLine: visitLineOf(&vs[i]), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
+		item := agendaVisit{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if vs[i].MediatorID == u.ID {
 			item.MediatorName = "" // the agenda's own reader
 		}
@@ -144,13 +143,13 @@ func visitFamily(c *fiber.Ctx, st *models.Store, participantID string, seen map[
 }
 
 // addVisits puts the visits of this week on the dashboard, today's apart.
-func (d *dashboardData) addVisits(st *models.Store, monday, day time.Time) error {
+func (d *dashboardData) addVisits(st *models.Store, monday, day, now time.Time) error {
 	vs, err := st.Visits(monday, monday.AddDate(0, 0, 7))
 	if err != nil {
 		return err
 	}
 	for i := range vs {
-		line := visitLineOf(&vs[i])
+		line := visitLineOf(&vs[i], now)
 		if line.Day == day.Format(time.DateOnly) {
 			d.VisitsToday = append(d.VisitsToday, line)
 		} else {

@@ -11,8 +11,9 @@ import (
 	"kurve/models"
 )
 
-// consentForm is the consent form as typed. GuardianID "" is the young
-// person's own assent.
+// consentForm is the consent form as typed. GuardianID is a guardian's id,
+// assentChoice for the young person's own assent, or "" when nobody was
+// chosen (refused: the form never defaults to the assent).
 type consentForm struct {
 	GuardianID, FormVersion, FormLanguage, State, GivenOn, ExpiresOn, MediatorID string
 	Purposes                                                                     []string
@@ -29,14 +30,20 @@ func (f consentForm) HasPurpose(p models.Purpose) bool {
 }
 
 type consentFormData struct {
-	P         *models.Participant
-	Form      consentForm
+	P    *models.Participant
+	Form consentForm
+	// Guardians are those who may give consent: the ones with custody.
 	Guardians []models.Guardian
+	// Assent offers the young person's own assent (from 14 only).
+	Assent    bool
 	Mediators []models.Staff
 	Purposes  []models.Purpose
 	States    []models.ConsentState
 	Languages []string
 }
+
+// assentChoice is the value of the consent form's "own assent" option.
+const assentChoice = "assent"
 
 // currentFormVersion is the consent form version offered by default.
 const currentFormVersion = "2026-1"
@@ -53,17 +60,36 @@ func (h *handlers) consentNew(c *fiber.Ctx) error {
 	} else if langs := fam.InterpreterLanguages(); len(langs) > 0 {
 		f.FormLanguage = langs[0]
 	}
-	// Guardians come first; the young person's own assent is chosen on purpose.
-	if gs, err := store(c).GuardiansOf(p.ID); err != nil {
+	// A guardian with custody comes first; the young person's own assent
+	// (from 14) is chosen on purpose, never by default.
+	gs, err := custodians(store(c), p.ID)
+	if err != nil {
 		return err
-	} else if len(gs) > 0 {
+	}
+	if len(gs) > 0 {
 		f.GuardianID = gs[0].ID
 	}
 	return h.renderConsentForm(c, p, f, nil)
 }
 
+// custodians are the participant's guardians with custody, who alone give
+// consent (SPEC §4).
+func custodians(st *models.Store, participantID string) ([]models.Guardian, error) {
+	gs, err := st.GuardiansOf(participantID)
+	if err != nil {
+		return nil, err
+	}
+	out := gs[:0]
+	for _, g := range gs {
+		if g.HasCustody {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
 func (h *handlers) renderConsentForm(c *fiber.Ctx, p *models.Participant, f consentForm, errs map[string]string) error {
-	gs, err := store(c).GuardiansOf(p.ID)
+	gs, err := custodians(store(c), p.ID)
 	if err != nil {
 		return err
 	}
@@ -71,7 +97,7 @@ func (h *handlers) renderConsentForm(c *fiber.Ctx, p *models.Participant, f cons
 	if err != nil {
 		return err
 	}
-	data := consentFormData{P: p, Form: f, Guardians: gs, Mediators: meds, Purposes: models.Purposes,
+	data := consentFormData{P: p, Form: f, Guardians: gs, Assent: p.Age(today(c)) >= models.AssentAge, Mediators: meds, Purposes: models.Purposes,
 		States:    []models.ConsentState{models.ConsentGiven, models.ConsentRequested, models.ConsentRefused},
 		Languages: models.FamilyLanguageCodes}
 	page := h.s.newPage(c, "consent.title", data)
@@ -90,7 +116,14 @@ func (h *handlers) consentCreate(c *fiber.Ctx) error {
 		FormLanguage: c.FormValue("form_language"), State: c.FormValue("state"), GivenOn: c.FormValue("given_on"),
 		ExpiresOn: c.FormValue("expires_on"), MediatorID: c.FormValue("mediator_id"), Purposes: formValues(c, "purposes")}
 	dp := newDateParser()
-	in := models.ConsentInput{GuardianID: f.GuardianID, FormVersion: f.FormVersion, FormLanguage: f.FormLanguage,
+	guardianID := f.GuardianID
+	switch guardianID {
+	case "":
+		dp.v.Add("guardian_id", "validation.required", nil)
+	case assentChoice:
+		guardianID = ""
+	}
+	in := models.ConsentInput{GuardianID: guardianID, FormVersion: f.FormVersion, FormLanguage: f.FormLanguage,
 		State: models.ConsentState(f.State), GivenOn: dp.opt("given_on", f.GivenOn), ExpiresOn: dp.opt("expires_on", f.ExpiresOn),
 		MediatorID: f.MediatorID}
 	if in.State != models.ConsentGiven {

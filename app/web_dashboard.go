@@ -44,8 +44,8 @@ type workerLoad struct {
 func (h *handlers) dashboard(c *fiber.Ctx) error {
 	st, u, lang := store(c), currentUser(c), h.s.localizer(c).Lang
 	d := dashboardData{Coordinator: u.Role == models.RoleCoordinator}
-	now := time.Now().In(programZone)
-	dayStart := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, programZone)
+	at := now(c).In(programZone)
+	dayStart := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, programZone)
 	monday := dayStart.AddDate(0, 0, -((int(dayStart.Weekday()) + 6) % 7))
 	ss, err := st.SessionsBetween(monday, monday.AddDate(0, 0, 7))
 	if err != nil {
@@ -60,7 +60,7 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 			d.Week = append(d.Week, line)
 		}
 	}
-	if err := d.addVisits(st, monday, dayStart); err != nil {
+	if err := d.addVisits(st, monday, dayStart, at); err != nil {
 		return err
 	}
 	ps, err := st.Participants(models.ParticipantFilter{})

@@ -29,6 +29,16 @@ type measureItem struct {
 	Edit, Module         measureForm
 	EditErrs, ModuleErrs map[string]string
 	EditOpen, ModuleOpen bool
+	// Modules are the edit forms of the measure's modules.
+	Modules []moduleItem
+}
+
+// moduleItem is the edit form of one module.
+type moduleItem struct {
+	Code string
+	Form measureForm
+	Errs map[string]string
+	Open bool
 }
 
 type measureListData struct {
@@ -54,46 +64,75 @@ func (h *handlers) measureList(c *fiber.Ctx) error {
 	return h.renderMeasures(c, "", measureForm{Active: true}, nil)
 }
 
-// measureSave creates a measure or changes the one with the same code,
-// keeping its place in the catalogue.
-func (h *handlers) measureSave(c *fiber.Ctx) error {
+// measureCreate adds a measure at the end of the catalogue. A code that
+// exists is refused on the form, naming the entry: creating never
+// overwrites (editing is measureUpdate).
+func (h *handlers) measureCreate(c *fiber.Ctx) error {
 	f := readMeasureForm(c)
 	all, err := store(c).Measures(true)
 	if err != nil {
 		return err
 	}
-	sort, target := len(all), ""
-	for _, m := range all {
-		if m.Code == f.Code {
-			sort, target = m.Sort, "measure:"+m.Code
-		}
-	}
-	m, err := store(c).SaveMeasure(f.input(sort))
+	m, err := store(c).CreateMeasure(f.input(len(all)))
 	if err == nil {
 		err = audit(c, currentUser(c), models.AuditMeasureSave, "measure", m.ID, map[string]any{"code": m.Code})
 	}
-	return h.measureDone(c, target, f, err)
+	return h.measureDone(c, "", f, err)
 }
 
-// moduleSave adds a module to a measure or changes the one with the same
-// code.
-func (h *handlers) moduleSave(c *fiber.Ctx) error {
+// measureUpdate changes a measure's names, format and state, keeping its
+// code and its place in the catalogue.
+func (h *handlers) measureUpdate(c *fiber.Ctx) error {
+	cur, err := store(c).MeasureByCodeAny(c.Params("code"))
+	if err != nil {
+		return err
+	}
+	f := readMeasureForm(c)
+	f.Code = cur.Code
+	m, err := store(c).UpdateMeasure(cur.Code, f.input(cur.Sort))
+	if err == nil {
+		err = audit(c, currentUser(c), models.AuditMeasureSave, "measure", m.ID, map[string]any{"code": m.Code})
+	}
+	return h.measureDone(c, "measure:"+cur.Code, f, err)
+}
+
+// moduleCreate adds a module at the end of a measure's modules; an
+// existing module code is refused on the form.
+func (h *handlers) moduleCreate(c *fiber.Ctx) error {
 	m, err := store(c).MeasureByCodeAny(c.Params("code"))
 	if err != nil {
 		return err
 	}
 	f := readMeasureForm(c)
-	sort := len(m.Modules)
-	for _, mod := range m.Modules {
-		if mod.Code == f.Code {
-			sort = mod.Sort
-		}
-	}
-	err = store(c).SaveModule(m.Code, f.input(sort))
+	err = store(c).CreateModule(m.Code, f.input(len(m.Modules)))
 	if err == nil {
 		err = audit(c, currentUser(c), models.AuditMeasureSave, "measure", m.ID, map[string]any{"code": m.Code, "module": f.Code})
 	}
 	return h.measureDone(c, "module:"+m.Code, f, err)
+}
+
+// moduleUpdate changes a module's names and state.
+func (h *handlers) moduleUpdate(c *fiber.Ctx) error {
+	m, err := store(c).MeasureByCodeAny(c.Params("code"))
+	if err != nil {
+		return err
+	}
+	var cur *models.MeasureModule
+	for i := range m.Modules {
+		if m.Modules[i].Code == c.Params("module") {
+			cur = &m.Modules[i]
+		}
+	}
+	if cur == nil {
+		return models.ErrNotFound
+	}
+	f := readMeasureForm(c)
+	f.Code = cur.Code
+	err = store(c).UpdateModule(m.Code, cur.Code, f.input(cur.Sort))
+	if err == nil {
+		err = audit(c, currentUser(c), models.AuditMeasureSave, "measure", m.ID, map[string]any{"code": m.Code, "module": cur.Code})
+	}
+	return h.measureDone(c, "module:"+m.Code+"/"+cur.Code, f, err)
 }
 
 // measureDone answers a catalogue form: back to the list, or the list
@@ -132,6 +171,13 @@ func (h *handlers) renderMeasures(c *fiber.Ctx, target string, f measureForm, er
 			it.Edit, it.EditErrs, it.EditOpen = f, errs, true
 		case "module:" + m.Code:
 			it.Module, it.ModuleErrs, it.ModuleOpen = f, errs, true
+		}
+		for _, mod := range m.Modules {
+			mi := moduleItem{Code: mod.Code, Form: measureForm{Code: mod.Code, DE: mod.NameDE, EN: mod.NameEN, TR: mod.NameTR, AR: mod.NameAR, Active: mod.Active}}
+			if target == "module:"+m.Code+"/"+mod.Code {
+				mi.Form, mi.Errs, mi.Open = f, errs, true
+			}
+			it.Modules = append(it.Modules, mi)
 		}
 		d.Items = append(d.Items, it)
 	}

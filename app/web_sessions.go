@@ -18,10 +18,10 @@ import (
 // sessionNew shows the form with its defaults; ?participant=<id> ticks
 // that child (the link from the case page).
 func (h *handlers) sessionNew(c *fiber.Ctx) error {
-	now := time.Now().In(programZone)
-	at := now.Round(15 * time.Minute)
-	if at.Day() != now.Day() {
-		at = now.Truncate(15 * time.Minute)
+	t := now(c).In(programZone)
+	at := t.Round(15 * time.Minute)
+	if at.Day() != t.Day() {
+		at = t.Truncate(15 * time.Minute)
 	}
 	f := sessionForm{Date: at.Format(time.DateOnly), Time: at.Format("15:04"), Duration: "60", Attendance: map[string]string{}}
 	if id := participantRef(c.Query("participant")); id != "" {

@@ -571,14 +571,31 @@ func TestMeasureCatalogueForms(t *testing.T) {
 	if d.Find(`#type option[value="street_work"]`).Length() != 1 || d.Find(`#module option[value="street_work/park"]`).Length() != 1 {
 		t.Error("new measure not offered in the session form")
 	}
-	snPost(t, h, &coord, "/measures", form("street_work", "active", ""), http.StatusSeeOther)
+	// Creating an existing code again overwrites nothing: 422 naming it.
+	d = snPost(t, h, &coord, "/measures", form("street_work", "name_de", "Überschrieben"), http.StatusUnprocessableEntity)
+	if msg := d.Find("#new-code-error").Text(); !strings.Contains(msg, "street_work") || !strings.Contains(msg, "Aufsuchende Arbeit") {
+		t.Errorf("existing code: error %q", msg)
+	}
+	d = snPost(t, h, &coord, "/measures/street_work/modules", form("park", "name_de", "Überschrieben"), http.StatusUnprocessableEntity)
+	if msg := d.Find("#module-street_work-code-error").Text(); !strings.Contains(msg, "park") {
+		t.Errorf("existing module code: error %q", msg)
+	}
+	if n := snCount(t, h, "SELECT count(*) FROM prevention.measures m LEFT JOIN prevention.measure_modules mm ON mm.measure_id = m.id WHERE m.name_de = 'Überschrieben' OR mm.name_de = 'Überschrieben'"); n != 0 {
+		t.Error("a create overwrote an existing entry")
+	}
+	// Editing is its own action.
+	snPost(t, h, &coord, "/measures/street_work/modules/park", form("ignored", "name_de", "Parkanlage"), http.StatusSeeOther)
+	if m := snGet(t, h, &coord, "/measures", http.StatusOK).Find(`section#measure-street_work tr.module[data-code="park"] td[lang="de"]`); m.Text() != "Parkanlage" {
+		t.Errorf("module edit: %q", m.Text())
+	}
+	snPost(t, h, &coord, "/measures/street_work", form("street_work", "active", ""), http.StatusSeeOther)
 	if snGet(t, h, &sw, "/sessions/new", http.StatusOK).Find(`#type option[value="street_work"]`).Length() != 0 {
 		t.Error("inactive measure still offered")
 	}
 	if snGet(t, h, &coord, "/measures", http.StatusOK).Find(`section#measure-street_work[data-active="false"]`).Length() != 1 {
 		t.Error("inactive measure not listed as inactive")
 	}
-	if got := auditCount(t, h, models.AuditMeasureSave); got != 3 {
-		t.Errorf("catalogue changes audited %d times, want 3", got)
+	if got := auditCount(t, h, models.AuditMeasureSave); got != 4 {
+		t.Errorf("catalogue changes audited %d times, want 4", got)
 	}
 }

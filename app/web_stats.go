@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -138,7 +137,7 @@ func (h *handlers) statsForm(l *Localizer, v *statsView, q models.StatsQuery, si
 		v.Slots = append(v.Slots, slot)
 	}
 	v.Years = []statsOption{{Value: "", Label: l.T("stats.form.all"), Selected: len(q.Years) == 0}}
-	for y := time.Now().In(programZone).Year(); y >= 2020; y-- {
+	for y := h.s.today().Year(); y >= 2020; y-- {
 		v.Years = append(v.Years, statsOption{Value: strconv.Itoa(y), Label: strconv.Itoa(y), Selected: slices.Contains(q.Years, y)})
 	}
 	v.Quarters = []statsOption{{Value: "", Label: l.T("stats.form.all"), Selected: len(q.Quarters) == 0}}

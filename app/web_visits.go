@@ -19,14 +19,17 @@ type visitLine struct {
 	MediatorID, SocialWorkerID    string
 	Version                       int
 	Planned                       bool
+	// Begun is true once the visit's start has passed: only then can it
+	// be recorded as done or "nobody home".
+	Begun bool
 }
 
-func visitLineOf(v *models.Visit) visitLine {
+func visitLineOf(v *models.Visit, now time.Time) visitLine {
 	s, e := v.StartsAt.In(programZone), v.EndsAt.In(programZone)
 	return visitLine{ID: v.ID, ParticipantID: v.ParticipantID, CaseNumber: v.CaseNumber, Day: s.Format(time.DateOnly),
 		Weekday: weekdayIDs[s.Weekday()], Start: s.Format("15:04"), End: e.Format("15:04"), Purpose: v.Purpose,
 		Status: v.Status, MediatorID: v.MediatorID, SocialWorkerID: v.SocialWorkerID, Version: v.Version,
-		Planned: v.Status == models.VisitPlanned}
+		Planned: v.Status == models.VisitPlanned, Begun: !v.StartsAt.After(now)}
 }
 
 // visitsView is the visits section of the case page. Language mediators
@@ -131,7 +134,7 @@ func (h *handlers) loadVisits(c *fiber.Ctx, v *caseView) error {
 		return err
 	}
 	for i := range vs {
-		item := visitItem{visitLine: visitLineOf(&vs[i]), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
+		item := visitItem{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if !v.Limited {
 			item.Note = vs[i].OutcomeNote
 		}
@@ -266,7 +269,7 @@ func (h *handlers) visitUpdate(c *fiber.Ctx) error {
 	}
 	var v *models.Visit
 	if err = ve.OrNil(); err == nil {
-		v, err = st.UpdateVisit(cur.ID, formVersion(c), patch, today(c))
+		v, err = st.UpdateVisit(cur.ID, formVersion(c), patch, now(c))
 	}
 	fromAgenda := c.FormValue("from") == "agenda"
 	if err != nil {
@@ -282,7 +285,7 @@ func (h *handlers) visitUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	if fromAgenda {
-		return c.Redirect("/visits?week="+weekStart(c.FormValue("week")).Format(time.DateOnly)+"#visit-"+v.ID, fiber.StatusSeeOther)
+		return c.Redirect("/visits?week="+weekStart(c.FormValue("week"), today(c)).Format(time.DateOnly)+"#visit-"+v.ID, fiber.StatusSeeOther)
 	}
 	return c.Redirect("/participants/"+v.ParticipantID+"#visit-"+v.ID, fiber.StatusSeeOther)
 }

@@ -40,7 +40,12 @@ func vsSetup(t *testing.T) (*harness, []string) {
 // Monday of its week.
 func vsDay(t *testing.T) (day, monday string) {
 	t.Helper()
-	day = wcDate(0, 2)
+	return vsDayOf(t, wcDate(0, 2))
+}
+
+// vsDayOf is day and the Monday of its week.
+func vsDayOf(t *testing.T, day string) (string, string) {
+	t.Helper()
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +85,8 @@ const vsBerlinStart = "to_char(starts_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-
 func TestVisitPlanConflictAndAgenda(t *testing.T) {
 	h, ids := vsSetup(t)
 	med := h.signIn(models.RoleMediator)
-	day, monday := vsDay(t)
+	// Yesterday's visits, recorded afterwards, so that they can be done.
+	day, monday := vsDayOf(t, wcDate(0, -1))
 	cn0, cn1 := snCaseNumber(t, h, ids[0]), snCaseNumber(t, h, ids[1])
 
 	// The mediator plans as themself: no mediator choice in the form.
@@ -186,6 +192,15 @@ func TestVisitPlanConflictAndAgenda(t *testing.T) {
 	}
 	if auditCount(t, h, models.AuditVisitUpdate) != 1 {
 		t.Error("visit update not audited once")
+	}
+
+	// A visit that has not begun offers neither "done" nor "nobody home".
+	tomorrow := wcDate(0, 1)
+	snPost(t, h, &med, "/participants/"+ids[1]+"/visits", vsForm(tomorrow, "09:00", "10:00", "follow_up"), http.StatusSeeOther)
+	later := vsVisits(t, h, ids[1])
+	ahead := snGet(t, h, &med, "/visits?week="+tomorrow, http.StatusOK).Find(`li.agenda-visit[data-id="` + later[len(later)-1] + `"]`)
+	if ahead.Length() != 1 || ahead.Find(`button[value="done"], button[value="nobody_home"]`).Length() != 0 {
+		t.Errorf("tomorrow's visit: %d items, %d done buttons", ahead.Length(), ahead.Find(`button[value="done"], button[value="nobody_home"]`).Length())
 	}
 
 	// The same tap with the old version: 409 on the agenda, nothing changed.

@@ -140,6 +140,21 @@ func ParticipationConsent(dateOfBirth time.Time, guardians []GuardianLink, conse
 	return missing
 }
 
+// ConsentGiverRefusal applies who may give a consent on day (SPEC §4): a
+// guardian with custody, at any age of the child; the young person
+// themself (g nil: their own assent) only from the 14th birthday, in
+// addition to the guardians. It returns the message ID of the refusal, or
+// "" when the giver may consent.
+func ConsentGiverRefusal(dateOfBirth time.Time, g *GuardianLink, day time.Time) string {
+	switch {
+	case g == nil && AgeOn(dateOfBirth, day) < AssentAge:
+		return "validation.assent_too_young"
+	case g != nil && !g.HasCustody:
+		return "validation.consent_needs_custody"
+	}
+	return ""
+}
+
 // PurposeConsented reports whether some guardian with custody has valid
 // consent to purpose on day (police feedback, school exchange, evaluation).
 func PurposeConsented(purpose Purpose, guardians []GuardianLink, consents []Consent, day time.Time) bool {

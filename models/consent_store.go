@@ -103,17 +103,30 @@ func (s *Store) RecordConsent(participantID string, in ConsentInput, today time.
 	if in.ExpiresOn != nil && in.GivenOn != nil && !in.ExpiresOn.After(*in.GivenOn) {
 		v.Add("expires_on", "validation.after_given", nil)
 	}
+	// Who may give it: a guardian with custody; the child's own assent
+	// only from 14 (on the day it is given, else today).
+	var giver *GuardianLink
 	if in.GuardianID != "" {
 		gs, err := s.GuardiansOf(participantID)
 		if err != nil {
 			return nil, err
 		}
-		found := false
 		for _, g := range gs {
-			found = found || g.ID == in.GuardianID
+			if g.ID == in.GuardianID {
+				giver = &GuardianLink{GuardianID: g.ID, HasCustody: g.HasCustody}
+			}
 		}
-		if !found {
+		if giver == nil {
 			v.Add("guardian_id", "validation.guardian_unknown", nil)
+		}
+	}
+	if p.DateOfBirth != nil && (in.GuardianID == "" || giver != nil) {
+		day := today
+		if in.GivenOn != nil {
+			day = *in.GivenOn
+		}
+		if msg := ConsentGiverRefusal(*p.DateOfBirth, giver, day); msg != "" {
+			v.Add("guardian_id", msg, map[string]any{"Age": AssentAge})
 		}
 	}
 	if in.MediatorID != "" {

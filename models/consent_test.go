@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -519,5 +520,65 @@ func TestPurposeConsented(t *testing.T) {
 				t.Errorf("PurposeConsented(%s) = %v, want %v", tc.purpose, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestConsentGiverRefusal: who may give a consent (SPEC §4). Under 14 only
+// guardians with custody; the young person's own assent from the 14th
+// birthday itself; a guardian without custody never.
+func TestConsentGiverRefusal(t *testing.T) {
+	dob := time.Date(2012, 6, 15, 0, 0, 0, 0, time.UTC)
+	custodian := &models.GuardianLink{GuardianID: "g1", HasCustody: true}
+	other := &models.GuardianLink{GuardianID: "g2", HasCustody: false}
+	for _, tc := range []struct {
+		name  string
+		giver *models.GuardianLink
+		day   time.Time
+		want  string
+	}{
+		{"assent at 11", nil, time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC), "validation.assent_too_young"},
+		{"assent at 13", nil, time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), "validation.assent_too_young"},
+		{"assent the day before the 14th birthday", nil, time.Date(2026, 6, 14, 0, 0, 0, 0, time.UTC), "validation.assent_too_young"},
+		{"assent on the 14th birthday", nil, time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), ""},
+		{"assent at 14", nil, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), ""},
+		{"custodian at 11", custodian, time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC), ""},
+		{"custodian at 13", custodian, time.Date(2026, 6, 14, 0, 0, 0, 0, time.UTC), ""},
+		{"custodian at 14", custodian, time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), ""},
+		{"guardian without custody at 13", other, time.Date(2026, 6, 14, 0, 0, 0, 0, time.UTC), "validation.consent_needs_custody"},
+		{"guardian without custody at 14", other, time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), "validation.consent_needs_custody"},
+	} {
+		if got := models.ConsentGiverRefusal(dob, tc.giver, tc.day); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestConsentOnlyByWhomTheRuleAllows: an 11-year-old's own assent and a
+// consent of a guardian without custody are refused when recorded, and
+// nothing is stored.
+func TestConsentOnlyByWhomTheRuleAllows(t *testing.T) {
+	w := newWorld(t)
+	eleven := today.AddDate(-11, 0, 0)
+	p := w.newParticipant("coord", "Elf", eleven)
+	var noCustody *models.Guardian
+	w.must("coord", func(st *models.Store) (err error) {
+		noCustody, err = st.AddGuardian(p.ID, models.GuardianInput{FirstName: "O", LastName: "K", Relationship: "aunt_uncle", HasCustody: false})
+		return err
+	})
+	for name, gid := range map[string]string{"own assent at 11": "", "guardian without custody": noCustody.ID} {
+		err := w.as("coord", func(st *models.Store) error {
+			_, err := st.RecordConsent(p.ID, models.ConsentInput{GuardianID: gid, Purposes: []models.Purpose{models.PurposeParticipation, models.PurposeDataProcessing},
+				FormVersion: "2026-1", FormLanguage: "de", GivenOn: &today}, today)
+			return err
+		})
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "guardian_id" {
+			t.Errorf("%s: %v, want a refusal on guardian_id", name, err)
+		}
+	}
+	var n int
+	w.db.Gorm.Raw("SELECT count(*) FROM prevention.consents WHERE participant_id = ?", p.ID).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d consents stored", n)
 	}
 }

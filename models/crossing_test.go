@@ -181,7 +181,11 @@ func TestReferralLifecycle(t *testing.T) {
 		return k
 	}
 	// A non-custodial guardian's consent and an expired one do not count.
-	record(father, today.AddDate(0, -1, 0), nil, models.PurposePoliceFeedback)
+	// (Kurve refuses to record the first; it is written directly, as it
+	// stays stored when custody changes after the consent.)
+	dbtest.Exec(t, w.db.Gorm, `INSERT INTO prevention.consents (id, participant_id, guardian_id, purposes, form_version, form_language,
+		state, given_on, recorded_by) VALUES (gen_random_uuid(), ?, ?, '{police_feedback}', '1', 'de', 'given', ?, ?)`,
+		p.ID, father.ID, today.AddDate(0, -1, 0), w.users["sw"].ID)
 	record(mother, today.AddDate(0, -3, 0), ptr(today), models.PurposePoliceFeedback)
 	if f := w.feedback(r.ID); f.Status != models.FeedbackReceived {
 		t.Errorf("feedback with only non-custodial/expired consent: %+v", f)

@@ -167,4 +167,11 @@ func isUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &pgErr) && pgErr.Code == "23505")
 }
 
+// isExclusionViolation reports PostgreSQL's exclusion_violation (23P01): a
+// row that an exclusion constraint refuses, such as a double booking.
+func isExclusionViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23P01"
+}
+
 func notFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

@@ -42,6 +42,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "prevention.closings", Column: "assessment_enc", Key: "participant_id"},
 	{Table: "prevention.visits", Column: "outcome_note_enc"},
 	{Table: "auth.calendar_feeds", Column: "token_enc", Key: "user_id"},
+	{Table: "auth.idempotency_keys", Column: "answer_enc"},
 }
 
 // Reencrypt rewrites every encrypted value that is not under the cipher's

@@ -34,28 +34,6 @@ type Slot struct {
 	CaseNumber string
 }
 
-// Overlaps reports whether [aStart, aEnd) and [bStart, bEnd) share time.
-func Overlaps(aStart, aEnd, bStart, bEnd time.Time) bool {
-	return aStart.Before(bEnd) && bStart.Before(aEnd)
-}
-
-// FirstConflict returns the earliest booked slot that overlaps the
-// candidate, ignoring cancelled visits and the candidate itself (when it is
-// moved), or nil.
-func FirstConflict(candidate Slot, booked []Slot) *Slot {
-	var first *Slot
-	for i := range booked {
-		b := &booked[i]
-		if b.Status == VisitCancelled || (candidate.ID != "" && b.ID == candidate.ID) {
-			continue
-		}
-		if Overlaps(candidate.Start, candidate.End, b.Start, b.End) && (first == nil || b.Start.Before(first.Start)) {
-			first = b
-		}
-	}
-	return first
-}
-
 // ConflictError is a double booking: 409 naming the other visit by time
 // and case number only.
 type ConflictError struct {
@@ -136,7 +114,7 @@ func (s *Store) CreateVisit(in VisitInput, today time.Time) (*Visit, error) {
 	if s.limited() {
 		q = q.Omit("OutcomeNoteEnc")
 	}
-	if err := q.Create(&row).Error; err != nil {
+	if err := s.booking(row.ID, in, func() error { return q.Create(&row).Error }); err != nil {
 		return nil, fmt.Errorf("models: create visit: %w", err)
 	}
 	return s.VisitByID(row.ID)
@@ -178,21 +156,42 @@ func (s *Store) checkVisit(p *Participant, id string, in VisitInput, today time.
 			return v
 		}
 	}
-	for person, uid := range map[string]string{"mediator": in.MediatorID, "social_worker": in.SocialWorkerID} {
-		if uid == "" {
+	return nil
+}
+
+// booking runs write, which books the visit's people, under a savepoint.
+// PostgreSQL refuses a booking that overlaps another of the same person
+// (exclusion constraint visit_bookings_no_overlap, migration 00010), also
+// when 50 requests race for one hour; the refusal becomes a ConflictError
+// naming the earliest overlapping visit by time and case number.
+func (s *Store) booking(id string, in VisitInput, write func() error) error {
+	if err := s.db.SavePoint("visit_booking").Error; err != nil {
+		return err
+	}
+	err := write()
+	if !isExclusionViolation(err) {
+		return err
+	}
+	if err := s.db.RollbackTo("visit_booking").Error; err != nil {
+		return err
+	}
+	for _, p := range []struct{ person, id string }{{"mediator", in.MediatorID}, {"social_worker", in.SocialWorkerID}} {
+		if p.id == "" {
 			continue
 		}
 		var slots []Slot
 		err := s.db.Raw(`SELECT starts_at AS start, ends_at AS "end", case_number FROM prevention.visit_conflict(?, ?, ?, ?)`,
-			uid, in.StartsAt, in.EndsAt, nilIfEmpty(id)).Scan(&slots).Error
+			p.id, in.StartsAt, in.EndsAt, id).Scan(&slots).Error
 		if err != nil {
 			return fmt.Errorf("models: visit conflicts: %w", err)
 		}
-		if c := FirstConflict(Slot{ID: id, Start: in.StartsAt, End: in.EndsAt}, slots); c != nil {
-			return &ConflictError{Person: person, Slot: *c}
+		if len(slots) > 0 {
+			return &ConflictError{Person: p.person, Slot: slots[0]}
 		}
 	}
-	return nil
+	// The other visit was cancelled or moved meanwhile: still a conflict
+	// for this request, which may simply be sent again.
+	return ErrConflict
 }
 
 // visitConsentOK applies the consent rule: in Go with the date of birth for
@@ -274,8 +273,10 @@ type VisitPatch struct {
 }
 
 // UpdateVisit changes a visit whose version is still version; a move is
-// checked for double booking and consent like a new visit.
-func (s *Store) UpdateVisit(id string, version int, in VisitPatch, today time.Time) (*Visit, error) {
+// checked for double booking and consent like a new visit. A visit is
+// recorded as done or "nobody home" only once it has begun (by now).
+func (s *Store) UpdateVisit(id string, version int, in VisitPatch, now time.Time) (*Visit, error) {
+	today := ProgramDay(now)
 	cur, err := s.VisitByID(id)
 	if err != nil {
 		return nil, err
@@ -288,6 +289,15 @@ func (s *Store) UpdateVisit(id string, version int, in VisitPatch, today time.Ti
 		if !contains(VisitStatuses, *in.Status) {
 			v := &ValidationError{}
 			v.Add("status", "validation.oneof", nil)
+			return nil, v
+		}
+		starts := cur.StartsAt
+		if in.StartsAt != nil {
+			starts = *in.StartsAt
+		}
+		if (*in.Status == VisitDone || *in.Status == VisitNobodyHome) && starts.After(now) {
+			v := &ValidationError{}
+			v.Add("status", "validation.visit_not_begun", nil)
 			return nil, v
 		}
 		upd["status"] = *in.Status
@@ -320,7 +330,12 @@ func (s *Store) UpdateVisit(id string, version int, in VisitPatch, today time.Ti
 		}
 		upd["starts_at"], upd["ends_at"] = moved.StartsAt, moved.EndsAt
 	}
-	if err := s.updateVersioned(&visitRow{}, id, version, cur.Version, upd); err != nil {
+	booked := VisitInput{StartsAt: cur.StartsAt, EndsAt: cur.EndsAt, MediatorID: cur.MediatorID, SocialWorkerID: cur.SocialWorkerID}
+	if v, ok := upd["starts_at"].(time.Time); ok {
+		booked.StartsAt, booked.EndsAt = v, upd["ends_at"].(time.Time)
+	}
+	err = s.booking(id, booked, func() error { return s.updateVersioned(&visitRow{}, id, version, cur.Version, upd) })
+	if err != nil {
 		return nil, fmt.Errorf("models: visit %s: %w", id, err)
 	}
 	return s.VisitByID(id)

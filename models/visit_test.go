@@ -9,25 +9,43 @@ import (
 	"kurve/models/dbtest"
 )
 
-func at(hhmm string) time.Time {
-	t, err := time.Parse("2006-01-02 15:04", "2026-12-01 "+hhmm)
-	if err != nil {
-		panic(err)
+// TestVisitOverlap: interval cases of double booking, refused by the
+// database: touching intervals are free, cancelled visits are free time,
+// done visits still block, a moved visit does not clash with itself, and
+// the earliest overlapping visit is named.
+func TestVisitOverlap(t *testing.T) {
+	w := newWorld(t)
+	a := w.activeCase("Overlap", time.Date(2014, 2, 2, 0, 0, 0, 0, time.UTC))
+	w.assign(a, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	day := today.AddDate(0, 0, -3) // past, so that a visit may be done
+	at := func(hhmm string) time.Time {
+		t, err := time.ParseInLocation("2006-01-02 15:04", day.Format(time.DateOnly)+" "+hhmm, models.ProgramZone)
+		if err != nil {
+			panic(err)
+		}
+		return t
 	}
-	return t
-}
-
-// TestFirstConflict: interval cases of double booking, including touching
-// intervals and cancelled visits.
-func TestFirstConflict(t *testing.T) {
-	booked := []models.Slot{
-		{ID: "a", Start: at("09:00"), End: at("10:00"), Status: models.VisitPlanned, CaseNumber: "ES-2026-0001"},
-		{ID: "b", Start: at("13:00"), End: at("14:00"), Status: models.VisitCancelled, CaseNumber: "ES-2026-0002"},
-		{ID: "c", Start: at("15:00"), End: at("16:00"), Status: models.VisitDone, CaseNumber: "ES-2026-0003"},
+	plan := func(st *models.Store, from, to string) (*models.Visit, error) {
+		return st.CreateVisit(models.VisitInput{ParticipantID: a.ID, StartsAt: at(from), EndsAt: at(to), Purpose: "follow_up"}, today)
 	}
+	booked := map[string]*models.Visit{}
+	w.must("med", func(st *models.Store) error {
+		for name, iv := range map[string][2]string{"a": {"09:00", "10:00"}, "b": {"13:00", "14:00"}, "c": {"15:00", "16:00"}} {
+			v, err := plan(st, iv[0], iv[1])
+			if err != nil {
+				return err
+			}
+			booked[name] = v
+		}
+		if _, err := st.UpdateVisit(booked["b"].ID, 1, models.VisitPatch{Status: ptr(models.VisitCancelled)}, today); err != nil {
+			return err
+		}
+		_, err := st.UpdateVisit(booked["c"].ID, 1, models.VisitPatch{Status: ptr(models.VisitDone)}, today)
+		return err
+	})
 	cases := []struct {
 		name       string
-		id         string
+		move       string
 		start, end string
 		want       string
 	}{
@@ -42,17 +60,32 @@ func TestFirstConflict(t *testing.T) {
 		{"cancelled visit is free time", "", "13:00", "14:00", ""},
 		{"done visit still blocks", "", "15:30", "16:30", "c"},
 		{"moving a visit does not clash with itself", "a", "09:30", "10:30", ""},
+		{"moving a visit onto another", "a", "15:30", "16:30", "c"},
 		{"spanning two: the earliest is named", "", "09:30", "15:30", "a"},
 		{"in a gap", "", "11:00", "12:00", ""},
 	}
+	errRollback := errors.New("rollback")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := models.FirstConflict(models.Slot{ID: tc.id, Start: at(tc.start), End: at(tc.end)}, booked)
+			err := w.as("med", func(st *models.Store) error {
+				var err error
+				if tc.move != "" {
+					s, e := at(tc.start), at(tc.end)
+					_, err = st.UpdateVisit(booked[tc.move].ID, 1, models.VisitPatch{StartsAt: &s, EndsAt: &e}, today)
+				} else {
+					_, err = plan(st, tc.start, tc.end)
+				}
+				if err == nil {
+					return errRollback // each case on the same bookings
+				}
+				return err
+			})
+			var ce *models.ConflictError
 			switch {
-			case tc.want == "" && got != nil:
-				t.Fatalf("conflict with %s", got.ID)
-			case tc.want != "" && (got == nil || got.ID != tc.want):
-				t.Fatalf("got %+v, want %s", got, tc.want)
+			case tc.want == "" && !errors.Is(err, errRollback):
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (!errors.As(err, &ce) || !ce.Slot.Start.Equal(booked[tc.want].StartsAt) || ce.Slot.CaseNumber != a.CaseNumber):
+				t.Fatalf("got %v, want a conflict with %s", err, tc.want)
 			}
 		})
 	}
@@ -130,12 +163,24 @@ func TestVisits(t *testing.T) {
 	if err := asRole(w.db.Gorm, models.DBMediation, models.Actor{}, "SELECT outcome_note_enc FROM prevention.visits"); !models.IsPermissionDenied(err) {
 		t.Errorf("mediation role reads outcome notes: %v", err)
 	}
-	w.must("sw", func(st *models.Store) error {
-		cur, err := st.VisitByID(v1.ID)
-		if err != nil {
+	// A visit is recorded as done or "nobody home" only once it has begun;
+	// before, it can only be moved or cancelled.
+	var cur *models.Visit
+	w.must("sw", func(st *models.Store) (err error) {
+		cur, err = st.VisitByID(v1.ID)
+		return err
+	})
+	for _, status := range []string{models.VisitDone, models.VisitNobodyHome} {
+		err := w.as("med", func(st *models.Store) error {
+			_, err := st.UpdateVisit(v1.ID, cur.Version, models.VisitPatch{Status: &status}, cur.StartsAt.Add(-time.Minute))
 			return err
+		})
+		if !errors.As(err, &ve) || ve.Fields[0].MessageID != "validation.visit_not_begun" {
+			t.Errorf("%s a minute before the visit: %v", status, err)
 		}
-		_, err = st.UpdateVisit(v1.ID, cur.Version, models.VisitPatch{Status: ptr(models.VisitDone), OutcomeNote: ptr("Familie angetroffen")}, today)
+	}
+	w.must("sw", func(st *models.Store) error {
+		_, err := st.UpdateVisit(v1.ID, cur.Version, models.VisitPatch{Status: ptr(models.VisitDone), OutcomeNote: ptr("Familie angetroffen")}, cur.StartsAt)
 		return err
 	})
 	// A stale version changes nothing.

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,8 +56,16 @@ var readable = map[models.DBRole]map[string]bool{
 	models.DBAuth:        {"org.sites": true, "org.users": true, "auth": true},
 }
 
+// nobodyReads are relations no application role may read: the visits'
+// bookings are kept by a trigger and read only by visit_conflict().
+var nobodyReads = map[string]bool{"prevention.visit_bookings": true}
+
+// everyoneReads are relations every role reads, each user only their own
+// rows (row security): the kept answers of idempotent requests.
+var everyoneReads = map[string]bool{"auth.idempotency_keys": true}
+
 func mayRead(role models.DBRole, r relation) bool {
-	return readable[role][r.schema] || readable[role][r.String()]
+	return everyoneReads[r.String()] || !nobodyReads[r.String()] && (readable[role][r.schema] || readable[role][r.String()])
 }
 
 // asRole runs sql under role in its own transaction and returns the error.
@@ -111,7 +120,13 @@ func TestWallWrite(t *testing.T) {
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID"},
-		models.DBAuth:        {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD"},
+		models.DBAuth: {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD",
+			"auth.idempotency_keys": "IUD"},
+	}
+	// Every side keeps and reads its own idempotency keys (by row security,
+	// TestIdempotencyKeysOwnOnly); only kurve_auth purges them.
+	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin} {
+		writable[role]["auth.idempotency_keys"] = "IU"
 	}
 	for _, role := range models.DBRoles {
 		for _, rel := range rels {
@@ -204,5 +219,53 @@ func TestNoEthnicityFields(t *testing.T) {
 	}
 	if len(cols) > 0 {
 		t.Errorf("columns that record origin: %v", cols)
+	}
+}
+
+// TestIdempotencyKeysOwnOnly: a user's kept answers are theirs: another
+// user, or a request without a user, sees and changes none of them, and
+// nobody may store a key in another user's name.
+func TestIdempotencyKeysOwnOnly(t *testing.T) {
+	w := newWorld(t)
+	sw, sw2, coordDU := w.users["sw"], w.users["sw2"], w.users["coordDU"]
+	dbtest.Exec(t, w.db.Gorm, `INSERT INTO auth.idempotency_keys (id, user_id, key, request_hash, status)
+		VALUES (gen_random_uuid(), ?, 'k1', '\x00', 201)`, sw.ID)
+	var status int
+	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin} {
+		for name, actor := range map[string]models.Actor{
+			"owner":      {UserID: sw.ID, SiteID: sw.SiteID, Role: sw.Role},
+			"colleague":  {UserID: sw2.ID, SiteID: sw2.SiteID, Role: sw2.Role},
+			"other site": {UserID: coordDU.ID, SiteID: coordDU.SiteID, Role: coordDU.Role},
+			"no user":    {},
+		} {
+			// The owner's key with the owner's body: kept, so no new claim.
+			err := models.InTx(context.Background(), w.db.Gorm, role, actor, func(st *models.Store) error {
+				_, claim, err := st.ClaimIdempotencyKey(sw.ID, "k1", []byte{0})
+				if err == nil && claim != "" {
+					return errors.New("claimed anew")
+				}
+				return err
+			})
+			switch {
+			case name == "owner" && err != nil:
+				t.Errorf("%s: the owner cannot read their key: %v", role, err)
+			case name != "owner" && err == nil:
+				t.Errorf("%s: %s claimed or read another user's key", role, name)
+			}
+		}
+		// Writing a key in another user's name is refused by the policy.
+		err := asRole(w.db.Gorm, role, models.Actor{UserID: sw2.ID, SiteID: sw2.SiteID, Role: sw2.Role},
+			`INSERT INTO auth.idempotency_keys (id, user_id, key, request_hash) VALUES (gen_random_uuid(), ?, 'forged', '\x00')`, sw.ID)
+		if err == nil {
+			t.Errorf("%s stored a key in another user's name", role)
+		}
+		if err := asRole(w.db.Gorm, role, models.Actor{UserID: sw2.ID, SiteID: sw2.SiteID, Role: sw2.Role},
+			`UPDATE auth.idempotency_keys SET status = 500`); err != nil {
+			t.Errorf("%s update: %v", role, err)
+		}
+		w.db.Gorm.Raw("SELECT status FROM auth.idempotency_keys WHERE key = 'k1'").Scan(&status)
+		if status != 201 {
+			t.Fatalf("%s changed another user's kept answer: status %d", role, status)
+		}
 	}
 }

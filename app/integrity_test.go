@@ -1,0 +1,383 @@
+package app_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"kurve/app"
+	"kurve/models"
+)
+
+// concurrently sends every request at once (released together) and
+// returns the statuses and bodies in request order. It never calls
+// t.Fatal from a goroutine.
+func (h *harness) concurrently(reqs []*http.Request) ([]int, []string) {
+	h.t.Helper()
+	statuses, bodies := make([]int, len(reqs)), make([]string, len(reqs))
+	errs := make([]error, len(reqs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			resp, err := h.srv.App().Test(req, 60_000)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			statuses[i], bodies[i], errs[i] = resp.StatusCode, string(b), err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			h.t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	return statuses, bodies
+}
+
+func apiRequest(method, path, token, body string, hdr ...string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return req
+}
+
+func countStatuses(statuses []int) map[int]int {
+	n := map[int]int{}
+	for _, s := range statuses {
+		n[s]++
+	}
+	return n
+}
+
+// TestVisitDoubleBookingRace: 50 simultaneous bookings of one mediator for
+// one hour give exactly one visit; 50 simultaneous moves of different
+// visits into one hour move exactly one (SPEC §8: 409 when a person is
+// double-booked). The database refuses the overlap, not a check in Go.
+func TestVisitDoubleBookingRace(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	med := h.token(models.RoleMediator)
+	var ids []string
+	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
+		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number`).Scan(&ids)
+	if len(ids) == 0 {
+		t.Fatal("demo data: no active child with a mediator")
+	}
+	slot := time.Date(testToday().Year(), testToday().Month(), testToday().Day(), 0, 0, 0, 0, berlin).AddDate(0, 0, 9).Add(15 * time.Hour)
+	body := func(id string, at time.Time) string {
+		return fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":"follow_up"}`,
+			id, at.Format(time.RFC3339), at.Add(time.Hour).Format(time.RFC3339))
+	}
+	var reqs []*http.Request
+	for i := range 50 {
+		reqs = append(reqs, apiRequest("POST", "/api/v1/visits", med, body(ids[i%len(ids)], slot.Add(time.Duration(i)*time.Minute))))
+	}
+	statuses, bodies := h.concurrently(reqs)
+	if n := countStatuses(statuses); n[201] != 1 || n[409] != 49 {
+		t.Errorf("50 concurrent bookings of one hour: %v, want one 201 and 49 × 409", n)
+	}
+	for i, s := range statuses {
+		if s == 409 && !strings.Contains(bodies[i], "-20") {
+			t.Errorf("409 does not name the other visit's case number: %s", bodies[i])
+			break
+		}
+	}
+	var booked int64
+	h.db.Gorm.Raw("SELECT count(*) FROM prevention.visits WHERE starts_at >= ? AND starts_at < ?", slot, slot.Add(2*time.Hour)).Scan(&booked)
+	if booked != 1 {
+		t.Errorf("%d visits stored in the hour, want 1", booked)
+	}
+
+	// 50 visits on 50 different days, then all moved into one hour at once.
+	var visitIDs []string
+	for i := range 50 {
+		at := slot.AddDate(0, 0, 1+i)
+		v := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/visits", med, body(ids[i%len(ids)], at)), 201))
+		visitIDs = append(visitIDs, v["id"].(string))
+	}
+	target := slot.AddDate(0, 0, -1)
+	reqs = nil
+	for i, id := range visitIDs {
+		at := target.Add(time.Duration(i) * time.Minute)
+		reqs = append(reqs, apiRequest("PATCH", "/api/v1/visits/"+id, med, fmt.Sprintf(`{"version":1,"starts_at":%q,"ends_at":%q}`,
+			at.Format(time.RFC3339), at.Add(time.Hour).Format(time.RFC3339))))
+	}
+	statuses, _ = h.concurrently(reqs)
+	if n := countStatuses(statuses); n[200] != 1 || n[409] != 49 {
+		t.Errorf("50 concurrent moves into one hour: %v, want one 200 and 49 × 409", n)
+	}
+}
+
+// TestIdempotentAPIPosts: each create sent twice with one Idempotency-Key,
+// in sequence and 10 times at once, stores one record and answers the same
+// each time; the same key with another body is 422 and writes nothing.
+func TestIdempotentAPIPosts(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	coord, police, sw, med := h.token(models.RoleCoordinator), h.token(models.RolePoliceLiaison),
+		h.token(models.RoleSocialWorker), h.token(models.RoleMediator)
+	active := demoIDs(t, h, models.StatusActive)
+	var withMediator string
+	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
+		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number LIMIT 1`).Scan(&withMediator)
+	visitAt := time.Date(testToday().Year(), testToday().Month(), testToday().Day(), 0, 0, 0, 0, berlin).AddDate(0, 0, 5)
+	cases := []struct {
+		name, token, path, body, other, count string
+	}{
+		{"referral", police, "/api/v1/referrals", referralBody("Idem", "KK-IDEM-1"), referralBody("Idem", "KK-IDEM-2"),
+			"SELECT count(*) FROM enforcement.referrals"},
+		{"participant", coord, "/api/v1/participants",
+			`{"first_name":"Idem","last_name":"Potent","date_of_birth":"2014-04-02","gender":"female","site":"ES","languages":["de"]}`,
+			`{"first_name":"Idem","last_name":"Anders","date_of_birth":"2014-04-02","gender":"female","site":"ES","languages":["de"]}`,
+			"SELECT count(*) FROM prevention.participants"},
+		{"session", sw, "/api/v1/sessions",
+			fmt.Sprintf(`{"participant_ids":[%q],"type":"anti_violence","module":"triggers","started_at":%q,"duration_minutes":60,"attendance":{%q:"attended"},"notes":"Doppelt"}`,
+				active[0], testNow().Add(-time.Hour).UTC().Format(time.RFC3339), active[0]),
+			fmt.Sprintf(`{"participant_ids":[%q],"type":"anti_violence","module":"triggers","started_at":%q,"duration_minutes":45,"attendance":{%q:"attended"},"notes":"Doppelt"}`,
+				active[0], testNow().Add(-time.Hour).UTC().Format(time.RFC3339), active[0]),
+			"SELECT count(*) FROM prevention.sessions"},
+		{"visit", med, "/api/v1/visits",
+			fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":"follow_up"}`, withMediator,
+				visitAt.Add(9*time.Hour).Format(time.RFC3339), visitAt.Add(10*time.Hour).Format(time.RFC3339)),
+			fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":"other"}`, withMediator,
+				visitAt.Add(12*time.Hour).Format(time.RFC3339), visitAt.Add(13*time.Hour).Format(time.RFC3339)),
+			"SELECT count(*) FROM prevention.visits"},
+		{"goal", sw, "/api/v1/participants/" + active[0] + "/goals", `{"title":"Ziel doppelt","target_on":"` + testDate(60) + `"}`,
+			`{"title":"Ziel anders","target_on":"` + testDate(60) + `"}`, "SELECT count(*) FROM prevention.goals"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			count := func() int {
+				var n int
+				h.db.Gorm.Raw(tc.count).Scan(&n)
+				return n
+			}
+			before := count()
+			// In sequence: the second answer is the first one, replayed.
+			k := fmt.Sprintf("seq-%d", i)
+			first := h.api("POST", tc.path, tc.token, tc.body, "Idempotency-Key", k)
+			firstBody := readAll(t, first)
+			if first.StatusCode != 201 {
+				t.Fatalf("first: %d %s", first.StatusCode, firstBody)
+			}
+			again := h.api("POST", tc.path, tc.token, tc.body, "Idempotency-Key", k)
+			if body := readAll(t, again); again.StatusCode != 201 || body != firstBody || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("second: %d %s, want the first answer again", again.StatusCode, body)
+			}
+			if n := count(); n != before+1 {
+				t.Errorf("%d records after a repeated request, want %d", n, before+1)
+			}
+			// Another body with the same key: 422, nothing written.
+			p := problem(t, expect(t, h.api("POST", tc.path, tc.token, tc.other, "Idempotency-Key", k), 422))
+			if len(p.Errors) != 1 || p.Errors[0].Field != "Idempotency-Key" {
+				t.Errorf("reused key: %+v", p)
+			}
+			if n := count(); n != before+1 {
+				t.Errorf("a reused key wrote: %d records", n)
+			}
+			// At once: ten requests with one key make one record.
+			var reqs []*http.Request
+			for range 10 {
+				reqs = append(reqs, apiRequest("POST", tc.path, tc.token, tc.other, "Idempotency-Key", fmt.Sprintf("par-%d", i)))
+			}
+			statuses, bodies := h.concurrently(reqs)
+			for j := range statuses {
+				if statuses[j] != 201 || bodies[j] != bodies[0] {
+					t.Errorf("concurrent %d: %d %s", j, statuses[j], bodies[j])
+				}
+			}
+			if n := count(); n != before+2 {
+				t.Errorf("%d records after 10 concurrent requests with one key, want %d", n, before+2)
+			}
+		})
+	}
+	// Keys are per user: another user's same key is a new request.
+	expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Idem", "KK-IDEM-3"), "Idempotency-Key", "shared"), 201).Body.Close()
+	var n int
+	h.db.Gorm.Raw("SELECT count(*) FROM auth.idempotency_keys WHERE key = 'shared'").Scan(&n)
+	if n != 1 {
+		t.Errorf("%d kept keys 'shared'", n)
+	}
+	// A key is kept encrypted: no name of the created case in clear.
+	var clear int
+	h.db.Gorm.Raw("SELECT count(*) FROM auth.idempotency_keys WHERE answer_enc LIKE '%Potent%' OR answer_enc NOT LIKE 'v1:%'").Scan(&clear)
+	if clear != 0 {
+		t.Errorf("%d kept answers not encrypted", clear)
+	}
+	expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Idem", "KK-IDEM-4"), "Idempotency-Key", strings.Repeat("x", 256)), 422).Body.Close()
+}
+
+// webRequest is a browser form post of ws (cookie and CSRF token).
+func webRequest(path string, ws *webSession, form url.Values) *http.Request {
+	if !form.Has("_csrf") {
+		form.Set("_csrf", ws.csrf)
+	}
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(ws.cookie)
+	return req
+}
+
+// TestDoubleSubmitWebForms: two taps on "save" of one rendered form, in
+// sequence and at once, make one record and both land on it.
+func TestDoubleSubmitWebForms(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	coord, sw := h.signIn(models.RoleCoordinator), h.signIn(models.RoleSocialWorker)
+	count := func(sql string) int {
+		var n int
+		h.db.Gorm.Raw(sql).Scan(&n)
+		return n
+	}
+	submission := func(d *goquery.Document, action string) string {
+		k := d.Find(`form[action="`+action+`"] input[name="_submission"]`).AttrOr("value", "")
+		if len(k) < 20 {
+			t.Fatalf("form %s has no submission key", action)
+		}
+		return k
+	}
+
+	// A new case: the key comes with the page; each render has a new one.
+	page := doc(t, h.web("GET", "/participants/new", &coord, nil))
+	k := submission(page, "/participants")
+	if k2 := submission(doc(t, h.web("GET", "/participants/new", &coord, nil)), "/participants"); k2 == k {
+		t.Error("two renders of the form share a submission key")
+	}
+	before := count("SELECT count(*) FROM prevention.participants")
+	form := func() url.Values { return wcParticipantForm("Doppel", "Tipp", "_submission", k) }
+	first := h.web("POST", "/participants", &coord, form())
+	first.Body.Close()
+	second := h.web("POST", "/participants", &coord, form())
+	second.Body.Close()
+	if first.StatusCode != 303 || second.StatusCode != 303 || first.Header.Get("Location") != second.Header.Get("Location") ||
+		!strings.HasPrefix(first.Header.Get("Location"), "/participants/") {
+		t.Errorf("two taps: %d %q and %d %q, want both on the one new case", first.StatusCode, first.Header.Get("Location"),
+			second.StatusCode, second.Header.Get("Location"))
+	}
+	if n := count("SELECT count(*) FROM prevention.participants"); n != before+1 {
+		t.Errorf("%d cases after two taps, want %d", n, before+1)
+	}
+
+	// A session, five taps at once.
+	active := demoIDs(t, h, models.StatusActive)
+	page = snGet(t, h, &sw, "/sessions/new?participant="+active[0], http.StatusOK)
+	f := snSessionForm(t, page, map[string]string{active[0]: "attended"})
+	f.Set("_submission", submission(page, "/sessions"))
+	before = count("SELECT count(*) FROM prevention.sessions")
+	var reqs []*http.Request
+	for range 5 {
+		g := url.Values{}
+		for k, v := range f {
+			g[k] = append([]string(nil), v...)
+		}
+		reqs = append(reqs, webRequest("/sessions", &sw, g))
+	}
+	statuses, _ := h.concurrently(reqs)
+	if n := countStatuses(statuses); n[303] != 5 {
+		t.Errorf("five taps: %v, want five redirects", n)
+	}
+	if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
+		t.Errorf("%d sessions after five taps at once, want %d", n, before+1)
+	}
+}
+
+// TestEveryPostFormHasASubmissionKey: every form that posts, on every page
+// each role can open, carries a one-time submission key.
+func TestEveryPostFormHasASubmissionKey(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	var pid string
+	h.db.Gorm.Raw("SELECT id FROM prevention.participants WHERE status = 'active' ORDER BY case_number LIMIT 1").Scan(&pid)
+	forms := 0
+	for _, role := range []models.Role{models.RoleCoordinator, models.RoleSocialWorker, models.RoleMediator, models.RolePoliceLiaison, models.RoleEvaluator} {
+		ws := h.signIn(role)
+		for _, path := range []string{"/", "/profile", "/participants/new", "/participants/" + pid, "/sessions/new", "/visits", "/referrals/new", "/measures", "/intake"} {
+			resp := h.web("GET", path, &ws, nil)
+			if resp.StatusCode != 200 {
+				resp.Body.Close()
+				continue
+			}
+			doc(t, resp).Find(`form[method="post"]`).Each(func(_ int, s *goquery.Selection) {
+				forms++
+				if s.Find(`input[name="_submission"]`).Length() != 1 {
+					t.Errorf("%s %s: form %s has no submission key", role, path, s.AttrOr("action", ""))
+				}
+			})
+		}
+	}
+	if forms < 20 {
+		t.Errorf("only %d forms checked", forms)
+	}
+}
+
+// TestConsentFormOffersWhatTheRuleAllows: the consent form of an
+// 11-year-old offers no own assent and never preselects it; a 15-year-old's
+// offers it, chosen on purpose only; a guardian without custody is not
+// offered as the one who consents.
+func TestConsentFormOffersWhatTheRuleAllows(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	coord := h.token(models.RoleCoordinator)
+	ws := h.signIn(models.RoleCoordinator)
+	create := func(dob string) string {
+		return decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants", coord,
+			`{"first_name":"Form","last_name":"Regel","date_of_birth":"`+dob+`","gender":"male","site":"ES","languages":["de"]}`), 201))["id"].(string)
+	}
+	eleven, fifteen := create(testToday().AddDate(-11, 0, -3).Format(time.DateOnly)), create(testToday().AddDate(-15, 0, 0).Format(time.DateOnly))
+	form := func(id string) *goquery.Selection {
+		return doc(t, h.web("GET", "/participants/"+id+"/consents/new", &ws, nil)).Find("select#guardian_id")
+	}
+	if s := form(eleven); s.Find(`option[value="assent"]`).Length() != 0 || s.Find("option[selected]").AttrOr("value", "x") != "" {
+		t.Errorf("11-year-old without guardians: options %q, selected %q", s.Text(), s.Find("option[selected]").AttrOr("value", "x"))
+	}
+	// Posting without a choice is refused; nothing stored.
+	resp := h.web("POST", "/participants/"+eleven+"/consents", &ws, url.Values{"guardian_id": {""}, "purposes": {"participation"},
+		"form_version": {"2026-1"}, "form_language": {"de"}, "state": {"given"}, "given_on": {testDate(0)}})
+	if resp.StatusCode != 422 || doc(t, resp).Find("#guardian_id-error").Length() != 1 {
+		t.Errorf("consent without a giver: %d", resp.StatusCode)
+	}
+	resp = h.web("POST", "/participants/"+eleven+"/consents", &ws, url.Values{"guardian_id": {"assent"}, "purposes": {"participation"},
+		"form_version": {"2026-1"}, "form_language": {"de"}, "state": {"given"}, "given_on": {testDate(0)}})
+	if resp.StatusCode != 422 || !strings.Contains(doc(t, resp).Find("#guardian_id-error").Text(), "14") {
+		t.Errorf("assent of an 11-year-old: %d", resp.StatusCode)
+	}
+	for _, g := range []string{`{"first_name":"Onkel","last_name":"Regel","relationship":"aunt_uncle","has_custody":false}`,
+		`{"first_name":"Mutter","last_name":"Regel","relationship":"mother","has_custody":true}`} {
+		expect(t, h.api("POST", "/api/v1/participants/"+eleven+"/guardians", coord, g), 201).Body.Close()
+	}
+	s := form(eleven)
+	if s.Find("option").Length() != 1 || !strings.Contains(s.Find("option[selected]").Text(), "Mutter") {
+		t.Errorf("11-year-old with a mother (custody) and an uncle: options %q", s.Text())
+	}
+	if s := form(fifteen); s.Find(`option[value="assent"]`).Length() != 1 || s.Find(`option[value="assent"][selected]`).Length() != 0 {
+		t.Errorf("15-year-old: assent offered %d, preselected %d", s.Find(`option[value="assent"]`).Length(), s.Find(`option[value="assent"][selected]`).Length())
+	}
+	var n int
+	h.db.Gorm.Raw("SELECT count(*) FROM prevention.consents").Scan(&n)
+	if n != 0 {
+		t.Errorf("%d consents stored", n)
+	}
+}
