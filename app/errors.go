@@ -3,8 +3,10 @@ package app
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +32,12 @@ type ProblemField struct {
 
 // errThrottled answers 429 when login attempts are throttled.
 var errThrottled = errors.New("too many attempts")
+
+// setRetryAfter tells the client when to try again (429, 503), in whole
+// seconds, at least one.
+func setRetryAfter(c *fiber.Ctx, wait time.Duration) {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+}
 
 // errBadJSON answers 400 for a body that is not the JSON expected.
 var errBadJSON = errors.New("malformed json")
@@ -58,6 +66,8 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusBadRequest, "error.bad_json"
 	case errors.Is(err, errThrottled):
 		return fiber.StatusTooManyRequests, "error.throttled"
+	case models.IsUnavailable(err):
+		return fiber.StatusServiceUnavailable, "error.unavailable"
 	case errors.As(err, &fe):
 		switch fe.Code {
 		case fiber.StatusNotFound:
@@ -85,8 +95,12 @@ func statusOf(err error) (int, string) {
 // never reaches the response.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, msgID := statusOf(err)
-	if status == fiber.StatusInternalServerError {
+	switch status {
+	case fiber.StatusInternalServerError:
 		slog.Error("internal error", "err", err, "request_id", requestID(c))
+	case fiber.StatusServiceUnavailable:
+		s.outage.down(err)
+		setRetryAfter(c, outageRetry)
 	}
 	l := s.localizer(c)
 	p := Problem{
@@ -132,7 +146,7 @@ func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 // the generic 400/500 titles.
 func statusKey(status int) string {
 	switch status {
-	case 400, 401, 403, 404, 405, 409, 413, 415, 422, 429:
+	case 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503:
 		return strconv.Itoa(status)
 	case 408:
 		return "400"

@@ -27,6 +27,7 @@ func (h *handlers) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
 	if err := models.Ping(ctx, h.s.db); err != nil {
+		setRetryAfter(c, outageRetry)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "database unreachable"})
 	}
 	if err := CheckSchema(ctx, h.s.db); err != nil {

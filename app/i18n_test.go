@@ -240,7 +240,7 @@ func TestCatalogueCoversCode(t *testing.T) {
 		}
 	}
 	// IDs built at run time from fixed lists.
-	for _, status := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500"} {
+	for _, status := range []string{"400", "401", "403", "404", "405", "409", "413", "415", "422", "429", "500", "503"} {
 		need["problem.title."+status] = "app/errors.go"
 	}
 	for _, tag := range []string{"required", "email", "min", "max", "oneof", "len", "uuid", "datetime", "invalid"} {

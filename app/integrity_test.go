@@ -381,3 +381,47 @@ func TestConsentFormOffersWhatTheRuleAllows(t *testing.T) {
 		t.Errorf("%d consents stored", n)
 	}
 }
+
+// TestBadBytesRefused: a NUL byte or invalid UTF-8 in any text, in JSON or
+// a form, is a 422 naming the field, never a 500 and never stored changed.
+func TestBadBytesRefused(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	police, coord := h.token(models.RolePoliceLiaison), h.token(models.RoleCoordinator)
+	good := referralBody("Byte", "KK-BYTES-1")
+	for _, tc := range []struct{ name, body, field string }{
+		{"NUL in police_reference", strings.Replace(good, "KK-BYTES-1", `KK\u0000BYTES`, 1), "police_reference"},
+		{"NUL in site", strings.Replace(good, `"site":"ES"`, `"site":"E\u0000S"`, 1), "site"},
+		{"invalid UTF-8 in a name", strings.Replace(good, `"first_name":"Byte"`, "\"first_name\":\"By\xfete\"", 1), "first_name"},
+		{"invalid UTF-8 in a phone", strings.Replace(good, `"guardian_phone":"0201 424242"`, "\"guardian_phone\":\"0201\xc3\x28\"", 1), "guardian_phone"},
+	} {
+		p := problem(t, expect(t, h.api("POST", "/api/v1/referrals", police, tc.body), 422))
+		if len(p.Errors) != 1 || p.Errors[0].Field != tc.field {
+			t.Errorf("%s: errors %+v, want one for %s", tc.name, p.Errors, tc.field)
+		}
+	}
+	var n int
+	h.db.Gorm.Raw("SELECT count(*) FROM enforcement.referrals").Scan(&n)
+	if n != 0 {
+		t.Errorf("%d referrals stored from bad bytes", n)
+	}
+	// Nested: a consent's form_version.
+	pid := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants", coord,
+		`{"first_name":"Byte","last_name":"Test","date_of_birth":"2014-04-02","gender":"male","site":"ES","languages":["de"]}`), 201))["id"].(string)
+	p := problem(t, expect(t, h.api("POST", "/api/v1/participants/"+pid+"/consents", coord,
+		`{"guardian_id":"","purposes":["participation"],"form_version":"2026\u0000","form_language":"de","given_on":"2026-01-01"}`), 422))
+	if len(p.Errors) != 1 || p.Errors[0].Field != "form_version" {
+		t.Errorf("consent: %+v", p.Errors)
+	}
+	// Forms, login included: 422, no 500, and the page names the field.
+	resp := h.web("POST", "/login", nil, url.Values{"email": {"a\x00@example.org"}, "password": {"x"}})
+	if resp.StatusCode != 422 || !strings.Contains(doc(t, resp).Find(".field-error").Text(), "E-Mail") {
+		t.Errorf("NUL in the login e-mail: %d", resp.StatusCode)
+	}
+	ws := h.signIn(models.RoleCoordinator)
+	resp = h.web("POST", "/participants", &ws, wcParticipantForm("Na\xffme", "Test"))
+	if resp.StatusCode != 422 {
+		t.Errorf("invalid UTF-8 in a form: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+}

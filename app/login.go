@@ -56,11 +56,12 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	l := h.s.localizer(c)
 	commitOnError(c)
 
-	throttled, err := st.LoginThrottled(email, c.IP())
+	wait, err := st.LoginWait(email, c.IP())
 	if err != nil {
 		return err
 	}
-	if throttled {
+	if wait > 0 {
+		setRetryAfter(c, wait)
 		if err := audit(c, nil, models.AuditLoginFailed, "", "", map[string]any{"reason": "throttled"}); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,11 @@ func TestLoginThrottling(t *testing.T) {
 	resp := h.web("POST", "/login", &anon, loginForm(email, models.DemoPassword, "/"), "Accept-Language", "en")
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("after %d failures: %d", models.MaxFailuresPerEmail, resp.StatusCode)
+	}
+	// Retry-After: when the oldest failure of the window leaves it, about
+	// 15 minutes from now.
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 14*60 || ra > 15*60 {
+		t.Errorf("Retry-After %q, want about 900 seconds", resp.Header.Get("Retry-After"))
 	}
 	if msg := doc(t, resp).Find("#login-error").Text(); !strings.Contains(msg, "15") {
 		t.Errorf("throttle message %q", msg)

@@ -170,6 +170,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 			}
 			return nil
 		})
+		if err == nil || errors.Is(err, errRollback) {
+			s.outage.up()
+		}
 		if errors.Is(err, errRollback) {
 			return nil
 		}

@@ -60,6 +60,7 @@ type Server struct {
 	cipher  *models.Cipher
 	routes  []Route
 	fiber   *fiber.App
+	outage  outage
 }
 
 // New builds the Fiber application with every route of the route table.

@@ -40,12 +40,14 @@ func (h *handlers) totpLogin(c *fiber.Ctx) error {
 	}
 	data := totpData{Next: safeNext(c.FormValue("next"))}
 	commitOnError(c)
-	throttled, err := st.LoginThrottled(u.Email, c.IP())
+	wait, err := st.LoginWait(u.Email, c.IP())
 	if err != nil {
 		return err
 	}
 	ok := false
-	if !throttled {
+	if wait > 0 {
+		setRetryAfter(c, wait)
+	} else {
 		if ok, err = st.VerifyTOTP(u, normalizeCode(c.FormValue("code")), time.Now(), false); err != nil {
 			return err
 		}
@@ -59,7 +61,7 @@ func (h *handlers) totpLogin(c *fiber.Ctx) error {
 		}
 		data.Error = h.s.localizer(c).T("totp.wrong_code")
 		status := fiber.StatusUnauthorized
-		if throttled {
+		if wait > 0 {
 			data.Error, status = h.s.localizer(c).T("error.throttled"), fiber.StatusTooManyRequests
 		}
 		return h.s.render(c.Status(status), "totp_login.html", "totp.login_title", data)

@@ -23,14 +23,33 @@ func ipKey(ip string) string { return "i:" + ip }
 // LoginThrottled reports whether further attempts for email or from ip must
 // be refused for now.
 func (s *Store) LoginThrottled(email, ip string) (bool, error) {
-	var counts struct{ E, I int }
-	err := s.db.Raw(`SELECT count(*) FILTER (WHERE key = ?) AS e, count(*) FILTER (WHERE key = ?) AS i
-		FROM auth.login_failures WHERE key IN (?, ?) AND attempted_at > ?`,
-		emailKey(email), ipKey(ip), emailKey(email), ipKey(ip), time.Now().Add(-LoginWindow)).Scan(&counts).Error
-	if err != nil {
-		return false, fmt.Errorf("models: login throttle: %w", err)
+	wait, err := s.LoginWait(email, ip)
+	return wait > 0, err
+}
+
+// LoginWait is how long further attempts for email or from ip are refused
+// (0: not throttled): until enough failures have left the window that the
+// count is below its limit again (the Retry-After of a 429).
+func (s *Store) LoginWait(email, ip string) (time.Duration, error) {
+	now := time.Now()
+	var wait time.Duration
+	for _, k := range []struct {
+		key string
+		max int
+	}{{emailKey(email), MaxFailuresPerEmail}, {ipKey(ip), MaxFailuresPerIP}} {
+		// The max-th newest failure in the window: once it leaves, the
+		// count is below max.
+		var at []time.Time
+		err := s.db.Raw(`SELECT attempted_at FROM auth.login_failures WHERE key = ? AND attempted_at > ?
+			ORDER BY attempted_at DESC OFFSET ? LIMIT 1`, k.key, now.Add(-LoginWindow), k.max-1).Scan(&at).Error
+		if err != nil {
+			return 0, fmt.Errorf("models: login throttle: %w", err)
+		}
+		if len(at) == 1 {
+			wait = max(wait, at[0].Add(LoginWindow).Sub(now))
+		}
 	}
-	return counts.E >= MaxFailuresPerEmail || counts.I >= MaxFailuresPerIP, nil
+	return wait, nil
 }
 
 // RecordLoginFailure counts a failed login.
