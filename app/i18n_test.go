@@ -278,6 +278,10 @@ func dynamicIDs() map[string][]string {
 		"reason.":          models.ReasonCategories,
 		"decline_reason.":  models.DeclineReasons,
 	}
+	// The confirmation page of a case's end says what each end means.
+	for _, s := range models.Confirmed {
+		out["status_confirm.what_"] = append(out["status_confirm.what_"], string(s))
+	}
 	// The dashboard's short weekday names (app.weekdayIDs).
 	out["dashboard.weekday."] = str("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 	// The agenda's and the visit list's full weekday names (app.weekdayIDs).

@@ -15,6 +15,7 @@ import (
 
 	"kurve/app"
 	"kurve/models"
+	"kurve/models/dbtest"
 )
 
 // concurrently sends every request at once (released together) and
@@ -424,4 +425,208 @@ func TestBadBytesRefused(t *testing.T) {
 		t.Errorf("invalid UTF-8 in a form: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+// TestEndingACaseIsDeliberate: the case page offers no one-tap end; ending
+// early goes through a confirmation page (also when the form is posted
+// without it), completing through the closing interview, and a
+// coordinator can reopen a case ended in error, which the status history
+// shows with the reason.
+func TestEndingACaseIsDeliberate(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	coord, sw := h.signIn(models.RoleCoordinator), h.signIn(models.RoleSocialWorker)
+	id := demoIDs(t, h, models.StatusActive)[0]
+	status := func() string {
+		var s string
+		h.db.Gorm.Raw("SELECT status FROM prevention.participants WHERE id = ?", id).Scan(&s)
+		return s
+	}
+	d := wcPage(t, h, &sw, id, http.StatusOK)
+	for _, to := range []string{"completed", "ended_early", "withdrawn", "declined"} {
+		if d.Find(`form.status-form input[name="status"][value="` + to + `"]`).Length() != 0 {
+			t.Errorf("one-tap form to %s on the case page", to)
+		}
+	}
+	if d.Find(`a#status-to-closing[href="/participants/`+id+`/closing"]`).Length() != 1 ||
+		d.Find(`a.status-confirm-link[href="/participants/`+id+`/status/ended_early"]`).Length() != 1 {
+		t.Error("no way to the closing interview or to the confirmation page")
+	}
+	var version string
+	h.db.Gorm.Raw("SELECT version::text FROM prevention.participants WHERE id = ?", id).Scan(&version)
+	// A post without the confirmation lands on the confirmation page.
+	resp := h.web("POST", "/participants/"+id+"/status", &sw, url.Values{"status": {"ended_early"}, "version": {version}, "end_reason": {"moved"}})
+	resp.Body.Close()
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/participants/"+id+"/status/ended_early" || status() != "active" {
+		t.Fatalf("unconfirmed end: %d to %q, status %s", resp.StatusCode, resp.Header.Get("Location"), status())
+	}
+	for _, lang := range []string{"de", "ar"} {
+		c := doc(t, h.web("GET", "/participants/"+id+"/status/ended_early", &sw, nil, "Accept-Language", lang))
+		if c.Find(`form input[name="confirmed"][value="yes"]`).Length() != 1 || c.Find("select#end-reason").Length() != 1 ||
+			c.Find(`a#status-cancel[href="/participants/`+id+`"]`).Length() != 1 || strings.TrimSpace(c.Find("#confirm-undo").Text()) == "" {
+			t.Errorf("confirmation page (%s) incomplete", lang)
+		}
+	}
+	// Confirmed without a reason: the page again with the error.
+	resp = h.web("POST", "/participants/"+id+"/status", &sw, url.Values{"status": {"ended_early"}, "version": {version}, "confirmed": {"yes"}})
+	if resp.StatusCode != 422 || doc(t, resp).Find("#end-reason-error").Length() != 1 || status() != "active" {
+		t.Errorf("confirmed end without a reason: %d, status %s", resp.StatusCode, status())
+	}
+	resp = h.web("POST", "/participants/"+id+"/status", &sw, url.Values{"status": {"ended_early"}, "version": {version}, "confirmed": {"yes"}, "end_reason": {"moved"}})
+	resp.Body.Close()
+	if resp.StatusCode != 303 || status() != "ended_early" {
+		t.Fatalf("confirmed end: %d, status %s", resp.StatusCode, status())
+	}
+	// The API cannot complete a case either, only the closing interview.
+	h.db.Gorm.Raw("SELECT version::text FROM prevention.participants WHERE id = ?", id).Scan(&version)
+	other := demoIDs(t, h, models.StatusActive)[0]
+	var ov int
+	h.db.Gorm.Raw("SELECT version FROM prevention.participants WHERE id = ?", other).Scan(&ov)
+	expect(t, h.api("PATCH", "/api/v1/participants/"+other, h.token(models.RoleCoordinator), fmt.Sprintf(`{"version":%d,"status":"completed"}`, ov)), 422).Body.Close()
+
+	// Reopened by the coordinator, with the reason in the history.
+	if wcPage(t, h, &sw, id, http.StatusOK).Find("#case-reopen").Length() != 0 {
+		t.Error("a social worker is offered reopening")
+	}
+	if wcPage(t, h, &coord, id, http.StatusOK).Find("#case-reopen form").Length() != 1 {
+		t.Fatal("the coordinator is not offered reopening")
+	}
+	resp = h.web("POST", "/participants/"+id+"/reopen", &coord, url.Values{"version": {version}, "reason": {"Umzug war ein Irrtum"}})
+	resp.Body.Close()
+	if resp.StatusCode != 303 || status() != "active" {
+		t.Fatalf("reopen: %d, status %s", resp.StatusCode, status())
+	}
+	last := wcPage(t, h, &coord, id, http.StatusOK).Find("#status-history li").Last()
+	if !last.HasClass("reopened") || !strings.Contains(last.Text(), "Umzug war ein Irrtum") {
+		t.Errorf("history: %q", last.Text())
+	}
+	if auditCount(t, h, models.AuditParticipantReopen) != 1 {
+		t.Error("reopening not audited once")
+	}
+}
+
+// TestExpiredSessionKeepsTheForm: a session note saved after the idle
+// timeout is not lost. The post is parked (encrypted) for that user, the
+// login page says so, and after signing in the user sees the note filled
+// in, saves it once, and it is stored; another user signing in on the same
+// browser sees nothing of it, and a post with a forged token parks nothing.
+func TestExpiredSessionKeepsTheForm(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	sw := h.signIn(models.RoleSocialWorker)
+	active := demoIDs(t, h, models.StatusActive)
+	page := snGet(t, h, &sw, "/sessions/new?participant="+active[0], http.StatusOK)
+	form := snSessionForm(t, page, map[string]string{active[0]: "attended"})
+	note := "Langer Vermerk, getippt bevor die Sitzung ablief"
+	form.Set("notes", note)
+	form.Set("_submission", page.Find(`form[action="/sessions"] input[name="_submission"]`).AttrOr("value", ""))
+	sessions := func() int {
+		var n int
+		h.db.Gorm.Raw("SELECT count(*) FROM prevention.sessions").Scan(&n)
+		return n
+	}
+	before := sessions()
+	// 31 idle minutes.
+	dbtest.Exec(t, h.db.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '31 minutes'")
+
+	post := func(path string, cookies []*http.Cookie, f url.Values) *http.Response {
+		req := httptest.NewRequest("POST", path, strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		return h.do(req)
+	}
+	// A forged post (another token) with the dead cookie parks nothing.
+	forged := url.Values{}
+	for k, v := range form {
+		forged[k] = v
+	}
+	forged.Set("_csrf", "forged")
+	resp := post("/sessions", []*http.Cookie{sw.cookie}, forged)
+	resp.Body.Close()
+	if cookieNamed(resp, "kurve_parked") != nil || resp.Header.Get("Location") != "/login?next=%2F" {
+		t.Errorf("forged post: parked, or sent to %q (want the login page, then home: no 405)", resp.Header.Get("Location"))
+	}
+	// The session row is gone now; the real post comes in a fresh browser
+	// state with the same (dead) cookie: sign in again first, then test
+	// the real flow with a second expired session.
+	sw = h.signIn(models.RoleSocialWorker)
+	form.Set("_csrf", sw.csrf)
+	dbtest.Exec(t, h.db.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '31 minutes'")
+	resp = post("/sessions", []*http.Cookie{sw.cookie}, form)
+	resp.Body.Close()
+	parked := cookieNamed(resp, "kurve_parked")
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/login?expired=1&next=%2Fresume" || parked == nil || !parked.HttpOnly {
+		t.Fatalf("expired post: %d to %q, parked cookie %v", resp.StatusCode, resp.Header.Get("Location"), parked)
+	}
+	if n := sessions(); n != before {
+		t.Fatalf("the expired post stored a session")
+	}
+	var clear int
+	h.db.Gorm.Raw("SELECT count(*) FROM auth.parked_forms WHERE form_enc LIKE '%Vermerk%' OR form_enc NOT LIKE 'v1:%'").Scan(&clear)
+	if clear != 0 {
+		t.Error("a parked form is stored in clear")
+	}
+
+	// Another user signing in on this browser sees nothing of it.
+	mediator := h.signIn(models.RoleMediator)
+	req := httptest.NewRequest("GET", "/resume", nil)
+	req.AddCookie(mediator.cookie)
+	req.AddCookie(parked)
+	if resp := h.do(req); resp.StatusCode != 303 || resp.Header.Get("Location") != "/" {
+		t.Errorf("another user's resume: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// The login page says the input is kept; after signing in, /resume.
+	lp := h.web("GET", "/login?expired=1&next=%2Fresume", nil, nil)
+	lp.Body.Close()
+	anon := openLoginPage(t, h)
+	req = httptest.NewRequest("GET", "/login?expired=1&next=%2Fresume", nil)
+	req.AddCookie(anon.cookie)
+	req.AddCookie(parked)
+	if d := doc(t, h.do(req)); !strings.Contains(d.Find("#login-expired").Text(), "nicht verloren") {
+		t.Errorf("login notice %q", d.Find("#login-expired").Text())
+	}
+	resp = post("/login", []*http.Cookie{anon.cookie, parked}, url.Values{"_csrf": {anon.csrf}, "email": {h.logins[models.RoleSocialWorker]},
+		"password": {models.DemoPassword}, "next": {"/resume"}})
+	resp.Body.Close()
+	fresh := cookieNamed(resp, "kurve_session")
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/resume" || fresh == nil {
+		t.Fatalf("login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	req = httptest.NewRequest("GET", "/resume", nil)
+	req.AddCookie(fresh)
+	req.AddCookie(parked)
+	d := doc(t, h.do(req))
+	f := d.Find(`form#resume-form[action="/sessions"]`)
+	if f.Length() != 1 || f.Find(`textarea[name="notes"]`).Text() != note && f.Find(`input[name="notes"]`).AttrOr("value", "") != note {
+		t.Fatalf("resume page does not show the typed note: %q", d.Find("main").Text())
+	}
+	again := url.Values{}
+	f.Find("input[name], textarea[name]").Each(func(_ int, s *goquery.Selection) {
+		name := s.AttrOr("name", "")
+		if goquery.NodeName(s) == "textarea" {
+			again.Add(name, s.Text())
+		} else {
+			again.Add(name, s.AttrOr("value", ""))
+		}
+	})
+	for range 2 { // saved twice (a double tap): one session
+		resp = post("/sessions", []*http.Cookie{fresh, parked}, again)
+		resp.Body.Close()
+		if resp.StatusCode != 303 {
+			t.Fatalf("saving the resumed form: %d", resp.StatusCode)
+		}
+	}
+	if n := sessions(); n != before+1 {
+		t.Errorf("%d sessions after resuming, want %d", n, before+1)
+	}
+	var left int
+	h.db.Gorm.Raw("SELECT count(*) FROM auth.parked_forms").Scan(&left)
+	if left != 0 {
+		t.Errorf("%d parked forms left after saving", left)
+	}
 }

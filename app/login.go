@@ -13,6 +13,9 @@ type loginData struct {
 	Email string
 	Next  string
 	Error string
+	// Expired says the session ran out; Parked that what was being
+	// posted is kept for after signing in.
+	Expired, Parked bool
 }
 
 // loginForm shows the sign-in form. It opens an anonymous session that
@@ -41,7 +44,8 @@ func (h *handlers) loginForm(c *fiber.Ctx) error {
 	if models.ValidLanguage(lang) {
 		c.Locals(localLang, lang)
 	}
-	return h.s.render(c, "login.html", "login.title", loginData{Next: safeNext(c.Query("next"))})
+	return h.s.render(c, "login.html", "login.title", loginData{Next: safeNext(c.Query("next")),
+		Expired: c.Query("expired") == "1", Parked: c.Cookies(parkedCookie) != ""})
 }
 
 // login checks the credentials. Unknown users cost the same time as wrong

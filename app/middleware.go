@@ -27,6 +27,9 @@ const (
 	localRoute     = "kurve.route"
 	localFlash     = "kurve.flash"
 	localNow       = "kurve.now"
+	// localExpired is the *models.ExpiredSessionError of a cookie whose
+	// session just ran out.
+	localExpired = "kurve.expired"
 	// localCommitOnError keeps what a failing request wrote (failed logins
 	// must be counted and audited).
 	localCommitOnError = "kurve.commit_on_error"
@@ -128,7 +131,16 @@ func (s *Server) guard(r Route) fiber.Handler {
 					if r.API {
 						return errUnauthorized
 					}
-					return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+					if parked, err := s.parkExpiredPost(c, st); parked || err != nil {
+						return err
+					}
+					// After signing in, the user comes back here; a form's
+					// target answers only POST, so that is the home page.
+					next := c.OriginalURL()
+					if !safeMethod(c.Method()) {
+						next = "/"
+					}
+					return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 				}
 				if !r.Allows(user.Role) {
 					return errForbidden
@@ -139,6 +151,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 			}
 			if !r.API && !safeMethod(c.Method()) {
 				if err := checkCSRF(c, sess); err != nil {
+					return err
+				}
+				if err := takeParked(c, st, user); err != nil {
 					return err
 				}
 			}
@@ -201,6 +216,10 @@ func (s *Server) identify(c *fiber.Ctx, st *models.Store, api bool) (*models.Use
 		return nil, nil, nil
 	}
 	sess, err := st.SessionByCookie(cookie)
+	var expired *models.ExpiredSessionError
+	if errors.As(err, &expired) {
+		c.Locals(localExpired, expired)
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		s.clearSessionCookie(c)
 		return nil, nil, nil

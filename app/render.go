@@ -36,6 +36,8 @@ var templateFuncs = template.FuncMap{
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,
+	// sessionIdleSeconds is the idle timeout, for the warning before it.
+	"sessionIdleSeconds": func() int { return int(models.SessionIdleTimeout.Seconds()) },
 }
 
 // NewRenderer parses every page under templates/ together with layout.html;

@@ -79,6 +79,10 @@ func (s *Server) routeTable() []Route {
 
 		// Sign-in and language before login.
 		{Method: "GET", Path: "/login", Access: Guest, Handler: h.loginForm},
+		// What was typed when the session expired, to check and save.
+		{Method: "GET", Path: "/resume", Access: Account, Roles: allRoles, Handler: h.resume},
+		// "Stay signed in" of the timeout warning (keeps the session alive).
+		{Method: "GET", Path: "/session/ping", Access: Account, Roles: allRoles, Handler: h.sessionPing},
 		{Method: "POST", Path: "/login", Access: Guest, Handler: h.login},
 		{Method: "POST", Path: "/language", Access: Guest, Handler: h.setLanguage},
 		{Method: "GET", Path: "/login/totp", Access: Account, Roles: allRoles, PreMFA: true, Handler: h.totpForm},
@@ -115,6 +119,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/participants/:id/edit", Access: Side, Roles: caseStaff, Handler: h.participantEdit},
 		{Method: "POST", Path: "/participants/:id", Access: Side, Roles: caseStaff, Handler: h.participantUpdate},
 		{Method: "POST", Path: "/participants/:id/status", Access: Side, Roles: caseStaff, Handler: h.participantStatus},
+		{Method: "GET", Path: "/participants/:id/status/:to", Access: Side, Roles: caseStaff, Handler: h.statusConfirm},
+		{Method: "POST", Path: "/participants/:id/reopen", Access: Side, Roles: coordinators, Handler: h.participantReopen},
 		{Method: "GET", Path: "/participants/:id/guardians/new", Access: Side, Roles: caseStaff, Handler: h.guardianNew},
 		{Method: "POST", Path: "/participants/:id/guardians", Access: Side, Roles: caseStaff, Handler: h.guardianCreate},
 		{Method: "GET", Path: "/participants/:id/consents/new", Access: Side, Roles: caseStaff, Handler: h.consentNew},
@@ -209,6 +215,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/participants/:id/reviews", Access: Side, Roles: caseStaff, API: true, Handler: h.apiReviewCreate},
 		{Method: "POST", Path: "/api/v1/participants/:id/extensions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiExtensionCreate},
 		{Method: "POST", Path: "/api/v1/participants/:id/closing", Access: Side, Roles: caseStaff, API: true, Handler: h.apiClosing},
+		{Method: "POST", Path: "/api/v1/participants/:id/reopen", Access: Side, Roles: coordinators, API: true, Handler: h.apiParticipantReopen},
 
 		// Family visits (SPEC §3, §11): mediators plan and move the visits of
 		// their families; social workers and coordinators too.

@@ -89,11 +89,19 @@ func wcStatus(t *testing.T, h *harness, ws *webSession, id, to string, extra ...
 	t.Helper()
 	d := wcPage(t, h, ws, id, http.StatusOK)
 	form := d.Find(`form.status-form[data-to="` + to + `"]`)
+	// The ends of a case are confirmed on a page of their own, linked
+	// from the case page.
+	if link := d.Find(`a.status-confirm-link[data-to="` + to + `"]`); link.Length() == 1 {
+		form = doc(t, h.web("GET", link.AttrOr("href", ""), ws, nil)).Find(`form:has(input[name="confirmed"])`)
+	}
 	version, ok := form.Find(`input[name="version"]`).Attr("value")
 	if !ok {
 		t.Fatalf("no status form for %s (status %s)", to, wcStatusOf(d))
 	}
 	v := url.Values{"status": {to}, "version": {version}}
+	if c, ok := form.Find(`input[name="confirmed"]`).Attr("value"); ok {
+		v.Set("confirmed", c)
+	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		v.Set(extra[i], extra[i+1])
 	}
@@ -375,8 +383,9 @@ func TestWebStatusAndConsentFlow(t *testing.T) {
 	}
 
 	// Declining needs a reason; a stale version is a conflict.
+	// (on its confirmation page, which shows the error at the field).
 	resp := wcStatus(t, h, &sw, id, "declined")
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc(t, resp).Find("#case-alert").Text(), "Grund") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc(t, resp).Find("#end-reason-error").Text(), "Grund") {
 		t.Errorf("decline without reason: %d", resp.StatusCode)
 	}
 	resp = h.web("POST", "/participants/"+id+"/status", &sw, url.Values{"status": {"active"}, "version": {"1"}})

@@ -31,7 +31,16 @@ type assignmentItem struct {
 func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]string) error {
 	st, p, day := store(c), v.P, today(c)
 	v.Age, v.DateOfBirth, v.Today = p.Age(day), formatDate(p.DateOfBirth), formatDate(&day)
-	v.Next, v.EndReasons = models.NextStatuses(p.Status), models.EndReasons
+	v.Next, v.EndReasons = statusActions(p.Status), models.EndReasons
+	v.Reopen = v.Coordinator && models.CanReopen(p.Status, p.StatusChangedOn, day)
+	hist, err := st.StatusHistory(p.ID)
+	if err != nil {
+		return err
+	}
+	for _, sc := range hist {
+		v.History = append(v.History, statusItem{On: formatDate(&sc.EffectiveOn), From: deref(sc.FromStatus), To: string(sc.ToStatus),
+			Reason: deref(sc.Reason), Note: sc.Note, Reopened: deref(sc.Reason) == models.ReasonReopened})
+	}
 	v.Kinds = []string{models.AssignSocialWorker, models.AssignMediator}
 	cs, err := st.ConsentsOf(p.ID)
 	if err != nil {
@@ -79,6 +88,9 @@ func (h *handlers) participantStatus(c *fiber.Ctx) error {
 		return err
 	}
 	status := c.FormValue("status")
+	if models.NeedsConfirmation(models.Status(status)) && c.FormValue("confirmed") != "yes" {
+		return c.Redirect("/participants/"+id+"/status/"+status, fiber.StatusSeeOther)
+	}
 	var err error
 	if !models.Status(status).Valid() {
 		ve := &models.ValidationError{}
@@ -88,7 +100,7 @@ func (h *handlers) participantStatus(c *fiber.Ctx) error {
 		_, err = changeParticipant(c, id, formVersion(c), models.ParticipantInput{}, &status, c.FormValue("end_reason"))
 	}
 	if err != nil {
-		return h.caseFailure(c, id, err)
+		return h.statusFailure(c, id, models.Status(status), err)
 	}
 	if err := setFlash(c, "flash.status_changed"); err != nil {
 		return err

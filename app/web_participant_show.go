@@ -21,9 +21,14 @@ type caseView struct {
 	FamilyLangs []langChoice
 	Guardians   []guardianItem
 
-	Age          int
-	DateOfBirth  string
-	Next         []models.Status
+	Age         int
+	DateOfBirth string
+	Next        []statusAction
+	// Reopen offers reopening a case closed in error (coordinators,
+	// within models.ReopenDays).
+	Reopen bool
+	// History is the status history, oldest first.
+	History      []statusItem
 	EndReasons   []string
 	Consents     []consentItem
 	Missing      []caseNote

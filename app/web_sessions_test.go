@@ -408,7 +408,7 @@ func TestClosingForm(t *testing.T) {
 	if d.Find("#outcomes-error").Length() != 1 || d.Find("#assessment").Text() != "Gute Entwicklung, Schule übernimmt." {
 		t.Error("422 without the goal error or the typed assessment")
 	}
-	if status() != "active" || snCount(t, h, "SELECT count(*) FROM prevention.closings") != 0 {
+	if status() != "active" || snCount(t, h, "SELECT count(*) FROM prevention.closings WHERE participant_id = ?", id) != 0 {
 		t.Fatal("a refused closing changed the case")
 	}
 

@@ -38,6 +38,7 @@ const (
 	AuditParticipantCreate = "participant.create"
 	AuditParticipantUpdate = "participant.update"
 	AuditParticipantStatus = "participant.status"
+	AuditParticipantReopen = "participant.reopen"
 	AuditFamilyRead        = "family.read"
 	AuditFamilyUpdate      = "family.update"
 	AuditGuardianAdd       = "guardian.add"

@@ -340,7 +340,7 @@ func (s *Store) CloseCase(participantID string, version int, in ClosingInput, to
 			return nil, fmt.Errorf("models: goal outcome: %w", err)
 		}
 	}
-	return s.ChangeStatus(participantID, version, to, in.EndReason, in.EndedOn)
+	return s.changeStatus(participantID, version, to, in.EndReason, in.EndedOn)
 }
 
 // Closing is a recorded closing interview.
@@ -357,7 +357,8 @@ func (s *Store) ClosingOf(participantID string) (*Closing, error) {
 		AssessmentEnc *string
 		Handover      string
 	}
-	err := s.db.Raw("SELECT ended_on, assessment_enc, handover FROM prevention.closings WHERE participant_id = ?", participantID).Scan(&rows).Error
+	err := s.db.Raw("SELECT ended_on, assessment_enc, handover FROM prevention.closings WHERE participant_id = ? AND reopened_at IS NULL",
+		participantID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: closing: %w", err)
 	}

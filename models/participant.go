@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -327,8 +328,18 @@ func (e *ConsentError) Unwrap() error { return ErrConsentMissing }
 
 // ChangeStatus moves a participant along the graph of SPEC §3. Becoming
 // active needs valid participation consent; ended_early and declined need
-// a reason. version must be current.
+// a reason; completed is reached only through the closing interview
+// (CloseCase). version must be current.
 func (s *Store) ChangeStatus(id string, version int, to Status, reason string, today time.Time) (*Participant, error) {
+	if to == StatusCompleted {
+		v := &ValidationError{}
+		v.Add("status", "validation.complete_via_closing", nil)
+		return nil, v
+	}
+	return s.changeStatus(id, version, to, reason, today)
+}
+
+func (s *Store) changeStatus(id string, version int, to Status, reason string, today time.Time) (*Participant, error) {
 	p, err := s.ParticipantByID(id)
 	if err != nil {
 		return nil, err
@@ -391,18 +402,94 @@ type StatusChange struct {
 	EffectiveOn   time.Time
 	ChangedBy     *string
 	ChangedAt     time.Time `gorm:"->"`
+	NoteEnc       *string
+	// Note is the decrypted note (why a case was reopened).
+	Note string `gorm:"-"`
 }
 
 // TableName implements gorm's Tabler.
 func (StatusChange) TableName() string { return "prevention.status_changes" }
 
 func (s *Store) recordStatusChange(id string, from, to Status, reason string, today time.Time) error {
-	sc := StatusChange{ParticipantID: id, ToStatus: to, EffectiveOn: dateOf(today), ChangedBy: nilIfEmpty(s.actor.UserID),
-		FromStatus: nilIfEmpty(string(from)), Reason: nilIfEmpty(reason)}
-	if err := s.db.Omit("id").Create(&sc).Error; err != nil {
+	return s.recordStatusNote(id, from, to, reason, "", today)
+}
+
+// recordStatusNote records a status change with an encrypted note (the
+// reason a case was reopened). The row's id is drawn first: the note is
+// bound to it.
+func (s *Store) recordStatusNote(id string, from, to Status, reason, note string, today time.Time) error {
+	var seq int64
+	if err := s.db.Raw("SELECT nextval(pg_get_serial_sequence('prevention.status_changes', 'id'))").Scan(&seq).Error; err != nil {
+		return fmt.Errorf("models: status history: %w", err)
+	}
+	enc, err := s.seal("prevention.status_changes", "note", strconv.FormatInt(seq, 10), note)
+	if err != nil {
+		return err
+	}
+	sc := StatusChange{ID: seq, ParticipantID: id, ToStatus: to, EffectiveOn: dateOf(today), ChangedBy: nilIfEmpty(s.actor.UserID),
+		FromStatus: nilIfEmpty(string(from)), Reason: nilIfEmpty(reason), NoteEnc: enc}
+	if err := s.db.Create(&sc).Error; err != nil {
 		return fmt.Errorf("models: status history: %w", err)
 	}
 	return nil
+}
+
+// ReasonReopened is the reason of the status change that reopens a case.
+const ReasonReopened = "reopened"
+
+// ReopenCase takes a case closed in error back to the status it had
+// before (coordinators, within ReopenDays, with a reason). Its closing
+// interview, if any, is kept and marked reopened; the end date and end
+// reason are cleared; the status history records the reopening with the
+// reason (encrypted).
+func (s *Store) ReopenCase(id string, version int, reason string, today time.Time) (*Participant, error) {
+	if s.actor.Role != RoleCoordinator {
+		return nil, fmt.Errorf("models: reopen by %s: %w", s.actor.Role, ErrForbidden)
+	}
+	p, err := s.ParticipantByID(id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Version != version {
+		return nil, fmt.Errorf("models: participant %s: %w", id, ErrConflict)
+	}
+	v := &ValidationError{}
+	if n := len([]rune(strings.TrimSpace(reason))); n < 1 || n > 2000 {
+		v.Add("reason", "validation.required", nil)
+	}
+	if !CanReopen(p.Status, p.StatusChangedOn, today) {
+		v.Add("status", "validation.reopen_window", map[string]any{"Days": ReopenDays})
+	}
+	var prev []string
+	err = s.db.Raw(`SELECT from_status FROM prevention.status_changes WHERE participant_id = ? AND to_status = ?
+		ORDER BY id DESC LIMIT 1`, id, string(p.Status)).Scan(&prev).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: status history: %w", err)
+	}
+	back := Status("")
+	if len(prev) == 1 {
+		back = Status(prev[0])
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	if !back.Open() {
+		return nil, fmt.Errorf("models: participant %s has no open status to return to: %w", id, ErrConflict)
+	}
+	err = s.db.Exec("UPDATE prevention.closings SET reopened_at = now(), reopened_by = ? WHERE participant_id = ? AND reopened_at IS NULL",
+		nilIfEmpty(s.actor.UserID), id).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: reopen closing: %w", err)
+	}
+	upd := map[string]any{"status": back, "status_changed_on": dateOf(today), "ended_on": nil, "end_reason": nil,
+		"version": gormExpr("version + 1"), "updated_at": time.Now()}
+	if err := s.updateVersioned(&participantRow{}, id, version, p.Version, upd); err != nil {
+		return nil, fmt.Errorf("models: participant %s reopen: %w", id, err)
+	}
+	if err := s.recordStatusNote(id, p.Status, back, ReasonReopened, reason, today); err != nil {
+		return nil, err
+	}
+	return s.ParticipantByID(id)
 }
 
 // StatusHistory returns a participant's status changes, oldest first.
@@ -410,6 +497,13 @@ func (s *Store) StatusHistory(participantID string) ([]StatusChange, error) {
 	var out []StatusChange
 	if err := s.db.Where("participant_id = ?", participantID).Order("id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("models: status history: %w", err)
+	}
+	for i := range out {
+		note, err := s.open("prevention.status_changes", "note", strconv.FormatInt(out[i].ID, 10), out[i].NoteEnc)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Note = note
 	}
 	return out, nil
 }

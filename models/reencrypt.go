@@ -43,6 +43,8 @@ var SealedColumns = []SealedColumn{
 	{Table: "prevention.visits", Column: "outcome_note_enc"},
 	{Table: "auth.calendar_feeds", Column: "token_enc", Key: "user_id"},
 	{Table: "auth.idempotency_keys", Column: "answer_enc"},
+	{Table: "prevention.status_changes", Column: "note_enc"},
+	{Table: "auth.parked_forms", Column: "form_enc"},
 }
 
 // Reencrypt rewrites every encrypted value that is not under the cipher's
@@ -83,7 +85,10 @@ func Reencrypt(ctx context.Context, db *gorm.DB, c *Cipher, batch int) (int, err
 					if err != nil {
 						return err
 					}
-					if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", table, column, keyCol), enc, r.ID).Error; err != nil {
+					// By key and old value: a key may name several rows
+					// (a participant's closings), each with its own value.
+					if err := tx.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ?", table, column, keyCol, column),
+						enc, r.ID, r.Value).Error; err != nil {
 						return err
 					}
 				}

@@ -189,6 +189,12 @@ func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerI
 		if on.IsZero() {
 			on = today.AddDate(0, 0, -5)
 		}
+		if to == StatusCompleted {
+			if err := s.seedClosing(cur, on); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := s.ChangeStatus(p.ID, cur.Version, to, reason, on); err != nil {
 			return err
 		}
@@ -202,6 +208,22 @@ func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerI
 		}
 	}
 	return nil
+}
+
+// seedClosing completes a demo case the only way a case is completed: by
+// its closing interview, every goal achieved.
+func (s *Store) seedClosing(p *Participant, on time.Time) error {
+	goals, err := s.GoalsOf(p.ID)
+	if err != nil {
+		return err
+	}
+	outcomes := map[string]string{}
+	for _, g := range goals {
+		outcomes[g.ID] = "achieved"
+	}
+	_, err = s.CloseCase(p.ID, p.Version, ClosingInput{EndedOn: on, Assessment: "Demo: Ziele erreicht, Abschlussgespräch mit der Familie.",
+		Handover: "school", Outcomes: outcomes, Completed: true}, on)
+	return err
 }
 
 // demoReferrals are synthetic police referrals. Their intake outcome:
@@ -275,6 +297,12 @@ func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, note func(na
 			cur, err := s.ParticipantByID(p.ID)
 			if err != nil {
 				return err
+			}
+			if to == StatusCompleted {
+				if err := s.seedClosing(cur, today); err != nil {
+					return err
+				}
+				continue
 			}
 			if _, err := s.ChangeStatus(p.ID, cur.Version, to, "", today); err != nil {
 				return err

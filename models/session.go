@@ -73,8 +73,10 @@ func (s *Store) SessionByCookie(cookie string) (*Session, error) {
 	}
 	now := time.Now()
 	if now.Sub(sess.LastSeenAt) > SessionIdleTimeout || now.Sub(sess.CreatedAt) > SessionMaxAge {
-		_ = s.DeleteSession(sess.ID)
-		return nil, fmt.Errorf("models: session expired: %w", ErrNotFound)
+		if err := s.DeleteSession(sess.ID); err != nil {
+			return nil, err
+		}
+		return nil, &ExpiredSessionError{UserID: deref(sess.UserID), CSRFToken: sess.CSRFToken}
 	}
 	// Writing on every request would turn each page view into a write;
 	// a minute of slack on a 30-minute timeout is harmless.
@@ -106,11 +108,21 @@ func (s *Store) DeleteSession(id string) error {
 	return nil
 }
 
-// DeleteExpiredSessions removes sessions past their idle or absolute limit
-// and old login failures; safe to run from several instances at once.
+// sessionKeepExpired is how long a dead session's row is kept: it serves
+// no request, but names the user whose form, posted after the timeout, is
+// parked for them (ParkForm).
+const sessionKeepExpired = SessionMaxAge
+
+// DeleteExpiredSessions removes sessions that ended some time ago (see
+// sessionKeepExpired), old login failures and parked forms; safe to run
+// from several instances at once.
 func (s *Store) DeleteExpiredSessions() (int64, error) {
 	now := time.Now()
-	res := s.db.Where("last_seen_at < ? OR created_at < ?", now.Add(-SessionIdleTimeout), now.Add(-SessionMaxAge)).Delete(&Session{})
+	if _, err := s.DeleteExpiredParkedForms(); err != nil {
+		return 0, err
+	}
+	res := s.db.Where("last_seen_at < ? OR created_at < ?", now.Add(-SessionIdleTimeout-sessionKeepExpired),
+		now.Add(-SessionMaxAge-sessionKeepExpired)).Delete(&Session{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("models: expire sessions: %w", res.Error)
 	}

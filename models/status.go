@@ -1,5 +1,7 @@
 package models
 
+import "time"
+
 // Status is a participant's place in the program (SPEC §3).
 type Status string
 
@@ -73,6 +75,30 @@ func NextStatuses(from Status) []Status {
 		}
 	}
 	return out
+}
+
+// ReopenDays is how long after a case was closed a coordinator may reopen
+// it (a case closed in error).
+const ReopenDays = 30
+
+// CanReopen reports whether a case in status st, closed on closedOn, may
+// be reopened on day: only closed cases, only within ReopenDays.
+func CanReopen(st Status, closedOn, day time.Time) bool {
+	return !st.Open() && st.Valid() && !dateOf(day).After(dateOf(closedOn).AddDate(0, 0, ReopenDays))
+}
+
+// Confirmed lists the statuses a user sets only after confirming on a
+// page of its own: the ends of a case that cannot be undone by its staff.
+var Confirmed = []Status{StatusDeclined, StatusEndedEarly, StatusWithdrawn}
+
+// NeedsConfirmation reports whether to is set only after a confirmation.
+func NeedsConfirmation(to Status) bool {
+	for _, s := range Confirmed {
+		if s == to {
+			return true
+		}
+	}
+	return false
 }
 
 // EndReasons are the reasons an early end (or a decline) may give.
