@@ -445,7 +445,7 @@ func TestEndingACaseIsDeliberate(t *testing.T) {
 	}
 	d := wcPage(t, h, &sw, id, http.StatusOK)
 	for _, to := range []string{"completed", "ended_early", "withdrawn", "declined"} {
-		if d.Find(`form.status-form input[name="status"][value="` + to + `"]`).Length() != 0 {
+		if d.Find(`form.status-form input[name="status"][value="`+to+`"]`).Length() != 0 {
 			t.Errorf("one-tap form to %s on the case page", to)
 		}
 	}
