@@ -36,7 +36,7 @@ func (h *handlers) apiMe(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		out.CalendarURL = calendarURL(c, token)
+		out.CalendarURL = h.s.calendarURL(token)
 	}
 	return c.JSON(out)
 }

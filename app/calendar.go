@@ -76,12 +76,16 @@ func visitCalendar(l *Localizer, vs []models.Visit) string {
 			e.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}
-	return cal.Serialize()
+	// RFC 5545 §3.1: lines end with CRLF on every platform (the library
+	// names this option after Windows).
+	return cal.Serialize(ics.WithNewLineWindows)
 }
 
-// calendarURL is the absolute feed URL for the user.
-func calendarURL(c *fiber.Ctx, token string) string {
-	return c.BaseURL() + "/calendar/" + token + ".ics"
+// calendarURL is the absolute feed URL for the user, built from the
+// configured public base URL, never from the request's Host or
+// X-Forwarded-Host (which a client can forge).
+func (s *Server) calendarURL(token string) string {
+	return s.cfg.BaseURL + "/calendar/" + token + ".ics"
 }
 
 // calendarReset gives the user a new feed URL; the old one stops working.

@@ -630,3 +630,29 @@ func TestExpiredSessionKeepsTheForm(t *testing.T) {
 		t.Errorf("%d parked forms left after saving", left)
 	}
 }
+
+// TestLinksAndFeedFollowTheContract: the calendar URL comes from the
+// configured base URL whatever Host or X-Forwarded-Host a client sends,
+// and the feed's lines end with CRLF (RFC 5545).
+func TestLinksAndFeedFollowTheContract(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key, BaseURL: "https://kurve.example.org/"})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	med := h.token(models.RoleMediator)
+	me := decode[map[string]any](t, h.api("GET", "/api/v1/me", med, "", "Host", "evil.example", "X-Forwarded-Host", "evil.example",
+		"X-Forwarded-Proto", "http"))
+	feed, _ := me["calendar_url"].(string)
+	if !strings.HasPrefix(feed, "https://kurve.example.org/calendar/") || strings.Contains(feed, "evil") {
+		t.Fatalf("calendar_url %q, want it under the configured base URL", feed)
+	}
+	ics := readAll(t, expect(t, h.api("GET", strings.TrimPrefix(feed, "https://kurve.example.org"), "", ""), 200))
+	lines := strings.SplitAfter(ics, "\n")
+	if len(lines) < 5 {
+		t.Fatalf("feed:\n%s", ics)
+	}
+	for i, l := range lines {
+		if l != "" && !strings.HasSuffix(l, "\r\n") {
+			t.Fatalf("line %d does not end with CRLF: %q", i+1, l)
+		}
+	}
+}

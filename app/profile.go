@@ -34,7 +34,7 @@ func (h *handlers) renderProfile(c *fiber.Ctx, data profileData) error {
 		if err != nil {
 			return err
 		}
-		data.CalendarURL = calendarURL(c, token)
+		data.CalendarURL = h.s.calendarURL(token)
 	}
 	p := h.s.newPage(c, "profile.title", data)
 	p.Errors = data.Errors

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,6 +42,10 @@ type Config struct {
 	// StatsRefresh is how often the statistics views are recomputed
 	// (default 15 minutes).
 	StatsRefresh time.Duration
+	// BaseURL is the public URL of the application (KURVE_BASE_URL), for
+	// links that leave it: calendar feeds, set-password links. Default
+	// http://127.0.0.1:8080.
+	BaseURL string
 	// Clock is the time the server works with (nil: the real time). Tests
 	// pin it, for example to 23:30 UTC, when Berlin is already on the
 	// next day.
@@ -73,6 +78,10 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	}
 	if cfg.StatsK < models.MinK {
 		return nil, fmt.Errorf("app: k-anonymity of %d is below the minimum of %d", cfg.StatsK, models.MinK)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
 	if cfg.StatsRefresh <= 0 {
 		cfg.StatsRefresh = 15 * time.Minute

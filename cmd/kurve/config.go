@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -14,8 +15,11 @@ import (
 // config is the typed configuration, parsed once from the environment.
 // Secrets may also come from files named by the *_FILE variables.
 type config struct {
-	DatabaseURL    string
-	Addr           string
+	DatabaseURL string
+	Addr        string
+	// BaseURL is the public URL for links (KURVE_BASE_URL; default from
+	// KURVE_ADDR), never taken from request headers.
+	BaseURL        string
 	Production     bool
 	DataKey        *models.DataKey
 	OldDataKeys    []models.DataKey
@@ -52,6 +56,15 @@ func loadConfig() (*config, error) {
 	cfg := &config{DatabaseURL: get("DATABASE_URL"), Addr: get("KURVE_ADDR")}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
+	}
+	cfg.BaseURL = strings.TrimRight(get("KURVE_BASE_URL"), "/")
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("KURVE_BASE_URL must be an absolute http(s) URL without query, such as https://kurve.example.org"))
+	} else if cfg.Production && u.Scheme != "https" {
+		errs = append(errs, fmt.Errorf("KURVE_BASE_URL must use https in production"))
 	}
 	switch e := get("KURVE_ENV"); e {
 	case "", "development":
