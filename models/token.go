@@ -1,6 +1,8 @@
 package models
 
 import (
+	"github.com/google/uuid"
+
 	"fmt"
 	"strings"
 	"time"
@@ -84,6 +86,9 @@ func (s *Store) APITokensOf(userID string) ([]APIToken, error) {
 
 // DeleteAPIToken revokes one of the user's tokens.
 func (s *Store) DeleteAPIToken(userID, id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("models: token %s: %w", id, ErrNotFound)
+	}
 	res := s.db.Where("id = ? AND user_id = ?", id, userID).Delete(&APIToken{})
 	if res.Error != nil {
 		return fmt.Errorf("models: delete token: %w", res.Error)
