@@ -53,7 +53,7 @@ func (h *handlers) apiGoalCreate(c *fiber.Ctx) error {
 	if err := dp.err(); err != nil {
 		return err
 	}
-	g, err := store(c).CreateGoal(c.Params("id"), in.Title, target)
+	g, err := store(c).CreateGoal(c.Params("id"), in.Title, target, today(c))
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (h *handlers) apiGoalPatch(c *fiber.Ctx) error {
 	if err := dp.err(); err != nil {
 		return err
 	}
-	g, err := store(c).UpdateGoal(c.Params("id"), *in.Version, patch)
+	g, err := store(c).UpdateGoal(c.Params("id"), *in.Version, patch, today(c))
 	if err != nil {
 		return err
 	}

@@ -656,3 +656,37 @@ func TestLinksAndFeedFollowTheContract(t *testing.T) {
 		}
 	}
 }
+
+// TestImplausibleDatesRefused: well-formed dates far from their meaning
+// (1900 or 9999 as a goal's target, a consent given decades ago, a visit
+// in another century) are 422 naming the field.
+func TestImplausibleDatesRefused(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	sw, med := h.token(models.RoleSocialWorker), h.token(models.RoleMediator)
+	active := demoIDs(t, h, models.StatusActive)[0]
+	var withMediator, guardian string
+	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
+		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number LIMIT 1`).Scan(&withMediator)
+	h.db.Gorm.Raw(`SELECT guardian_id FROM prevention.participant_guardians WHERE participant_id = ? AND has_custody LIMIT 1`, active).Scan(&guardian)
+	for _, tc := range []struct{ name, token, path, body, field string }{
+		{"goal target in 1900", sw, "/api/v1/participants/" + active + "/goals", `{"title":"Ziel","target_on":"1900-01-01"}`, "target_on"},
+		{"goal target in 9999", sw, "/api/v1/participants/" + active + "/goals", `{"title":"Ziel","target_on":"9999-12-31"}`, "target_on"},
+		{"consent given in 1900", sw, "/api/v1/participants/" + active + "/consents",
+			`{"guardian_id":"` + guardian + `","purposes":["evaluation"],"form_version":"2026-1","form_language":"de","given_on":"1900-01-01"}`, "given_on"},
+		{"consent expiring in 9999", sw, "/api/v1/participants/" + active + "/consents",
+			`{"guardian_id":"` + guardian + `","purposes":["evaluation"],"form_version":"2026-1","form_language":"de","given_on":"` + testDate(0) + `","expires_on":"9999-12-31"}`, "expires_on"},
+		{"visit in 2999", med, "/api/v1/visits",
+			`{"participant_id":"` + withMediator + `","starts_at":"2999-01-01T10:00:00Z","ends_at":"2999-01-01T11:00:00Z","purpose":"follow_up"}`, "starts_at"},
+	} {
+		p := problem(t, expect(t, h.api("POST", tc.path, tc.token, tc.body), 422))
+		found := false
+		for _, e := range p.Errors {
+			found = found || e.Field == tc.field
+		}
+		if !found {
+			t.Errorf("%s: errors %+v, want one for %s", tc.name, p.Errors, tc.field)
+		}
+	}
+}

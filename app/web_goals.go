@@ -24,7 +24,7 @@ func (h *handlers) goalCreate(c *fiber.Ctx) error {
 	err := dp.err()
 	var g *models.Goal
 	if err == nil {
-		g, err = store(c).CreateGoal(id, title, on)
+		g, err = store(c).CreateGoal(id, title, on, today(c))
 	}
 	if err == nil {
 		err = audit(c, currentUser(c), models.AuditGoalCreate, "participant", id, map[string]any{"goal_id": g.ID})
@@ -43,7 +43,7 @@ func (h *handlers) goalUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	progress := c.FormValue("progress")
-	_, err = store(c).UpdateGoal(g.ID, formVersion(c), models.GoalPatch{Progress: &progress})
+	_, err = store(c).UpdateGoal(g.ID, formVersion(c), models.GoalPatch{Progress: &progress}, today(c))
 	if err == nil {
 		err = audit(c, currentUser(c), models.AuditGoalUpdate, "participant", g.ParticipantID, map[string]any{"goal_id": g.ID})
 	}

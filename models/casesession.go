@@ -123,6 +123,9 @@ func (s *Store) CreateSession(in SessionInput, today time.Time) (*CaseSession, e
 		v.Add("started_at", "validation.required", nil)
 	} else if !in.Planned && dateOf(in.StartedAt).After(dateOf(today)) {
 		v.Add("started_at", "validation.not_future", nil)
+	} else {
+		// Recorded up to two years late, planned up to a year ahead.
+		v.DayWithin("started_at", ProgramDay(in.StartedAt), today.AddDate(-2, 0, 0), today.AddDate(1, 0, 0))
 	}
 	if len(in.Location) > 200 {
 		v.Add("location", "validation.max", map[string]any{"Param": 200})

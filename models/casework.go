@@ -48,13 +48,22 @@ func validGoalTitle(title string, v *ValidationError) {
 	}
 }
 
+// goalTargetRange is where a goal's target date may lie around today: a
+// little in the past (recorded late), at most three years ahead.
+func goalTargetRange(v *ValidationError, target *time.Time, today time.Time) {
+	if target != nil {
+		v.DayWithin("target_on", *target, today.AddDate(-1, 0, 0), today.AddDate(3, 0, 0))
+	}
+}
+
 // CreateGoal adds a goal to a visible participant's case plan.
-func (s *Store) CreateGoal(participantID, title string, target *time.Time) (*Goal, error) {
+func (s *Store) CreateGoal(participantID, title string, target *time.Time, today time.Time) (*Goal, error) {
 	if _, err := s.ParticipantByID(participantID); err != nil {
 		return nil, err
 	}
 	v := &ValidationError{}
 	validGoalTitle(title, v)
+	goalTargetRange(v, target, today)
 	if err := v.OrNil(); err != nil {
 		return nil, err
 	}
@@ -117,7 +126,7 @@ type GoalPatch struct {
 }
 
 // UpdateGoal changes a goal whose version is still version.
-func (s *Store) UpdateGoal(id string, version int, in GoalPatch) (*Goal, error) {
+func (s *Store) UpdateGoal(id string, version int, in GoalPatch, today time.Time) (*Goal, error) {
 	g, err := s.GoalByID(id)
 	if err != nil {
 		return nil, err
@@ -133,6 +142,7 @@ func (s *Store) UpdateGoal(id string, version int, in GoalPatch) (*Goal, error) 
 		upd["title_enc"] = enc
 	}
 	if in.TargetOn != nil {
+		goalTargetRange(v, in.TargetOn, today)
 		upd["target_on"] = dateOf(*in.TargetOn)
 	}
 	if in.Progress != nil {
@@ -304,8 +314,13 @@ func (s *Store) CloseCase(participantID string, version int, in ClosingInput, to
 	if !contains(Handovers, in.Handover) {
 		v.Add("handover", "validation.oneof", nil)
 	}
-	if in.EndedOn.IsZero() || dateOf(in.EndedOn).After(dateOf(today)) {
+	switch {
+	case in.EndedOn.IsZero() || dateOf(in.EndedOn).After(dateOf(today)):
 		v.Add("ended_on", "validation.not_future", nil)
+	case p.ActivatedOn != nil:
+		v.DayWithin("ended_on", in.EndedOn, *p.ActivatedOn, today)
+	default:
+		v.DayWithin("ended_on", in.EndedOn, today.AddDate(-1, 0, 0), today)
 	}
 	if len(in.Assessment) > 20000 {
 		v.Add("assessment", "validation.max", map[string]any{"Param": 20000})

@@ -63,6 +63,16 @@ type ConsentInput struct {
 	MediatorID   string
 }
 
+// consentEarliest is the earliest plausible day a consent for p was given:
+// not before the child was born, and at most five years back.
+func consentEarliest(p *Participant, today time.Time) time.Time {
+	earliest := today.AddDate(-5, 0, 0)
+	if p.DateOfBirth != nil && p.DateOfBirth.After(earliest) {
+		earliest = *p.DateOfBirth
+	}
+	return earliest
+}
+
 // RecordConsent stores a consent for a visible participant, with its first
 // history event.
 func (s *Store) RecordConsent(participantID string, in ConsentInput, today time.Time) (*Consent, error) {
@@ -95,6 +105,8 @@ func (s *Store) RecordConsent(participantID string, in ConsentInput, today time.
 			v.Add("given_on", "validation.required", nil)
 		} else if dateOf(*in.GivenOn).After(dateOf(today)) {
 			v.Add("given_on", "validation.not_future", nil)
+		} else {
+			v.DayWithin("given_on", *in.GivenOn, consentEarliest(p, today), today)
 		}
 	case ConsentRequested, ConsentRefused:
 	default:
@@ -102,6 +114,8 @@ func (s *Store) RecordConsent(participantID string, in ConsentInput, today time.
 	}
 	if in.ExpiresOn != nil && in.GivenOn != nil && !in.ExpiresOn.After(*in.GivenOn) {
 		v.Add("expires_on", "validation.after_given", nil)
+	} else if in.ExpiresOn != nil {
+		v.DayWithin("expires_on", *in.ExpiresOn, today.AddDate(-5, 0, 0), today.AddDate(10, 0, 0))
 	}
 	// Who may give it: a guardian with custody; the child's own assent
 	// only from 14 (on the day it is given, else today).
@@ -239,6 +253,8 @@ func (s *Store) AnswerConsent(id string, version int, state ConsentState, givenO
 		v.Add("given_on", "validation.required", nil)
 	case state == ConsentGiven && dateOf(*givenOn).After(dateOf(today)):
 		v.Add("given_on", "validation.not_future", nil)
+	case state == ConsentGiven && dateOf(*givenOn).Before(dateOf(today.AddDate(-5, 0, 0))):
+		v.DayWithin("given_on", *givenOn, today.AddDate(-5, 0, 0), today)
 	case state == ConsentGiven && c.ExpiresOn != nil && !c.ExpiresOn.After(*givenOn):
 		v.Add("given_on", "validation.before_expiry", nil)
 	case state != ConsentGiven && state != ConsentRefused:

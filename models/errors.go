@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrNotFound is returned (wrapped) when a record does not exist or is not
@@ -47,3 +48,14 @@ func (e *ValidationError) OrNil() error {
 // ErrForbidden is returned (wrapped) when the actor may see a record but
 // not make the change asked for.
 var ErrForbidden = errors.New("forbidden")
+
+// DayWithin adds a "validation.date_range" error for field unless day lies
+// between from and to (inclusive, calendar days): dates must be plausible
+// for their meaning, not merely well-formed (1900-01-01 or 9999-12-31 as a
+// goal's target date are typing errors).
+func (e *ValidationError) DayWithin(field string, day, from, to time.Time) {
+	d := dateOf(day)
+	if d.Before(dateOf(from)) || d.After(dateOf(to)) {
+		e.Add(field, "validation.date_range", map[string]any{"From": dateOf(from).Format(time.DateOnly), "To": dateOf(to).Format(time.DateOnly)})
+	}
+}

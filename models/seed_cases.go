@@ -392,10 +392,10 @@ func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
 		return fmt.Errorf("models: demo planned session: %w", err)
 	}
 	for _, p := range active {
-		if _, err := s.CreateGoal(p.ID, "Demo: Konflikte ohne Gewalt lösen", ptrTime(dateOf(today).AddDate(0, 4, 0))); err != nil {
+		if _, err := s.CreateGoal(p.ID, "Demo: Konflikte ohne Gewalt lösen", ptrTime(dateOf(today).AddDate(0, 4, 0)), today); err != nil {
 			return err
 		}
-		if _, err := s.CreateGoal(p.ID, "Demo: Regelmäßig am Unterricht teilnehmen", nil); err != nil {
+		if _, err := s.CreateGoal(p.ID, "Demo: Regelmäßig am Unterricht teilnehmen", nil, today); err != nil {
 			return err
 		}
 	}

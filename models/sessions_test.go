@@ -161,14 +161,14 @@ func TestClosingInterview(t *testing.T) {
 	p := w.activeCase("Dana", time.Date(2013, 4, 4, 0, 0, 0, 0, time.UTC))
 	var g1, g2 *models.Goal
 	w.must("sw", func(st *models.Store) (err error) {
-		if g1, err = st.CreateGoal(p.ID, "Konflikte ohne Gewalt lösen", ptr(today.AddDate(0, 6, 0))); err != nil {
+		if g1, err = st.CreateGoal(p.ID, "Konflikte ohne Gewalt lösen", ptr(today.AddDate(0, 6, 0)), today); err != nil {
 			return err
 		}
-		g2, err = st.CreateGoal(p.ID, "Regelmäßig zur Schule", nil)
+		g2, err = st.CreateGoal(p.ID, "Regelmäßig zur Schule", nil, today)
 		return err
 	})
 	w.must("sw", func(st *models.Store) error {
-		_, err := st.UpdateGoal(g1.ID, g1.Version, models.GoalPatch{Progress: ptr("in_progress")})
+		_, err := st.UpdateGoal(g1.ID, g1.Version, models.GoalPatch{Progress: ptr("in_progress")}, today)
 		return err
 	})
 	// Every goal needs an outcome.

@@ -127,6 +127,9 @@ func (s *Store) checkVisit(p *Participant, id string, in VisitInput, today time.
 	}
 	if in.StartsAt.IsZero() || in.EndsAt.IsZero() || !in.EndsAt.After(in.StartsAt) || in.EndsAt.Sub(in.StartsAt) > 12*time.Hour {
 		v.Add("ends_at", "validation.visit_time", nil)
+	} else {
+		// Recorded up to a year late, planned up to two years ahead.
+		v.DayWithin("starts_at", ProgramDay(in.StartsAt), today.AddDate(-1, 0, 0), today.AddDate(2, 0, 0))
 	}
 	if in.MediatorID == "" && in.SocialWorkerID == "" {
 		v.Add("mediator_id", "validation.visit_person", nil)

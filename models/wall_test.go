@@ -121,7 +121,7 @@ func TestWallWrite(t *testing.T) {
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID"},
 		models.DBAuth: {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD",
-			"auth.idempotency_keys": "IUD"},
+			"auth.idempotency_keys": "IUD", "auth.parked_forms": "ID"},
 	}
 	// Every side keeps and reads its own idempotency keys (by row security,
 	// TestIdempotencyKeysOwnOnly); only kurve_auth purges them.
