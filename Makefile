@@ -3,7 +3,7 @@
 GO ?= go
 export GOFLAGS := -buildvcs=false
 
-.PHONY: build run test test-night bench lint clean stop-db
+.PHONY: build run test test-night fuzz bench lint clean stop-db
 
 build:
 	$(GO) build -o bin/kurve ./cmd/kurve
@@ -18,6 +18,10 @@ test:
 # and so the program, is already on the next day (issue 19's nightly flake).
 test-night:
 	KURVE_TEST_CLOCK=23:30 scripts/test.sh
+
+# The text decoders' fuzz targets for longer than the 10 s of make test.
+fuzz:
+	for t in FuzzJSONText FuzzFormText; do $(GO) test ./app -run '^$$' -fuzz "^$$t\$$" -fuzztime 5m || exit 1; done
 
 # The statistics benchmark (issue 7): builds the synthetic data set of
 # KURVE_BENCH_PARTICIPANTS (default 100000) once, keeps it, and reports

@@ -25,3 +25,9 @@ fi
 
 mkdir -p test-output
 go test -race -count=1 -timeout 20m ./... "$@"
+
+# The decoders' fuzz targets, briefly (their seed corpus also runs in the
+# go test above); `make fuzz` runs them longer.
+for target in FuzzJSONText FuzzFormText; do
+  go test ./app -run '^$' -fuzz "^${target}\$" -fuzztime "${KURVE_FUZZTIME:-10s}"
+done
