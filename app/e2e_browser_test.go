@@ -437,7 +437,90 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Logf("pdf: %s (%d bytes)", p, len(pdf))
 	}
 
-	// 8. The evaluator's dashboard (issue 7), in German and in Arabic:
+	// 8. Integrity (issue 11), as the social worker in German and Arabic:
+	// a double tap on "save" stores one session; ending a case early goes
+	// through its confirmation page (cancelled here); a note typed while
+	// the session expired survives the new sign-in and is saved once.
+	swID := ""
+	tdb.Gorm.Raw("SELECT id::text FROM org.users WHERE email = ?", email).Scan(&swID)
+	count := func(sql string, args ...any) int {
+		var n int
+		if err := tdb.Gorm.Raw(sql, args...).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var endable string
+	tdb.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
+		WHERE p.status = 'active' AND a.user_id = ? ORDER BY p.case_number LIMIT 1`, swID).Scan(&endable)
+	for _, lang := range []string{"de", "ar"} {
+		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
+		do("go home ("+lang+")", chromedp.Navigate(base+"/"), loaded)
+		if evalJS[bool](bctx, t, `document.querySelector("form.logout") !== null`) {
+			do("log out ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+		}
+		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE id = ?", lang, swID)
+		do("sign in ("+lang+")", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")), loaded,
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("form.logout")), loaded)
+		wantDoc("start ("+lang+")", lang, dir)
+
+		// A double tap on save.
+		before := count("SELECT count(*) FROM prevention.sessions")
+		do("open the session form ("+lang+")", chromedp.Navigate(base+"/sessions/new?participant="+endable),
+			chromedp.WaitVisible(chromedp.CSS("#session-submit")), loaded)
+		do("double tap on save ("+lang+")", chromedp.Evaluate[chromedp.Void](`(() => {
+			const b = document.querySelector("#session-submit"); b.click(); b.click(); })()`),
+			chromedp.WaitVisible(chromedp.CSS(".flash")), loaded)
+		if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
+			t.Errorf("double tap on save (%s): %d sessions stored, want 1", lang, n-before)
+		}
+
+		// Ending the case early asks first; cancelling changes nothing.
+		do("open the case ("+lang+")", chromedp.Navigate(base+"/participants/"+endable), chromedp.WaitVisible(chromedp.CSS("#case-status")), loaded)
+		if n := evalJS[int](bctx, t, `document.querySelectorAll('form.status-form input[name="status"][value="ended_early"]').length`); n != 0 {
+			t.Errorf("case page (%s): a one-tap form ends the case early", lang)
+		}
+		do("ask to end early ("+lang+")", chromedp.Click(chromedp.CSS(`a.status-confirm-link[data-to="ended_early"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#status-confirm")), loaded)
+		wantDoc("end early confirmation ("+lang+")", lang, dir)
+		screenshot("end-early-confirm-" + lang + ".png")
+		runAxe("end-early-confirm-" + lang)
+		do("cancel ("+lang+")", chromedp.Click(chromedp.CSS("#status-cancel")), chromedp.WaitVisible(chromedp.CSS("#case-status")), loaded)
+		if s := evalJS[string](bctx, t, `document.querySelector("#case-status-value").dataset.status`); s != "active" {
+			t.Errorf("after cancelling the end (%s): status %q", lang, s)
+		}
+
+		// The session expires while a note is typed.
+		note := "Notiz vor dem Zeitablauf " + lang
+		before = count("SELECT count(*) FROM prevention.sessions")
+		do("type a note ("+lang+")", chromedp.Navigate(base+"/sessions/new?participant="+endable),
+			chromedp.WaitVisible(chromedp.CSS("#notes")), loaded, chromedp.SendKeys(chromedp.CSS("#notes"), note))
+		dbtest.Exec(t, tdb.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = ?", swID)
+		do("save after the timeout ("+lang+")", chromedp.Click(chromedp.CSS("#session-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#login-expired")), loaded)
+		screenshot("expired-login-" + lang + ".png")
+		do("sign in after the timeout ("+lang+")",
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#resume-form")), loaded)
+		wantDoc("resume ("+lang+")", lang, dir)
+		if got := evalJS[string](bctx, t, `(document.querySelector('#resume-form [name="notes"]') || {value: ""}).value`); got != note {
+			t.Errorf("resume (%s): note %q, want %q", lang, got, note)
+		}
+		screenshot("resume-" + lang + ".png")
+		runAxe("resume-" + lang)
+		do("save the resumed form ("+lang+")", chromedp.Click(chromedp.CSS("#resume-save")), chromedp.WaitVisible(chromedp.CSS(".flash")), loaded)
+		if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
+			t.Errorf("after resuming (%s): %d sessions stored, want 1", lang, n-before)
+		}
+	}
+
+	// 9. The evaluator's dashboard (issue 7), in German and in Arabic:
 	// charts with text alternatives, axe clean, mirrored, printable.
 	do("log out for the evaluator", chromedp.Navigate(base+"/"), loaded,
 		chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)

@@ -59,9 +59,10 @@ func takeParked(c *fiber.Ctx, st *models.Store, user *models.User) error {
 type resumeField struct {
 	Name, Label string
 	Values      []string
-	// Text fields are shown to edit; Long ones as a text area. The
-	// others (choices, ids, versions) travel as they were.
-	Text, Long bool
+	// Text fields (what was typed) are shown to edit, Long ones as a text
+	// area. The others (choices, dates, ids, versions) travel as they
+	// were; Shown ones are listed read-only with their label.
+	Text, Long, Shown bool
 }
 
 type resumeData struct {
@@ -91,23 +92,23 @@ func (h *handlers) resume(c *fiber.Ctx) error {
 		}
 		v := vals[name]
 		f := resumeField{Name: name, Label: l.fieldName(name), Values: v}
-		if len(v) == 1 && textField(name) {
-			f.Text, f.Long = true, len(v[0]) > 80 || strings.ContainsAny(v[0], "\r\n")
+		switch {
+		case len(v) == 1 && textFields[name] && strings.TrimSpace(v[0]) != "":
+			f.Text, f.Long = true, len(v[0]) > 80 || strings.ContainsAny(v[0], "\r\n") || name == "notes" || name == "assessment"
+		case f.Label != name && len(v) == 1 && v[0] != "" && !strings.HasSuffix(name, "_id") && !strings.HasSuffix(name, "_ids") && name != "version":
+			f.Shown = true
 		}
 		d.Fields = append(d.Fields, f)
 	}
 	return h.s.render(c, "resume.html", "resume.title", d)
 }
 
-// textField reports whether a field holds typed text (shown to edit), not
-// an id, a version or a choice.
-func textField(name string) bool {
-	switch {
-	case name == "version" || name == "status" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_ids"):
-		return false
-	}
-	return true
-}
+// textFields are the fields that hold what a user typed (free text); the
+// resume page offers them to edit.
+var textFields = map[string]bool{"notes": true, "title": true, "assessment": true, "reason": true, "location": true,
+	"outcome_note": true, "first_name": true, "last_name": true, "phone": true, "email": true, "address": true, "school": true,
+	"guardian_name": true, "guardian_phone": true, "officer_name": true, "referring_unit": true, "police_reference": true,
+	"name_de": true, "name_en": true, "name_tr": true, "name_ar": true, "name": true}
 
 // orderedKeys lists the form's field names in the order they were posted.
 func orderedKeys(body string, vals url.Values) []string {
