@@ -303,6 +303,17 @@ func TestDoubleSubmitWebForms(t *testing.T) {
 	if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
 		t.Errorf("%d sessions after five taps at once, want %d", n, before+1)
 	}
+	// Back, then save: the form is rendered anew (another key), but the
+	// child already has this session: refused, naming the case.
+	again := snGet(t, h, &sw, "/sessions/new?participant="+active[0], http.StatusOK)
+	f.Set("_submission", submission(again, "/sessions"))
+	d := snPost(t, h, &sw, "/sessions", f, http.StatusUnprocessableEntity)
+	if msg := d.Find("main").Text(); !strings.Contains(msg, snCaseNumber(t, h, active[0])) || !strings.Contains(msg, "schon ein Termin") {
+		t.Errorf("Back and save: no duplicate message")
+	}
+	if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
+		t.Errorf("%d sessions after Back and save, want %d", n, before+1)
+	}
 }
 
 // TestEveryPostFormHasASubmissionKey: every form that posts, on every page
@@ -425,6 +436,16 @@ func TestBadBytesRefused(t *testing.T) {
 		t.Errorf("invalid UTF-8 in a form: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+	// A media type the API does not take: 415 problem+json, also for a
+	// multipart body (an HTML 400 page before).
+	for ct, b := range map[string]string{"multipart/form-data; boundary=x": "--x\r\nContent-Disposition: form-data; name=\"site\"\r\n\r\nES\r\n--x--\r\n",
+		"text/plain": "hello", "application/xml": "<a/>"} {
+		problem(t, expect(t, h.api("POST", "/api/v1/referrals", police, b, "Content-Type", ct), 415))
+	}
+	p = problem(t, expect(t, h.api("POST", "/api/v1/referrals", police, "--x\r\nbroken", "Content-Type", "multipart/form-data; boundary=x"), 400))
+	if p.Status != 400 {
+		t.Errorf("broken multipart: %+v", p)
+	}
 }
 
 // TestEndingACaseIsDeliberate: the case page offers no one-tap end; ending

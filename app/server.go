@@ -122,6 +122,9 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 		// Values taken from the request must not change under a handler
 		// that keeps them (Fiber reuses its buffers otherwise).
 		Immutable: true,
+		// A malformed multipart body is answered by the error handler
+		// (problem+json on the API), not by fasthttp's plain 400 page.
+		DisablePreParseMultipartForm: true,
 	})
 	s.fiber.Use(recover.New(recover.Config{EnableStackTrace: false}))
 	s.fiber.Use(s.requestContext)

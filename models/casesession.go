@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,6 +96,41 @@ type SessionInput struct {
 	Planned         bool
 }
 
+// oneSessionPerStart refuses a session when one of its children already
+// has a (not cancelled) session starting at the same minute: a child is in
+// one session at a time, and the form sent again after Back is not a
+// second session. A transaction-scoped advisory lock per child (taken in a
+// fixed order) makes the check and the insert one step across requests.
+func (s *Store) oneSessionPerStart(participantIDs []string, start time.Time) error {
+	ids := slices.Clone(participantIDs)
+	slices.Sort(ids)
+	for _, pid := range ids {
+		if err := s.db.Exec("SELECT pg_advisory_xact_lock(hashtextextended('session-start:' || ?, 0))", pid).Error; err != nil {
+			return fmt.Errorf("models: session lock: %w", err)
+		}
+	}
+	var dup []struct {
+		CaseNumber string
+		StartedAt  time.Time
+	}
+	err := s.db.Raw(`SELECT p.case_number, se.started_at FROM prevention.session_participants sp
+		JOIN prevention.sessions se ON se.id = sp.session_id JOIN prevention.participants p ON p.id = sp.participant_id
+		WHERE sp.participant_id IN ? AND se.status <> 'cancelled' AND date_trunc('minute', se.started_at) = date_trunc('minute', ?::timestamptz)
+		ORDER BY p.case_number`, ids, start).Scan(&dup).Error
+	if err != nil {
+		return fmt.Errorf("models: session duplicates: %w", err)
+	}
+	if len(dup) == 0 {
+		return nil
+	}
+	v := &ValidationError{}
+	for _, d := range dup {
+		v.Add("started_at", "validation.session_duplicate", map[string]any{"CaseNumber": d.CaseNumber,
+			"Time": d.StartedAt.In(ProgramZone).Format("2006-01-02 15:04")})
+	}
+	return v
+}
+
 // CreateSession records a session for participants the actor may see.
 // Every participant must be active with valid participation consent on
 // the session's day (SPEC §4); otherwise the whole session is refused.
@@ -169,6 +205,9 @@ func (s *Store) CreateSession(in SessionInput, today time.Time) (*CaseSession, e
 		}
 	}
 	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	if err := s.oneSessionPerStart(ids, in.StartedAt); err != nil {
 		return nil, err
 	}
 	id := uuid.NewString()
