@@ -18,9 +18,7 @@ func TestVisitAPIAndCalendar(t *testing.T) {
 	seedDemoCases(t, h.db, key, h.logins, h.now())
 	med, sw := h.token(models.RoleMediator), h.token(models.RoleSocialWorker)
 	// Active demo children whom the demo mediator is assigned to.
-	var ids []string
-	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
-		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number`).Scan(&ids)
+	ids := h.mediated()
 	if len(ids) < 2 {
 		t.Fatalf("demo data: %d active children with a mediator", len(ids))
 	}

@@ -29,6 +29,29 @@ type harness struct {
 	now func() time.Time
 }
 
+// count runs a counting query as the owner and returns its number.
+func (h *harness) count(query string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.Gorm.Raw(query, args...).Scan(&n).Error; err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// mediated lists the active demo children whom a language mediator is
+// assigned to, by case number.
+func (h *harness) mediated() []string {
+	h.t.Helper()
+	var ids []string
+	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
+		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number`).Scan(&ids)
+	if len(ids) == 0 {
+		h.t.Fatal("demo data: no active child with a mediator")
+	}
+	return ids
+}
+
 // today is the program's day by the server's clock, as YYYY-MM-DD.
 func (h *harness) today() string { return models.ProgramDay(h.now()).Format(time.DateOnly) }
 

@@ -79,12 +79,7 @@ func TestVisitDoubleBookingRace(t *testing.T) {
 	h := newHarness(t, app.Config{DataKey: &key})
 	seedDemoCases(t, h.db, key, h.logins, h.now())
 	med := h.token(models.RoleMediator)
-	var ids []string
-	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
-		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number`).Scan(&ids)
-	if len(ids) == 0 {
-		t.Fatal("demo data: no active child with a mediator")
-	}
+	ids := h.mediated()
 	slot := time.Date(testToday().Year(), testToday().Month(), testToday().Day(), 0, 0, 0, 0, berlin).AddDate(0, 0, 9).Add(15 * time.Hour)
 	body := func(id string, at time.Time) string {
 		return fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":"follow_up"}`,
@@ -104,9 +99,7 @@ func TestVisitDoubleBookingRace(t *testing.T) {
 			break
 		}
 	}
-	var booked int64
-	h.db.Gorm.Raw("SELECT count(*) FROM prevention.visits WHERE starts_at >= ? AND starts_at < ?", slot, slot.Add(2*time.Hour)).Scan(&booked)
-	if booked != 1 {
+	if booked := h.count("SELECT count(*) FROM prevention.visits WHERE starts_at >= ? AND starts_at < ?", slot, slot.Add(2*time.Hour)); booked != 1 {
 		t.Errorf("%d visits stored in the hour, want 1", booked)
 	}
 
@@ -140,9 +133,7 @@ func TestIdempotentAPIPosts(t *testing.T) {
 	coord, police, sw, med := h.token(models.RoleCoordinator), h.token(models.RolePoliceLiaison),
 		h.token(models.RoleSocialWorker), h.token(models.RoleMediator)
 	active := demoIDs(t, h, models.StatusActive)
-	var withMediator string
-	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
-		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number LIMIT 1`).Scan(&withMediator)
+	withMediator := h.mediated()[0]
 	visitAt := time.Date(testToday().Year(), testToday().Month(), testToday().Day(), 0, 0, 0, 0, berlin).AddDate(0, 0, 5)
 	cases := []struct {
 		name, token, path, body, other, count string
@@ -157,7 +148,7 @@ func TestIdempotentAPIPosts(t *testing.T) {
 			fmt.Sprintf(`{"participant_ids":[%q],"type":"anti_violence","module":"triggers","started_at":%q,"duration_minutes":60,"attendance":{%q:"attended"},"notes":"Doppelt"}`,
 				active[0], testNow().Add(-time.Hour).UTC().Format(time.RFC3339), active[0]),
 			fmt.Sprintf(`{"participant_ids":[%q],"type":"anti_violence","module":"triggers","started_at":%q,"duration_minutes":45,"attendance":{%q:"attended"},"notes":"Doppelt"}`,
-				active[0], testNow().Add(-time.Hour).UTC().Format(time.RFC3339), active[0]),
+				active[0], testNow().Add(-3*time.Hour).UTC().Format(time.RFC3339), active[0]),
 			"SELECT count(*) FROM prevention.sessions"},
 		{"visit", med, "/api/v1/visits",
 			fmt.Sprintf(`{"participant_id":%q,"starts_at":%q,"ends_at":%q,"purpose":"follow_up"}`, withMediator,
@@ -170,11 +161,7 @@ func TestIdempotentAPIPosts(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			count := func() int {
-				var n int
-				h.db.Gorm.Raw(tc.count).Scan(&n)
-				return n
-			}
+			count := func() int { return h.count(tc.count) }
 			before := count()
 			// In sequence: the second answer is the first one, replayed.
 			k := fmt.Sprintf("seq-%d", i)
@@ -216,15 +203,11 @@ func TestIdempotentAPIPosts(t *testing.T) {
 	}
 	// Keys are per user: another user's same key is a new request.
 	expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Idem", "KK-IDEM-3"), "Idempotency-Key", "shared"), 201).Body.Close()
-	var n int
-	h.db.Gorm.Raw("SELECT count(*) FROM auth.idempotency_keys WHERE key = 'shared'").Scan(&n)
-	if n != 1 {
+	if n := h.count("SELECT count(*) FROM auth.idempotency_keys WHERE key = 'shared'"); n != 1 {
 		t.Errorf("%d kept keys 'shared'", n)
 	}
 	// A key is kept encrypted: no name of the created case in clear.
-	var clear int
-	h.db.Gorm.Raw("SELECT count(*) FROM auth.idempotency_keys WHERE answer_enc LIKE '%Potent%' OR answer_enc NOT LIKE 'v1:%'").Scan(&clear)
-	if clear != 0 {
+	if clear := h.count("SELECT count(*) FROM auth.idempotency_keys WHERE answer_enc LIKE '%Potent%' OR answer_enc NOT LIKE 'v1:%'"); clear != 0 {
 		t.Errorf("%d kept answers not encrypted", clear)
 	}
 	expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Idem", "KK-IDEM-4"), "Idempotency-Key", strings.Repeat("x", 256)), 422).Body.Close()
@@ -248,11 +231,7 @@ func TestDoubleSubmitWebForms(t *testing.T) {
 	h := newHarness(t, app.Config{DataKey: &key})
 	seedDemoCases(t, h.db, key, h.logins, h.now())
 	coord, sw := h.signIn(models.RoleCoordinator), h.signIn(models.RoleSocialWorker)
-	count := func(sql string) int {
-		var n int
-		h.db.Gorm.Raw(sql).Scan(&n)
-		return n
-	}
+	count := h.count
 	submission := func(d *goquery.Document, action string) string {
 		k := d.Find(`form[action="`+action+`"] input[name="_submission"]`).AttrOr("value", "")
 		if len(k) < 20 {
@@ -387,9 +366,7 @@ func TestConsentFormOffersWhatTheRuleAllows(t *testing.T) {
 	if s := form(fifteen); s.Find(`option[value="assent"]`).Length() != 1 || s.Find(`option[value="assent"][selected]`).Length() != 0 {
 		t.Errorf("15-year-old: assent offered %d, preselected %d", s.Find(`option[value="assent"]`).Length(), s.Find(`option[value="assent"][selected]`).Length())
 	}
-	var n int
-	h.db.Gorm.Raw("SELECT count(*) FROM prevention.consents").Scan(&n)
-	if n != 0 {
+	if n := h.count("SELECT count(*) FROM prevention.consents"); n != 0 {
 		t.Errorf("%d consents stored", n)
 	}
 }
@@ -412,9 +389,7 @@ func TestBadBytesRefused(t *testing.T) {
 			t.Errorf("%s: errors %+v, want one for %s", tc.name, p.Errors, tc.field)
 		}
 	}
-	var n int
-	h.db.Gorm.Raw("SELECT count(*) FROM enforcement.referrals").Scan(&n)
-	if n != 0 {
+	if n := h.count("SELECT count(*) FROM enforcement.referrals"); n != 0 {
 		t.Errorf("%d referrals stored from bad bytes", n)
 	}
 	// Nested: a consent's form_version.
@@ -543,11 +518,7 @@ func TestExpiredSessionKeepsTheForm(t *testing.T) {
 	note := "Langer Vermerk, getippt bevor die Sitzung ablief"
 	form.Set("notes", note)
 	form.Set("_submission", page.Find(`form[action="/sessions"] input[name="_submission"]`).AttrOr("value", ""))
-	sessions := func() int {
-		var n int
-		h.db.Gorm.Raw("SELECT count(*) FROM prevention.sessions").Scan(&n)
-		return n
-	}
+	sessions := func() int { return h.count("SELECT count(*) FROM prevention.sessions") }
 	before := sessions()
 	// 31 idle minutes.
 	dbtest.Exec(t, h.db.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '31 minutes'")
@@ -586,9 +557,7 @@ func TestExpiredSessionKeepsTheForm(t *testing.T) {
 	if n := sessions(); n != before {
 		t.Fatalf("the expired post stored a session")
 	}
-	var clear int
-	h.db.Gorm.Raw("SELECT count(*) FROM auth.parked_forms WHERE form_enc LIKE '%Vermerk%' OR form_enc NOT LIKE 'v1:%'").Scan(&clear)
-	if clear != 0 {
+	if clear := h.count("SELECT count(*) FROM auth.parked_forms WHERE form_enc LIKE '%Vermerk%' OR form_enc NOT LIKE 'v1:%'"); clear != 0 {
 		t.Error("a parked form is stored in clear")
 	}
 
@@ -645,9 +614,7 @@ func TestExpiredSessionKeepsTheForm(t *testing.T) {
 	if n := sessions(); n != before+1 {
 		t.Errorf("%d sessions after resuming, want %d", n, before+1)
 	}
-	var left int
-	h.db.Gorm.Raw("SELECT count(*) FROM auth.parked_forms").Scan(&left)
-	if left != 0 {
+	if left := h.count("SELECT count(*) FROM auth.parked_forms"); left != 0 {
 		t.Errorf("%d parked forms left after saving", left)
 	}
 }
@@ -687,9 +654,8 @@ func TestImplausibleDatesRefused(t *testing.T) {
 	seedDemoCases(t, h.db, key, h.logins, h.now())
 	sw, med := h.token(models.RoleSocialWorker), h.token(models.RoleMediator)
 	active := demoIDs(t, h, models.StatusActive)[0]
-	var withMediator, guardian string
-	h.db.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN prevention.assignments a ON a.participant_id = p.id
-		JOIN org.users u ON u.id = a.user_id WHERE p.status = 'active' AND u.role = 'language_mediator' ORDER BY p.case_number LIMIT 1`).Scan(&withMediator)
+	withMediator := h.mediated()[0]
+	var guardian string
 	h.db.Gorm.Raw(`SELECT guardian_id FROM prevention.participant_guardians WHERE participant_id = ? AND has_custody LIMIT 1`, active).Scan(&guardian)
 	for _, tc := range []struct{ name, token, path, body, field string }{
 		{"goal target in 1900", sw, "/api/v1/participants/" + active + "/goals", `{"title":"Ziel","target_on":"1900-01-01"}`, "target_on"},
