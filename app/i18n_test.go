@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 
@@ -326,8 +328,20 @@ func TestConcurrentRenderKeepsLanguages(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := h.web("GET", "/login", nil, nil, "Accept-Language", lang)
-			d := doc(t, resp)
+			// No t.Fatal here (not the test's goroutine): errors go to errs.
+			req := httptest.NewRequest("GET", "/login", nil)
+			req.Header.Set("Accept-Language", lang)
+			resp, err := h.srv.App().Test(req, 30_000)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			d, err := goquery.NewDocumentFromReader(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
 			if got, _ := d.Find("html").Attr("lang"); got != lang || d.Find("h1").Text() != heading[lang] {
 				errs <- fmt.Sprintf("asked %s, got lang=%s heading=%q", lang, got, d.Find("h1").Text())
 			}

@@ -33,9 +33,15 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// personalData are values of the synthetic demo users and test inputs
-// that must never appear in a log line: names, e-mail addresses, passwords.
-var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password", "a new long password"}
+// personalData are values of the synthetic demo users, families and test
+// inputs that must never appear in a log line: staff names, e-mail
+// addresses, passwords, and the children's and families' names, addresses,
+// phone numbers and notes (every demo and synthetic family name ends in
+// -Demo or -Synth).
+var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei", "es.kurve.example", "kurve-demo-2026", "wrong password",
+	"a new long password", "-Demo", "-Synth", "Lindenstraße", "0201 555", "0201 424242", "Mira", "Beispiel", "Vertraulich 42",
+	"Sozialpädagogische Notiz", "Polizeivermerk", "Meldungstest", "Langer Vermerk", "Notiz vor dem Zeitablauf", "Umzug war ein Irrtum",
+	"Doppel", "Gute Entwicklung", "Grundschule"}
 
 func TestMain(m *testing.M) {
 	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))

@@ -303,7 +303,13 @@ func TestWebCaseAccessByRole(t *testing.T) {
 	if n := doc(t, h.web("GET", "/participants", &sw, nil)).Find("#caseload thead th").Length(); n != 4 {
 		t.Errorf("social worker caseload has %d columns, want 4", n)
 	}
-	_ = other
+	// The unassigned case is not visible to them: 404, not the record.
+	for who, ws := range map[string]*webSession{"social worker": &sw, "mediator": &med} {
+		resp := h.web("GET", "/participants/"+other, ws, nil)
+		if body := readAll(t, resp); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "Anders") {
+			t.Errorf("%s opens the unassigned case: %d", who, resp.StatusCode)
+		}
+	}
 
 	// Every read of the page is audited.
 	before := auditCount(t, h, models.AuditParticipantRead)

@@ -162,10 +162,15 @@ func TestAPITokens(t *testing.T) {
 		}
 		return nil
 	})
-	var plainStored int64
-	tdb.Gorm.Raw("SELECT count(*) FROM auth.api_tokens WHERE convert_from(token_hash, 'SQL_ASCII') LIKE 'kurve_%'").Scan(&plainStored)
-	if plainStored != 0 {
-		t.Fatal("a token is stored in plain text")
+	// Only SHA-256 digests (32 bytes) are stored, never a token's text:
+	// no stored value contains the "kurve_" prefix.
+	var stored, plainStored int64
+	if err := tdb.Gorm.Raw(`SELECT count(*), count(*) FILTER (WHERE length(token_hash) <> 32
+		OR position('\x6b757276655f'::bytea IN token_hash) > 0) FROM auth.api_tokens`).Row().Scan(&stored, &plainStored); err != nil {
+		t.Fatal(err)
+	}
+	if stored == 0 || plainStored != 0 {
+		t.Fatalf("%d tokens stored, %d of them not as a SHA-256 digest", stored, plainStored)
 	}
 }
 

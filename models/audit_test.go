@@ -10,29 +10,45 @@ import (
 	"kurve/models/dbtest"
 )
 
-func appendAudit(t *testing.T, tdb *dbtest.DB, role models.DBRole, n int) {
-	t.Helper()
+// appendEvents appends n test events as role and returns the first error.
+// It does not touch testing.T, so goroutines may call it.
+func appendEvents(tdb *dbtest.DB, role models.DBRole, n int) error {
 	for i := 0; i < n; i++ {
 		err := models.InTx(context.Background(), tdb.Gorm, role, models.Actor{}, func(st *models.Store) error {
 			return st.Audit(models.AuditEvent{Action: "test.event", ObjectType: "thing", ObjectID: "x", Details: map[string]any{"i": i}})
 		})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
+	}
+	return nil
+}
+
+func appendAudit(t *testing.T, tdb *dbtest.DB, role models.DBRole, n int) {
+	t.Helper()
+	if err := appendEvents(tdb, role, n); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func TestAuditChainIntactUnderConcurrency(t *testing.T) {
 	tdb := dbtest.New(t)
 	var wg sync.WaitGroup
+	errs := make(chan error, len(models.DBRoles))
 	for _, role := range models.DBRoles {
 		wg.Add(1)
 		go func(role models.DBRole) {
 			defer wg.Done()
-			appendAudit(t, tdb, role, 10)
+			if err := appendEvents(tdb, role, 10); err != nil {
+				errs <- err
+			}
 		}(role)
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 	n, brk, err := models.VerifyAuditChain(context.Background(), tdb.Gorm)
 	if err != nil || brk != nil {
 		t.Fatalf("verify: %v %+v", err, brk)

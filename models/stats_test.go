@@ -540,7 +540,9 @@ func TestOutcomesDatabaseFloor(t *testing.T) {
 		reason: "other", status: models.StatusActive, evaluation: true}
 	insertFacts(t, tdb.Gorm, repeat(2, f))
 	err := tdb.Gorm.Transaction(func(tx *gorm.DB) error {
-		tx.Exec("SET LOCAL ROLE kurve_statistics")
+		if err := tx.Exec("SET LOCAL ROLE kurve_statistics").Error; err != nil {
+			return err
+		}
 		var counts []struct{ N *int }
 		if err := tx.Raw(`SELECT (measures->>'participants')::int AS n FROM statistics.outcomes('{site}', NULL, NULL, NULL, 1, true)
 			UNION ALL SELECT referrals FROM statistics.referrals('{site}', NULL, NULL, NULL, 1)`).Scan(&counts).Error; err != nil {

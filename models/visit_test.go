@@ -123,12 +123,22 @@ func TestVisits(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Slot.CaseNumber != a.CaseNumber || !ce.Slot.Start.Equal(s1) || !errors.Is(err, models.ErrConflict) {
 		t.Fatalf("double booking: %v", err)
 	}
-	// Touching is fine; a social worker's booking is checked too.
+	// Touching is fine.
 	w.must("sw", func(st *models.Store) error {
 		_, err := st.CreateVisit(models.VisitInput{ParticipantID: b.ID, StartsAt: e1, EndsAt: e1.Add(time.Hour), Purpose: "family_conversation",
 			MediatorID: w.users["med"].ID, SocialWorkerID: w.users["sw"].ID}, today)
 		return err
 	})
+	// The social worker is booked too: another visit of theirs in that
+	// hour, with another mediator, is refused naming the social worker.
+	err = w.as("sw", func(st *models.Store) error {
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: a.ID, StartsAt: e1.Add(30 * time.Minute), EndsAt: e1.Add(90 * time.Minute),
+			Purpose: "family_conversation", MediatorID: w.users["med2"].ID, SocialWorkerID: w.users["sw"].ID}, today)
+		return err
+	})
+	if !errors.As(err, &ce) || ce.Person != "social_worker" || ce.Slot.CaseNumber != b.CaseNumber {
+		t.Fatalf("social worker double-booked: %v", err)
+	}
 	// Without valid consent: 422, except for the visits that obtain it.
 	err = w.as("med", func(st *models.Store) error {
 		s, e := slot(15)
@@ -200,6 +210,9 @@ func TestVisits(t *testing.T) {
 			return err
 		}
 		vs, err := st.VisitsOf(b.ID)
+		if len(vs) == 0 {
+			t.Error("withdrawal: the planned visit disappeared instead of being cancelled")
+		}
 		for _, v := range vs {
 			if v.Status == models.VisitPlanned {
 				t.Errorf("planned visit survived the withdrawal: %+v", v)
