@@ -677,3 +677,36 @@ func TestImplausibleDatesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestForgedCSRFOnSignedInForms: every signed-in form refuses a forged or
+// missing CSRF token with 403 and changes nothing (not only the login
+// forms).
+func TestForgedCSRFOnSignedInForms(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	sw := h.signIn(models.RoleSocialWorker)
+	id := demoIDs(t, h, models.StatusActive)[0]
+	before := h.count("SELECT count(*) FROM prevention.goals")
+	for _, token := range []string{"forged", ""} {
+		resp := h.web("POST", "/participants/"+id+"/goals", &sw, url.Values{"_csrf": {token}, "title": {"Ziel ohne Token"}})
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("goal with CSRF token %q: %d, want 403", token, resp.StatusCode)
+		}
+	}
+	resp := h.web("POST", "/participants/"+id+"/status", &sw, url.Values{"_csrf": {"forged"}, "status": {"contacted"}, "version": {"1"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status change with a forged token: %d", resp.StatusCode)
+	}
+	if n := h.count("SELECT count(*) FROM prevention.goals"); n != before {
+		t.Errorf("a forged form stored %d goals", n-before)
+	}
+	// The real token works.
+	resp = h.web("POST", "/participants/"+id+"/goals", &sw, url.Values{"title": {"Ziel mit Token"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || h.count("SELECT count(*) FROM prevention.goals") != before+1 {
+		t.Errorf("goal with the session's token: %d", resp.StatusCode)
+	}
+}
