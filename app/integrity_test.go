@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -135,6 +136,13 @@ func TestIdempotentAPIPosts(t *testing.T) {
 	active := demoIDs(t, h, models.StatusActive)
 	withMediator := h.mediated()[0]
 	visitAt := time.Date(testToday().Year(), testToday().Month(), testToday().Day(), 0, 0, 0, 0, berlin).AddDate(0, 0, 5)
+	if err := models.InTx(context.Background(), h.db.Gorm, models.DBAdmin, models.Actor{}, func(st *models.Store) error {
+		_, err := st.CreateUser(models.NewUserInput{Email: "sw2@es.test", Name: "Zweite Fachkraft", Role: models.RoleSocialWorker,
+			SiteCode: "ES", Password: "long enough password"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, token, path, body, other, count string
 	}{
@@ -158,6 +166,16 @@ func TestIdempotentAPIPosts(t *testing.T) {
 			"SELECT count(*) FROM prevention.visits"},
 		{"goal", sw, "/api/v1/participants/" + active[0] + "/goals", `{"title":"Ziel doppelt","target_on":"` + testDate(60) + `"}`,
 			`{"title":"Ziel anders","target_on":"` + testDate(60) + `"}`, "SELECT count(*) FROM prevention.goals"},
+		{"guardian", sw, "/api/v1/participants/" + active[0] + "/guardians",
+			`{"first_name":"Tante","last_name":"Doppelt","relationship":"aunt_uncle","has_custody":false,"languages":["de"]}`,
+			`{"first_name":"Onkel","last_name":"Doppelt","relationship":"aunt_uncle","has_custody":false,"languages":["de"]}`,
+			"SELECT count(*) FROM prevention.guardians"},
+		{"review", sw, "/api/v1/participants/" + active[0] + "/reviews", `{"held_on":"` + testDate(0) + `","notes":"Doppelt"}`,
+			`{"held_on":"` + testDate(-1) + `","notes":"Anders"}`, "SELECT count(*) FROM prevention.reviews"},
+		{"assignment", coord, "/api/v1/participants/" + active[1] + "/assignments",
+			`{"user_id":"` + userID(t, h, "sw2@es.test") + `","kind":"social_worker","from":"` + testDate(0) + `"}`,
+			`{"user_id":"` + userID(t, h, "sw2@es.test") + `","kind":"social_worker","from":"` + testDate(-1) + `"}`,
+			"SELECT count(*) FROM prevention.assignments"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,6 +300,41 @@ func TestDoubleSubmitWebForms(t *testing.T) {
 	if n := count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
 		t.Errorf("%d sessions after five taps at once, want %d", n, before+1)
 	}
+	// More create forms, each sent twice from one render.
+	police := h.signIn(models.RolePoliceLiaison)
+	for _, tc := range []struct {
+		name     string
+		ws       *webSession
+		page     string
+		action   string
+		values   url.Values
+		countSQL string
+	}{
+		{"goal", &sw, "/participants/" + active[0], "/participants/" + active[0] + "/goals",
+			url.Values{"title": {"Ziel zweimal getippt"}, "target_on": {testDate(30)}}, "SELECT count(*) FROM prevention.goals"},
+		{"guardian", &coord, "/participants/" + active[0] + "/guardians/new", "/participants/" + active[0] + "/guardians",
+			url.Values{"first_name": {"Tante"}, "last_name": {"Zweimal"}, "relationship": {"aunt_uncle"}}, "SELECT count(*) FROM prevention.guardians"},
+		{"referral", &police, "/referrals/new", "/referrals",
+			url.Values{"first_name": {"Zweimal"}, "last_name": {"Gemeldet"}, "date_of_birth": {"2014-03-03"}, "gender": {"male"},
+				"site": {"ES"}, "reason_category": {"property"}, "police_reference": {"KK-TWICE-1"}}, "SELECT count(*) FROM enforcement.referrals"},
+	} {
+		page := doc(t, h.web("GET", tc.page, tc.ws, nil))
+		tc.values.Set("_submission", submission(page, tc.action))
+		n0 := count(tc.countSQL)
+		var locs []string
+		for range 2 {
+			resp := h.web("POST", tc.action, tc.ws, tc.values)
+			resp.Body.Close()
+			if resp.StatusCode != 303 {
+				t.Fatalf("%s: %d", tc.name, resp.StatusCode)
+			}
+			locs = append(locs, resp.Header.Get("Location"))
+		}
+		if n := count(tc.countSQL); n != n0+1 || locs[0] != locs[1] {
+			t.Errorf("%s sent twice: %d records, landed on %v", tc.name, n-n0, locs)
+		}
+	}
+
 	// Back, then save: the form is rendered anew (another key), but the
 	// child already has this session: refused, naming the case.
 	again := snGet(t, h, &sw, "/sessions/new?participant="+active[0], http.StatusOK)
