@@ -79,14 +79,21 @@ func claimIdempotency(c *fiber.Ctx, st *models.Store, user *models.User, api boo
 		c.Set(fiber.HeaderLocation, ans.Location)
 	}
 	c.Set("Idempotent-Replayed", "true")
+	if ans.Flash != "" {
+		// The second tap lands where the first did, with its message.
+		if err := setFlash(c, ans.Flash); err != nil {
+			return "", false, err
+		}
+	}
 	return "", true, c.Send(ans.Body)
 }
 
 // keepAnswer stores the answer of a claimed request that succeeded.
 func keepAnswer(c *fiber.Ctx, st *models.Store, claim string) error {
 	resp := c.Response()
+	flash, _ := c.Locals(localFlashSet).(string)
 	return st.KeepAnswer(claim, models.Answer{Status: resp.StatusCode(), Location: string(resp.Header.Peek(fiber.HeaderLocation)),
-		ContentType: string(resp.Header.ContentType()), Body: resp.Body()})
+		ContentType: string(resp.Header.ContentType()), Body: resp.Body(), Flash: flash})
 }
 
 // newSubmissionKey is a fresh one-time key for a web form.

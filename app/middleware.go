@@ -27,6 +27,8 @@ const (
 	localRoute     = "kurve.route"
 	localFlash     = "kurve.flash"
 	localNow       = "kurve.now"
+	// localFlashSet is the message ID a handler left for the next page.
+	localFlashSet = "kurve.flash_set"
 	// localExpired is the *models.ExpiredSessionError of a cookie whose
 	// session just ran out.
 	localExpired = "kurve.expired"

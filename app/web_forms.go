@@ -57,5 +57,6 @@ func setFlash(c *fiber.Ctx, messageID string) error {
 	if err := st.SwitchRole(models.DBAuth, models.Actor{}); err != nil {
 		return err
 	}
+	c.Locals(localFlashSet, messageID)
 	return st.SetFlash(sess.ID, messageID)
 }

@@ -19,6 +19,9 @@ CREATE TABLE auth.idempotency_keys (
   content_type text,
   -- The first answer, encrypted: it may carry names (a created case).
   answer_enc   text,
+  -- The message the first answer left for the next page ("saved"), shown
+  -- again after a replayed redirect.
+  flash        text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (user_id, key)
 );

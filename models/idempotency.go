@@ -22,6 +22,8 @@ type Answer struct {
 	Location    string
 	ContentType string
 	Body        []byte
+	// Flash is the message ID the answer left for the next page.
+	Flash string
 }
 
 const idempotencyTable = "auth.idempotency_keys"
@@ -35,6 +37,7 @@ type idempotencyRow struct {
 	Location    *string
 	ContentType *string
 	AnswerEnc   *string
+	Flash       *string
 	CreatedAt   time.Time
 }
 
@@ -59,7 +62,7 @@ func (s *Store) ClaimIdempotencyKey(userID, key string, hash []byte) (*Answer, s
 	var claimed []string
 	err := s.db.Raw(`INSERT INTO auth.idempotency_keys (id, user_id, key, request_hash) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id, key) DO UPDATE SET id = EXCLUDED.id, request_hash = EXCLUDED.request_hash,
-			status = NULL, location = NULL, content_type = NULL, answer_enc = NULL, created_at = now()
+			status = NULL, location = NULL, content_type = NULL, answer_enc = NULL, flash = NULL, created_at = now()
 		WHERE idempotency_keys.created_at < now() - make_interval(secs => ?)
 		RETURNING id`, id, userID, key, hash, IdempotencyWindow.Seconds()).Scan(&claimed).Error
 	if err != nil {
@@ -84,7 +87,8 @@ func (s *Store) ClaimIdempotencyKey(userID, key string, hash []byte) (*Answer, s
 	if err != nil {
 		return nil, "", err
 	}
-	return &Answer{Status: *row.Status, Location: deref(row.Location), ContentType: deref(row.ContentType), Body: []byte(body)}, "", nil
+	return &Answer{Status: *row.Status, Location: deref(row.Location), ContentType: deref(row.ContentType), Body: []byte(body),
+		Flash: deref(row.Flash)}, "", nil
 }
 
 // KeepAnswer stores the first answer to the request that claimed id.
@@ -94,7 +98,8 @@ func (s *Store) KeepAnswer(id string, a Answer) error {
 		return err
 	}
 	err = s.db.Model(&idempotencyRow{}).Where("id = ?", id).Updates(map[string]any{
-		"status": a.Status, "location": nilIfEmpty(a.Location), "content_type": nilIfEmpty(a.ContentType), "answer_enc": enc}).Error
+		"status": a.Status, "location": nilIfEmpty(a.Location), "content_type": nilIfEmpty(a.ContentType), "answer_enc": enc,
+		"flash": nilIfEmpty(a.Flash)}).Error
 	if err != nil {
 		return fmt.Errorf("models: keep answer: %w", err)
 	}
