@@ -208,16 +208,21 @@ func TestBrowserEndToEnd(t *testing.T) {
 		return b, x
 	}
 
-	// The CSP forbids inline script; the test's own axe injection must not
-	// be blocked by it. Note that this turns the page's CSP off for the
-	// whole tab, so this test does not check the CSP itself.
-	do("bypass CSP for the axe injection", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
-		return err
-	}))
+	// The pages run under their real Content-Security-Policy: axe-core is
+	// evaluated over the DevTools protocol, which the page's CSP does not
+	// govern, while the page itself may run no inline script.
+	inlineBlocked := func(where string) {
+		t.Helper()
+		if !evalJS[bool](bctx, t, `(() => { const s = document.createElement("script");
+			s.textContent = "window.__inlineRan = true"; document.body.appendChild(s); s.remove();
+			return window.__inlineRan !== true; })()`) {
+			t.Errorf("%s: an inline script ran: the Content-Security-Policy is not in force", where)
+		}
+	}
 
 	// 1. German login page.
 	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+	inlineBlocked("login (de)")
 	wantStyles("login (de)")
 	if !evalJS[bool](bctx, t, `document.querySelector('html[lang="de"]') !== null`) {
 		t.Errorf("login: no html[lang=\"de\"]")
@@ -238,6 +243,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 	)
 	st := wantDoc("start (de)", "de", "ltr")
 	wantStyles("start (de)")
+	inlineBlocked("start (de)")
+	// The page's own script (the timeout warning) runs under the CSP.
+	if !evalJS[bool](bctx, t, `(() => { const b = document.getElementById("session-warning");
+		return !!b && b.hidden && b.dataset.armed === "true"; })()`) {
+		t.Errorf("start (de): the timeout warning's script did not run, or the warning shows at once")
+	}
 	if st.Path != "/" {
 		t.Errorf("after login: path %q, want /", st.Path)
 	}

@@ -13,6 +13,7 @@
   function arm() {
     window.clearTimeout(timer);
     box.hidden = true;
+    box.setAttribute('data-armed', 'true');
     timer = window.setTimeout(function () {
       box.hidden = false;
       stay.focus();
