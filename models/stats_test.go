@@ -110,14 +110,22 @@ func insertFacts(t *testing.T, db *gorm.DB, facts []fact) {
 			if err != nil {
 				return err
 			}
+			// Every child has a given consent of a guardian; only those with
+			// evaluation consent have it cover "evaluation" (so a filter
+			// that looks for any consent, not for evaluation, is caught).
+			purposes := "{participation,data_processing}"
 			if f.evaluation {
-				var guardian string
-				tx.Raw("INSERT INTO prevention.guardians (id, family_id, first_name_enc, last_name_enc) VALUES (gen_random_uuid(), ?, 'x', 'x') RETURNING id", family).Scan(&guardian)
-				if err := tx.Exec(`INSERT INTO prevention.consents (id, participant_id, guardian_id, purposes, form_version, form_language,
-					state, given_on, recorded_by) VALUES (gen_random_uuid(), ?, ?, '{participation,data_processing,evaluation}', '2026-1', 'de',
-					'given', ?, ?)`, child, guardian, f.entry, user).Error; err != nil {
-					return err
-				}
+				purposes = "{participation,data_processing,evaluation}"
+			}
+			var guardian string
+			if err := tx.Raw("INSERT INTO prevention.guardians (id, family_id, first_name_enc, last_name_enc) VALUES (gen_random_uuid(), ?, 'x', 'x') RETURNING id",
+				family).Scan(&guardian).Error; err != nil {
+				return err
+			}
+			if err := tx.Exec(`INSERT INTO prevention.consents (id, participant_id, guardian_id, purposes, form_version, form_language,
+				state, given_on, recorded_by) VALUES (gen_random_uuid(), ?, ?, ?, '2026-1', 'de', 'given', ?, ?)`,
+				child, guardian, purposes, f.entry, user).Error; err != nil {
+				return err
 			}
 			if f.reason != "none" {
 				var ref string
