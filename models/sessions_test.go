@@ -13,9 +13,16 @@ import (
 // activeCase makes an active participant assigned to "sw" with full consent.
 func (w *world) activeCase(first string, dob time.Time) *models.Participant {
 	w.t.Helper()
+	return w.activeCaseOf("sw", first, dob)
+}
+
+// activeCaseOf makes an active participant assigned to the social worker
+// sw, with full consent.
+func (w *world) activeCaseOf(sw, first string, dob time.Time) *models.Participant {
+	w.t.Helper()
 	p := w.newParticipant("coord", first, dob)
-	w.assign(p, "sw", models.AssignSocialWorker, today.AddDate(0, -1, 0), nil)
-	w.must("sw", func(st *models.Store) error {
+	w.assign(p, sw, models.AssignSocialWorker, today.AddDate(0, -1, 0), nil)
+	w.must(sw, func(st *models.Store) error {
 		g, err := st.AddGuardian(p.ID, models.GuardianInput{FirstName: "E", LastName: first, Relationship: "mother", HasCustody: true})
 		if err != nil {
 			return err
@@ -43,7 +50,7 @@ func (w *world) activeCase(first string, dob time.Time) *models.Participant {
 		return nil
 	})
 	var cur *models.Participant
-	w.must("sw", func(st *models.Store) (err error) { cur, err = st.ParticipantByID(p.ID); return err })
+	w.must(sw, func(st *models.Store) (err error) { cur, err = st.ParticipantByID(p.ID); return err })
 	return cur
 }
 

@@ -1,0 +1,102 @@
+package models_test
+
+import (
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kurve/models"
+)
+
+// TestRowPoliciesHideOtherCases runs SQL as the request roles, with the
+// settings of a real user, against every table of a case: a social worker
+// and a mediator see no row of a colleague's case, a coordinator and a
+// social worker of another site none of this site's cases. Each of the
+// row-level-security policies of those tables is needed for it (a policy
+// made permissive, USING (true), fails here).
+func TestRowPoliciesHideOtherCases(t *testing.T) {
+	w := newWorld(t)
+	w.catalogue()
+	mine := w.activeCaseOf("sw", "Eigen", time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))
+	theirs := w.activeCaseOf("sw2", "Fremd", time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC))
+	w.assign(mine, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	w.assign(theirs, "med2", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	// The colleague's case has something in every table.
+	w.must("sw2", func(st *models.Store) error {
+		if _, err := st.CreateGoal(theirs.ID, "Fremdes Ziel", nil, today); err != nil {
+			return err
+		}
+		if _, err := st.RecordReview(theirs.ID, today, "Fremde Besprechung", today); err != nil {
+			return err
+		}
+		if _, err := st.CreateSession(models.SessionInput{ParticipantIDs: []string{theirs.ID}, MeasureCode: "social_skills",
+			StartedAt: today.Add(-2 * time.Hour), DurationMinutes: 60, Attendance: map[string]models.Attendance{theirs.ID: models.Attended}}, today); err != nil {
+			return err
+		}
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: theirs.ID, StartsAt: today.AddDate(0, 0, 2).Add(9 * time.Hour),
+			EndsAt: today.AddDate(0, 0, 2).Add(10 * time.Hour), Purpose: "follow_up", SocialWorkerID: w.users["sw2"].ID}, today)
+		return err
+	})
+	tables := map[string]string{
+		"prevention.participants":          "id = ?",
+		"prevention.families":              "id = (SELECT family_id FROM prevention.participants WHERE id = ?)",
+		"prevention.family_languages":      "family_id = (SELECT family_id FROM prevention.participants WHERE id = ?)",
+		"prevention.guardians":             "family_id = (SELECT family_id FROM prevention.participants WHERE id = ?)",
+		"prevention.participant_guardians": "participant_id = ?",
+		"prevention.consents":              "participant_id = ?",
+		"prevention.consent_events":        "consent_id IN (SELECT id FROM prevention.consents WHERE participant_id = ?)",
+		"prevention.status_changes":        "participant_id = ?",
+		"prevention.assignments":           "participant_id = ?",
+		"prevention.goals":                 "participant_id = ?",
+		"prevention.reviews":               "participant_id = ?",
+		"prevention.session_participants":  "participant_id = ?",
+		"prevention.sessions":              "id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)",
+		"prevention.visits":                "participant_id = ?",
+	}
+	// The owner sees the rows: the queries find what they look for.
+	for table, where := range tables {
+		var n int
+		if err := w.db.Gorm.Raw("SELECT count(*) FROM "+table+" WHERE "+where, theirs.ID).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatalf("setup: %s has no row of the colleague's case", table)
+		}
+	}
+	for _, viewer := range []struct {
+		user  string
+		case_ *models.Participant
+	}{{"sw", theirs}, {"med", theirs}, {"coordDU", theirs}, {"swDU", theirs}, {"coordDU", mine}} {
+		u := w.users[viewer.user]
+		actor := models.Actor{UserID: u.ID, SiteID: u.SiteID, Role: u.Role, Today: today}
+		for table, where := range tables {
+			n, err := countAs(w, u.Role.DBRole(), actor, "SELECT count(*) FROM "+table+" WHERE "+where, viewer.case_.ID)
+			switch {
+			case models.IsPermissionDenied(err):
+			case err != nil:
+				t.Errorf("%s on %s: %v", viewer.user, table, err)
+			case n != 0:
+				t.Errorf("%s sees %d rows of %s of a case not theirs", viewer.user, n, table)
+			}
+		}
+	}
+}
+
+// countAs runs a count as role with the actor's settings (as a request
+// sets them, kurve.today included).
+func countAs(w *world, role models.DBRole, actor models.Actor, sql string, args ...any) (int, error) {
+	var n int
+	err := w.db.Gorm.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL ROLE " + string(role)).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
+			set_config('kurve.role', ?, true), set_config('kurve.today', ?, true)`,
+			actor.UserID, actor.SiteID, string(actor.Role), actor.Today.Format(time.DateOnly)).Error; err != nil {
+			return err
+		}
+		return tx.Raw(sql, args...).Scan(&n).Error
+	})
+	return n, err
+}
