@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand"
 	"regexp"
 	"slices"
@@ -387,9 +388,24 @@ func checkOutcomeTable(t *testing.T, tbl *models.OutcomeTable, facts []fact, by 
 			}
 			truth[key]["participants"]++
 			truth[key]["status_"+string(f.status)]++
+			// SPEC §6's attendance bands, computed here as fractions
+			// (not as the database does, in whole percents).
+			band := "attendance_none"
+			switch share := float64(f.attended) / float64(f.sessions); {
+			case f.sessions == 0:
+			case share >= 0.8:
+				band = "attendance_80_plus"
+			case share >= 0.5:
+				band = "attendance_50_79"
+			default:
+				band = "attendance_below_50"
+			}
+			truth[key][band]++
+			truth[key]["sessions"] += float64(f.sessions)
+			truth[key]["attended"] += float64(f.attended)
 		}
 	}
-	counts := slices.Concat([]string{"participants", "referrals"}, statusNames())
+	counts := slices.Concat([]string{"participants", "referrals"}, statusNames(), models.AttendanceMeasures)
 	for _, r := range tbl.Rows {
 		key := fmt.Sprint(r.Key)
 		for i, d := range by {
@@ -413,6 +429,13 @@ func checkOutcomeTable(t *testing.T, tbl *models.OutcomeTable, facts []fact, by 
 			}
 			if *got > 0 && *got < float64(k) {
 				t.Errorf("by %v k=%d: %s at %s = %v shown below k", by, k, m, key, *got)
+			}
+		}
+		// The attendance rate: attended sessions of all sessions with
+		// recorded attendance, when shown.
+		if got := r.Measures["attendance_rate"]; got != nil {
+			if want := truth[key]["attended"] / truth[key]["sessions"]; math.Abs(*got-want) > 0.0005+1e-9 { // shown to three decimals
+				t.Errorf("by %v k=%d: attendance_rate at %s = %v, truth %.4f", by, k, key, *got, want)
 			}
 		}
 		hidden := func(m string) bool { return slices.Contains(r.Suppressed, m) }
