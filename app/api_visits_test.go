@@ -47,7 +47,7 @@ func TestVisitAPIAndCalendar(t *testing.T) {
 		t.Errorf("future visit marked nobody home: %+v", p)
 	}
 	expect(t, h.api("PATCH", "/api/v1/visits/"+id, med, fmt.Sprintf(`{"version":1,"starts_at":%q,"ends_at":%q}`, at(12), at(13))), 200).Body.Close()
-	past := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/visits", med, visit(ids[0], -48, -47, "follow_up")), 201))["id"].(string)
+	past := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/visits", med, visit(ids[0], -72, -71, "follow_up")), 201))["id"].(string)
 	expect(t, h.api("PATCH", "/api/v1/visits/"+past, med, `{"version":1,"status":"nobody_home"}`), 200).Body.Close()
 	expect(t, h.api("PATCH", "/api/v1/visits/"+past, sw, `{"version":1,"status":"done"}`), 409).Body.Close()
 	list := decode[[]map[string]any](t, expect(t, h.api("GET", "/api/v1/visits", med, ""), 200))
