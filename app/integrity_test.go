@@ -772,3 +772,30 @@ func TestForgedCSRFOnSignedInForms(t *testing.T) {
 		t.Errorf("goal with the session's token: %d", resp.StatusCode)
 	}
 }
+
+// TestOneSessionPerStartUnderConcurrency: ten simultaneous API requests
+// recording the same child's session at the same minute, each without an
+// Idempotency-Key, store one session; the others are 422 naming the case
+// (the advisory lock per child makes check and insert one step).
+func TestOneSessionPerStartUnderConcurrency(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	sw := h.token(models.RoleSocialWorker)
+	child := demoIDs(t, h, models.StatusActive)[0]
+	at := testNow().Add(-5 * time.Hour).UTC().Truncate(time.Minute).Format(time.RFC3339)
+	before := h.count("SELECT count(*) FROM prevention.sessions")
+	var reqs []*http.Request
+	for i := range 10 {
+		reqs = append(reqs, apiRequest("POST", "/api/v1/sessions", sw, fmt.Sprintf(
+			`{"participant_ids":[%q],"type":"anti_violence","module":"triggers","started_at":%q,"duration_minutes":%d,"attendance":{%q:"attended"}}`,
+			child, at, 30+i, child)))
+	}
+	statuses, _ := h.concurrently(reqs)
+	if n := countStatuses(statuses); n[201] != 1 || n[422] != 9 {
+		t.Errorf("10 concurrent sessions of one child at one minute: %v, want one 201 and 9 × 422", n)
+	}
+	if n := h.count("SELECT count(*) FROM prevention.sessions"); n != before+1 {
+		t.Errorf("%d sessions stored, want 1", n-before)
+	}
+}
