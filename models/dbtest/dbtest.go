@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -101,8 +102,19 @@ func markOwn(ctx context.Context, conn *sql.Conn, name string) error {
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// Mutation is SQL that make mutate-wall applies to the migrated template,
+// for example a row-level-security policy made permissive: the tests then
+// run against a database whose wall has one hole, and must fail. Read once
+// from KURVE_TEST_MUTATION; empty in every ordinary run.
+var Mutation = os.Getenv("KURVE_TEST_MUTATION")
+
+// mutantMark is the comment of a mutant template: never taken for this
+// checkout's ordinary template, so neither drops the other.
+const mutantMark = " (mutant)"
+
 func migrationsHash() string {
 	h := sha256.New()
+	h.Write([]byte(Mutation))
 	names, _ := fs.Glob(migrations.FS, "*.sql")
 	sort.Strings(names)
 	for _, n := range names {
@@ -139,9 +151,12 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 		return name, nil
 	}
 	// This checkout's templates of older migration sets are of no use any
-	// more; other checkouts' templates are theirs.
-	if err := dropOwnStale(ctx, conn, `kurve\_tpl\_%`, name); err != nil {
-		return "", err
+	// more; other checkouts' templates are theirs, and mutants are dropped
+	// by make mutate-wall.
+	if Mutation == "" {
+		if err := dropOwnStale(ctx, conn, `kurve\_tpl\_%`, name); err != nil {
+			return "", err
+		}
 	}
 	build := name + "_build"
 	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)"); err != nil {
@@ -155,6 +170,9 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 		return "", err
 	}
 	_, err = models.Migrate(ctx, db, migrations.FS)
+	if err == nil && Mutation != "" {
+		err = db.Exec(Mutation).Error
+	}
 	models.Close(db)
 	if err != nil {
 		return "", err
@@ -163,7 +181,11 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+build+" RENAME TO "+name); err != nil {
 		return "", err
 	}
-	if err := markOwn(ctx, conn, name); err != nil {
+	mark := checkout
+	if Mutation != "" {
+		mark += mutantMark
+	}
+	if _, err := conn.ExecContext(ctx, "COMMENT ON DATABASE "+name+" IS "+quoteLiteral(mark)); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -179,6 +201,7 @@ type DB struct {
 // New creates a fresh, migrated database for t and drops it afterwards.
 func New(t testing.TB) *DB {
 	t.Helper()
+	skipWithoutDatabase(t)
 	ctx := context.Background()
 	admin, err := models.Open(AdminURL())
 	if err != nil {
@@ -257,6 +280,7 @@ func Exec(t testing.TB, db *gorm.DB, sql string, args ...any) {
 // of older migration sets are dropped.
 func Kept(tb testing.TB, prefix string, built func(*gorm.DB) bool, fill func(*gorm.DB) error) *DB {
 	tb.Helper()
+	skipWithoutDatabase(tb)
 	ctx := context.Background()
 	admin, err := models.Open(AdminURL())
 	if err != nil {
