@@ -112,9 +112,12 @@ var Mutation = os.Getenv("KURVE_TEST_MUTATION")
 // checkout's ordinary template, so neither drops the other.
 const mutantMark = " (mutant)"
 
-func migrationsHash() string {
+func migrationsHash() string { return setHash(Mutation) }
+
+// setHash names a migration set with a mutation applied to it (none: "").
+func setHash(mutation string) string {
 	h := sha256.New()
-	h.Write([]byte(Mutation))
+	h.Write([]byte(mutation))
 	names, _ := fs.Glob(migrations.FS, "*.sql")
 	sort.Strings(names)
 	for _, n := range names {
@@ -189,6 +192,18 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 		return "", err
 	}
 	return name, nil
+}
+
+// DropMutant drops the template that the tests built for mutation, once
+// make mutate-wall is done with it.
+func DropMutant(ctx context.Context, mutation string) error {
+	admin, err := models.Open(AdminURL())
+	if err != nil {
+		return err
+	}
+	defer models.Close(admin)
+	name := "kurve_tpl_" + setHash(mutation)
+	return admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize() + " WITH (FORCE)").Error
 }
 
 // DB is one test's database.

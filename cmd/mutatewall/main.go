@@ -1,0 +1,402 @@
+// Command mutatewall proves the wall's tests by mutation (issue 19, make
+// mutate-wall). It makes one mutant of the database per hole a mistake
+// could open in the wall:
+//
+//   - every row-level-security policy made permissive: USING (true), and
+//     separately WITH CHECK (true) where the policy has one;
+//   - every column grant widened to the whole table;
+//   - every crossing and security-definer function with one of its
+//     filters taken out (the list below; a definer function without a
+//     mutant and without a reason to be exempt fails the run).
+//
+// For each mutant the wall and role tests (the models package, and with
+// -app the app package's tests named by -app-run) run against a template
+// with the mutation applied (dbtest's KURVE_TEST_MUTATION). A mutant is
+// caught when a test fails; every mutant must be caught. Each mutation is
+// first tried in a transaction that is rolled back, so a mutant that does
+// not apply is reported as broken, never counted as caught.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+
+	"kurve/migrations"
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+// edit replaces old by new in a function's definition. Spaces in old match
+// any run of white space, so the definitions' line breaks do not matter.
+type edit struct{ old, new string }
+
+// funcMutant takes one filter out of a function.
+type funcMutant struct {
+	fn    string // schema.name
+	what  string
+	edits []edit
+}
+
+// funcMutants are the holes a crossing or a definer function could have.
+var funcMutants = []funcMutant{
+	{"crossing.intake_queue", "any role reads the queue", []edit{{"org.current_app_role() = 'coordinator' AND ", ""}}},
+	{"crossing.intake_queue", "other sites' referrals", []edit{{" AND r.site_id = org.current_site_id()", ""}}},
+	{"crossing.intake_queue", "decided referrals stay", []edit{{"AND NOT EXISTS (SELECT 1 FROM prevention.intake_decisions d WHERE d.referral_id = r.id)", ""}}},
+	{"crossing.referral_feedback", "without its WHERE", []edit{{"WHERE org.current_app_role() = 'police_liaison' AND r.submitted_by = org.current_user_id()", "WHERE true"}}},
+	{"crossing.referral_feedback", "any role reads feedback", []edit{{"WHERE org.current_app_role() = 'police_liaison' AND", "WHERE"}}},
+	{"crossing.referral_feedback", "other officers' referrals", []edit{{" AND r.submitted_by = org.current_user_id()", ""}}},
+	{"crossing.referral_feedback", "feedback without its purpose", []edit{{" AND 'police_feedback' = ANY (c.purposes)", ""}}},
+	{"crossing.referral_feedback", "consent of a guardian without custody", []edit{{" AND pg.has_custody", ""}}},
+	{"crossing.referral_feedback", "consent in any state", []edit{{" AND c.state = 'given'", ""},
+		{"AND (c.withdrawn_on IS NULL OR c.withdrawn_on > org.today())", ""},
+		{"AND (c.expires_on IS NULL OR c.expires_on > org.today())", ""}}},
+	{"crossing.referral_feedback", "consent given in the future", []edit{{"AND c.given_on <= org.today()", ""}}},
+	{"prevention.my_participants", "every case", []edit{{"a.user_id = org.current_user_id() AND ", ""}}},
+	{"prevention.my_participants", "ended assignments", []edit{{"AND (a.until_on IS NULL OR a.until_on >= org.today())", ""}}},
+	{"prevention.my_participants", "future assignments", []edit{{"a.from_on <= org.today()", "true"}}},
+	{"prevention.is_coordinator_of", "any role coordinates", []edit{{"org.current_app_role() = 'coordinator' AND ", ""}}},
+	{"prevention.is_coordinator_of", "coordinates every site", []edit{{" AND p_site = org.current_site_id()", ""}}},
+	{"prevention.visit_consent_ok", "any case", []edit{{" AND p.id IN (SELECT prevention.my_participants())", ""}}},
+	{"prevention.visit_consent_ok", "without the guardians' consent", []edit{{"WHERE pg.participant_id = p.id AND pg.has_custody AND NOT EXISTS (SELECT 1 FROM ok WHERE ok.guardian_id = pg.guardian_id",
+		"WHERE false AND NOT EXISTS (SELECT 1 FROM ok WHERE ok.guardian_id = pg.guardian_id"}}},
+	{"prevention.visit_consent_ok", "without the child's own consent at 14", []edit{{"(p_day < (SELECT birth_month FROM p) + interval '14 years' OR", "(true OR"}}},
+	{"prevention.visit_consent_ok", "without a guardian with custody", []edit{{"AND EXISTS (SELECT 1 FROM prevention.participant_guardians pg, p WHERE pg.participant_id = p.id AND pg.has_custody)", ""}}},
+	{"prevention.visit_conflict", "other sites' visits", []edit{{" AND p.site_id = org.current_site_id()", ""}}},
+	{"prevention.visit_conflict", "a visit conflicts with itself", []edit{{" AND b.visit_id IS DISTINCT FROM p_except", ""}}},
+	{"prevention.book_visit", "cancelled visits keep their time", []edit{{"IF NEW.status <> 'cancelled' THEN", "IF true THEN"}}},
+	{"prevention.book_visit", "a moved visit keeps its old time", []edit{{"DELETE FROM prevention.visit_bookings WHERE visit_id = NEW.id;", ""}}},
+	{"prevention.withdraw_from_planned_sessions", "any case", []edit{{"IF NOT EXISTS", "IF false AND NOT EXISTS"}}},
+	{"prevention.withdraw_from_planned_sessions", "every child", []edit{{" AND sp.participant_id = p_participant", ""}}},
+	{"prevention.expire_consents", "withdrawn consents expire too", []edit{{"WHERE state = 'given' AND expires_on <= p_today", "WHERE expires_on <= p_today"}}},
+	{"prevention.expire_consents", "a consent ends a day late", []edit{{"expires_on <= p_today", "expires_on < p_today"}}},
+	{"statistics.outcomes", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
+	{"statistics.outcomes", "without evaluation consent", []edit{{"($1 OR f.evaluation)", "($1 OR true)"}}},
+	{"statistics.outcomes", "measures of small groups shown", []edit{{"CASE WHEN a.participants < %s THEN NULL ELSE ", "CASE WHEN false THEN NULL ELSE "}}},
+	{"statistics.referrals", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
+	{"stats_base.small", "small counts shown", []edit{{"n > 0 AND n < greatest(k, 3)", "false"}}},
+	{"stats_base.small", "k below 3", []edit{{"greatest(k, 3)", "k"}}},
+}
+
+// exempt are the definer functions that are not a crossing of the wall,
+// with where they are tested instead.
+var exempt = map[string]string{
+	"audit.seal": "the audit chain; kurve audit verify and models/audit_test.go",
+}
+
+// equivalent are the mutants no test can tell from the real database,
+// with why; they are reported, not counted as missed.
+var equivalent = map[string]string{
+	"policy assignments_update ON prevention.assignments WITH CHECK (true)": "only until_on may be updated (column grant), so an assignment keeps its site",
+}
+
+// wallTests are the wall's and the roles' tests of the models package,
+// run first; a mutant they miss meets the whole package next.
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole)"
+
+// schemas are Kurve's own.
+var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}
+
+type mutant struct {
+	name string
+	sql  string
+}
+
+type result struct {
+	mutant
+	caught bool
+	by     string // the first failing test
+	broken error  // the mutation did not apply
+	took   time.Duration
+}
+
+func main() {
+	only := flag.String("only", "", "run only the mutants whose name matches this regexp")
+	list := flag.Bool("list", false, "list the mutants and stop")
+	jobs := flag.Int("j", 2, "mutants tested at once")
+	withApp := flag.Bool("app", false, "also run the app package's tests named by -app-run")
+	appRun := flag.String("app-run", "Police|Wall|Mediator|Crossing|Referral", "the app tests run with -app")
+	flag.Parse()
+	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))
+	if err := run(*only, *list, *jobs, *withApp, *appRun); err != nil {
+		fmt.Fprintln(os.Stderr, "mutate-wall:", err)
+		os.Exit(1)
+	}
+}
+
+func run(only string, list bool, jobs int, withApp bool, appRun string) error {
+	// Interrupted, the running tests stop and their templates are dropped.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	scratch, drop, err := scratchDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	mutants, err := buildMutants(scratch)
+	if err != nil {
+		return err
+	}
+	if only != "" {
+		re, err := regexp.Compile(only)
+		if err != nil {
+			return err
+		}
+		mutants = slices.DeleteFunc(mutants, func(m mutant) bool { return !re.MatchString(m.name) })
+	}
+	if list {
+		for _, m := range mutants {
+			fmt.Printf("%s\n\t%s\n", m.name, firstLine(m.sql))
+		}
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "mutatewall")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	models := filepath.Join(dir, "models.test")
+	suites := []suite{{pkg: "./models", bin: models, run: wallTests}, {pkg: "./models", bin: models}}
+	if withApp {
+		suites = append(suites, suite{pkg: "./app", bin: filepath.Join(dir, "app.test"), run: appRun})
+	}
+	built := map[string]bool{}
+	for _, s := range suites {
+		if built[s.bin] {
+			continue
+		}
+		built[s.bin] = true
+		if out, err := exec.Command("go", "test", "-c", "-o", s.bin, s.pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", s.pkg, err, out)
+		}
+	}
+	fmt.Printf("%d mutants, %d at once\n", len(mutants), jobs)
+	start := time.Now()
+	results := make([]result, len(mutants))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(jobs, 1))
+	for i, m := range mutants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = test(ctx, scratch, m, suites)
+			r := results[i]
+			fmt.Printf("%-8s %-70s %6.0fs %s\n", r.verdict(), r.name, r.took.Seconds(), r.by)
+		}()
+	}
+	wg.Wait()
+	var missed, broken, equiv int
+	for _, r := range results {
+		switch {
+		case r.broken != nil:
+			broken++
+			fmt.Printf("BROKEN %s: %v\n", r.name, r.broken)
+		case !r.caught && equivalent[r.name] != "":
+			equiv++
+			fmt.Printf("equivalent %s: %s\n", r.name, equivalent[r.name])
+		case !r.caught:
+			missed++
+			fmt.Printf("MISSED %s\n\t%s\n", r.name, r.sql)
+		}
+	}
+	fmt.Printf("%d mutants: %d caught, %d missed, %d equivalent, %d broken, in %s\n", len(results), len(results)-missed-broken-equiv,
+		missed, equiv, broken, time.Since(start).Round(time.Second))
+	if missed+broken > 0 {
+		return errors.New("not every mutant was caught")
+	}
+	return nil
+}
+
+func (r result) verdict() string {
+	switch {
+	case r.broken != nil:
+		return "BROKEN"
+	case r.caught:
+		return "caught"
+	case equivalent[r.name] != "":
+		return "equiv"
+	}
+	return "MISSED"
+}
+
+type suite struct{ pkg, bin, run string }
+
+var failRE = regexp.MustCompile(`--- FAIL: (\S+)`)
+
+// test runs the suites against the mutant until one fails.
+func test(ctx context.Context, scratch *gorm.DB, m mutant, suites []suite) result {
+	start := time.Now()
+	r := result{mutant: m}
+	// A mutation that does not apply would fail every test: never "caught".
+	errRollback := errors.New("rollback")
+	if err := scratch.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(m.sql).Error; err != nil {
+			return err
+		}
+		return errRollback
+	}); !errors.Is(err, errRollback) {
+		r.broken = err
+		return r
+	}
+	defer func() {
+		if err := dbtest.DropMutant(context.Background(), m.sql); err != nil {
+			fmt.Fprintf(os.Stderr, "drop mutant template of %s: %v\n", m.name, err)
+		}
+	}()
+	for _, s := range suites {
+		args := []string{"-test.count=1", "-test.failfast", "-test.timeout=15m"}
+		if s.run != "" {
+			args = append(args, "-test.run="+s.run)
+		}
+		cmd := exec.CommandContext(ctx, s.bin, args...)
+		cmd.Dir = s.pkg
+		cmd.Env = append(os.Environ(), "KURVE_TEST_MUTATION="+m.sql)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			r.caught = true
+			if f := failRE.FindStringSubmatch(out.String()); f != nil {
+				r.by = s.pkg + " " + f[1]
+			} else {
+				r.by = s.pkg + " " + lastLine(out.String())
+			}
+			break
+		}
+	}
+	r.took = time.Since(start)
+	return r
+}
+
+// scratchDB creates a migrated database to read the policies, grants and
+// functions from and to try each mutation in.
+func scratchDB(ctx context.Context) (*gorm.DB, func(), error) {
+	admin, err := models.Open(dbtest.AdminURL())
+	if err != nil {
+		return nil, nil, err
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "kurve_mutatewall_" + hex.EncodeToString(b)
+	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
+		models.Close(admin)
+		return nil, nil, err
+	}
+	drop := func() {
+		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		models.Close(admin)
+	}
+	db, err := models.Open(dbtest.URLFor(name))
+	if err == nil {
+		_, err = models.Migrate(ctx, db, migrations.FS)
+	}
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return db, func() { models.Close(db); drop() }, nil
+}
+
+func buildMutants(db *gorm.DB) ([]mutant, error) {
+	var ms []mutant
+	// Policies.
+	// A clause that is true already (permissive by design, each one named
+	// with its reason in models/policy_test.go) has no mutant.
+	var policies []struct {
+		Schemaname, Tablename, Policyname string
+		Using, Check                      bool
+	}
+	if err := db.Raw(`SELECT schemaname, tablename, policyname, coalesce(qual <> 'true', false) AS using,
+		coalesce(with_check <> 'true', false) AS check FROM pg_policies ORDER BY 1, 2, 3`).Scan(&policies).Error; err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		return nil, errors.New("no policies found")
+	}
+	for _, p := range policies {
+		on := fmt.Sprintf("%s ON %s.%s", p.Policyname, p.Schemaname, p.Tablename)
+		if p.Using {
+			ms = append(ms, mutant{"policy " + on + " USING (true)", "ALTER POLICY " + on + " USING (true)"})
+		}
+		if p.Check {
+			ms = append(ms, mutant{"policy " + on + " WITH CHECK (true)", "ALTER POLICY " + on + " WITH CHECK (true)"})
+		}
+	}
+	// Column grants, widened to the table.
+	var grants []struct{ Rel, Priv, Role string }
+	if err := db.Raw(`SELECT DISTINCT format('%I.%I', n.nspname, c.relname) AS rel, a.privilege_type AS priv, r.rolname AS role
+		FROM pg_attribute at JOIN pg_class c ON c.oid = at.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		CROSS JOIN LATERAL aclexplode(at.attacl) a JOIN pg_roles r ON r.oid = a.grantee
+		WHERE at.attacl IS NOT NULL AND n.nspname = ANY (?) AND NOT has_table_privilege(r.oid, c.oid, a.privilege_type)
+		ORDER BY 1, 2, 3`, textArray(schemas)).Scan(&grants).Error; err != nil {
+		return nil, err
+	}
+	if len(grants) == 0 {
+		return nil, errors.New("no column grants found")
+	}
+	for _, g := range grants {
+		ms = append(ms, mutant{fmt.Sprintf("grant %s on all of %s to %s", g.Priv, g.Rel, g.Role),
+			fmt.Sprintf("GRANT %s ON %s TO %s", g.Priv, g.Rel, g.Role)})
+	}
+	// Functions.
+	var definers []string
+	if err := db.Raw(`SELECT n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE p.prosecdef AND n.nspname = ANY (?) ORDER BY 1`, textArray(schemas)).Scan(&definers).Error; err != nil {
+		return nil, err
+	}
+	covered := map[string]bool{}
+	for _, fm := range funcMutants {
+		covered[fm.fn] = true
+		var def string
+		if err := db.Raw("SELECT pg_get_functiondef(?::regproc)", fm.fn).Scan(&def).Error; err != nil {
+			return nil, fmt.Errorf("%s: %w", fm.fn, err)
+		}
+		mutated := def
+		for _, e := range fm.edits {
+			re := regexp.MustCompile(strings.Join(strings.Fields(regexp.QuoteMeta(e.old)), `\s+`))
+			if n := len(re.FindAllStringIndex(mutated, -1)); n != 1 {
+				return nil, fmt.Errorf("%s (%s): %q occurs %d times in the definition; mend the mutant", fm.fn, fm.what, e.old, n)
+			}
+			mutated = re.ReplaceAllLiteralString(mutated, e.new)
+		}
+		ms = append(ms, mutant{"function " + fm.fn + ": " + fm.what, mutated})
+	}
+	var uncovered []string
+	for _, f := range definers {
+		if !covered[f] && exempt[f] == "" {
+			uncovered = append(uncovered, f)
+		}
+	}
+	if len(uncovered) > 0 {
+		sort.Strings(uncovered)
+		return nil, fmt.Errorf("security-definer functions without a mutant: %v (add one to funcMutants, or a reason to exempt)", uncovered)
+	}
+	return ms, nil
+}
+
+func textArray(v []string) string { return "{" + strings.Join(v, ",") + "}" }
+
+func firstLine(s string) string { return strings.SplitN(strings.TrimSpace(s), "\n", 2)[0] }
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
