@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -13,6 +14,12 @@ var passwordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallel
 
 // MinPasswordLength is the shortest password accepted for a new account.
 const MinPasswordLength = 12
+
+// PasswordLongEnough reports whether password has at least
+// MinPasswordLength characters (SPEC §9), counted as characters, not bytes.
+func PasswordLongEnough(password string) bool {
+	return utf8.RuneCountInString(password) >= MinPasswordLength
+}
 
 // HashPassword returns the argon2id PHC string for password.
 func HashPassword(password string) (string, error) {

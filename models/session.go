@@ -34,6 +34,13 @@ type Session struct {
 // TableName implements gorm's Tabler.
 func (Session) TableName() string { return "auth.sessions" }
 
+// ExpiredAt reports whether the session has ended at now: idle for longer
+// than SessionIdleTimeout since it was last seen, or older than
+// SessionMaxAge.
+func (s *Session) ExpiredAt(now time.Time) bool {
+	return now.Sub(s.LastSeenAt) > SessionIdleTimeout || now.Sub(s.CreatedAt) > SessionMaxAge
+}
+
 // NewSession creates a session (anonymous when userID is empty) and returns
 // it with the cookie value that identifies it. secondFactor records that
 // the user passed (or does not need) the TOTP check.
@@ -72,7 +79,7 @@ func (s *Store) SessionByCookie(cookie string) (*Session, error) {
 		return nil, fmt.Errorf("models: session: %w", ErrNotFound)
 	}
 	now := time.Now()
-	if now.Sub(sess.LastSeenAt) > SessionIdleTimeout || now.Sub(sess.CreatedAt) > SessionMaxAge {
+	if sess.ExpiredAt(now) {
 		if err := s.DeleteSession(sess.ID); err != nil {
 			return nil, err
 		}

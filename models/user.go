@@ -59,7 +59,7 @@ func (in *NewUserInput) Validate() error {
 	if in.Language != "" && !ValidLanguage(in.Language) {
 		v.Add("language", "validation.oneof", nil)
 	}
-	if len([]rune(in.Password)) < MinPasswordLength {
+	if !PasswordLongEnough(in.Password) {
 		v.Add("password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
 	}
 	return v.OrNil()
@@ -149,7 +149,7 @@ func (s *Store) ChangePassword(u *User, current, next, repeat string) error {
 	if !CheckPassword(current, u.PasswordHash) {
 		v.Add("current_password", "validation.password_wrong", nil)
 	}
-	if len([]rune(next)) < MinPasswordLength {
+	if !PasswordLongEnough(next) {
 		v.Add("new_password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
 	} else if next != repeat {
 		v.Add("new_password_repeat", "validation.password_mismatch", nil)
