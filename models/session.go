@@ -7,14 +7,6 @@ import (
 	"time"
 )
 
-// Session lifetimes (SPEC §9): idle timeout 30 minutes, and an absolute
-// limit so that a stolen cookie does not live forever.
-const (
-	SessionIdleTimeout = 30 * time.Minute
-	SessionMaxAge      = 12 * time.Hour
-	sessionTouchEvery  = time.Minute
-)
-
 // Session is a server-side web session. The cookie carries "id.secret"; only
 // the SHA-256 of the secret is stored.
 type Session struct {
@@ -33,13 +25,6 @@ type Session struct {
 
 // TableName implements gorm's Tabler.
 func (Session) TableName() string { return "auth.sessions" }
-
-// ExpiredAt reports whether the session has ended at now: idle for longer
-// than SessionIdleTimeout since it was last seen, or older than
-// SessionMaxAge.
-func (s *Session) ExpiredAt(now time.Time) bool {
-	return now.Sub(s.LastSeenAt) > SessionIdleTimeout || now.Sub(s.CreatedAt) > SessionMaxAge
-}
 
 // NewSession creates a session (anonymous when userID is empty) and returns
 // it with the cookie value that identifies it. secondFactor records that
