@@ -545,12 +545,14 @@ func compareKeys(by []string, a, b []any) int {
 }
 
 func compareValue(dim string, a, b any) int {
-	switch {
-	case a == nil && b == nil:
+	// ifs, not switches: see outcomeRow.
+	if a == nil && b == nil {
 		return 0
-	case a == nil:
+	}
+	if a == nil {
 		return 1
-	case b == nil:
+	}
+	if b == nil {
 		return -1
 	}
 	order := map[string][]string{"age_band": AgeBands, "gender": Genders, "reason": reasonsWithNone}[dim]
@@ -573,10 +575,10 @@ func compareValue(dim string, a, b any) int {
 				return c
 			}
 		}
-		switch {
-		case x < y:
+		if x < y {
 			return -1
-		case x > y:
+		}
+		if x > y {
 			return 1
 		}
 	}
