@@ -190,6 +190,19 @@ func TestReferralLifecycle(t *testing.T) {
 	if f := w.feedback(r.ID); f.Status != models.FeedbackReceived {
 		t.Errorf("feedback with only non-custodial/expired consent: %+v", f)
 	}
+	// Nor does a consent dated tomorrow (stored, say, by a clock that ran
+	// ahead), or a valid consent of the custodial mother that is not for
+	// police feedback.
+	dbtest.Exec(t, w.db.Gorm, `INSERT INTO prevention.consents (id, participant_id, guardian_id, purposes, form_version, form_language,
+		state, given_on, recorded_by) VALUES (gen_random_uuid(), ?, ?, '{police_feedback}', '1', 'de', 'given', ?, ?)`,
+		p.ID, mother.ID, models.ProgramDay(time.Now()).AddDate(0, 0, 1), w.users["sw"].ID)
+	if f := w.feedback(r.ID); f.Status != models.FeedbackReceived {
+		t.Errorf("feedback with a consent given tomorrow: %+v", f)
+	}
+	record(mother, today.AddDate(0, 0, -5), nil, models.PurposeParticipation, models.PurposeDataProcessing)
+	if f := w.feedback(r.ID); f.Status != models.FeedbackReceived {
+		t.Errorf("feedback with a consent for other purposes: %+v", f)
+	}
 	k := record(mother, today.AddDate(0, 0, -2), nil, models.PurposeParticipation, models.PurposeDataProcessing, models.PurposePoliceFeedback)
 	f := w.feedback(r.ID)
 	if f.Status != models.FeedbackInProgram || f.Since.Day() != 1 || f.PoliceReference != "PP-ES-2026-Jonas" {
@@ -219,6 +232,19 @@ func TestReferralLifecycle(t *testing.T) {
 		}
 		return err
 	})
+	// The liaison's own user id under another application role (settings
+	// a bug could set) gets nothing from the crossing.
+	err = models.InTx(context.Background(), w.db.Gorm, models.DBEnforcement,
+		models.Actor{UserID: w.users["police"].ID, SiteID: w.users["police"].SiteID, Role: models.RoleCoordinator}, func(st *models.Store) error {
+			all, err := st.ReferralFeedback()
+			if len(all) != 0 {
+				t.Errorf("the crossing answers a %s: %d referrals", models.RoleCoordinator, len(all))
+			}
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = models.InTx(context.Background(), w.db.Gorm, models.DBEnforcement,
 		models.Actor{UserID: "00000000-0000-0000-0000-000000000009", Role: models.RolePoliceLiaison}, func(st *models.Store) error {
 			st.UseCipher(w.cipher)

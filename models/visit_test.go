@@ -265,6 +265,14 @@ func TestVisitConsentRuleMatchesGo(t *testing.T) {
 	if s, g := check(older); s != g || s {
 		t.Errorf("without assent: SQL %v, Go %v", s, g)
 	}
+	// A second guardian with custody who has not consented: both say no.
+	w.must("sw", func(st *models.Store) error {
+		_, err := st.AddGuardian(young.ID, models.GuardianInput{FirstName: "V", LastName: "Jale", Relationship: "father", HasCustody: true})
+		return err
+	})
+	if s, g := check(young); s != g || s {
+		t.Errorf("a custodial guardian without consent: SQL %v, Go %v", s, g)
+	}
 }
 
 func TestMatchMediators(t *testing.T) {

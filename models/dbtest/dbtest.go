@@ -206,6 +206,28 @@ func DropMutant(ctx context.Context, mutation string) error {
 	return admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize() + " WITH (FORCE)").Error
 }
 
+// DropMutants drops every mutant template this checkout built: left by an
+// interrupted make mutate-wall or a test run by hand with
+// KURVE_TEST_MUTATION.
+func DropMutants(ctx context.Context) error {
+	admin, err := models.Open(AdminURL())
+	if err != nil {
+		return err
+	}
+	defer models.Close(admin)
+	var names []string
+	if err := admin.WithContext(ctx).Raw(`SELECT datname FROM pg_database WHERE shobj_description(oid, 'pg_database') = ?`,
+		checkout+mutantMark).Scan(&names).Error; err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + pgx.Identifier{n}.Sanitize() + " WITH (FORCE)").Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DB is one test's database.
 type DB struct {
 	Name string
