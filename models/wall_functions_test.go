@@ -1,8 +1,12 @@
 package models_test
 
 import (
+	"encoding/json"
+	"errors"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"kurve/models"
 	"kurve/models/dbtest"
@@ -72,13 +76,33 @@ func TestWallFunctions(t *testing.T) {
 	expect("another site's visit", "sw", 0, conflict, w.users["med"].ID, at, at.Add(time.Hour))
 	expect("one's own site's visit", "swDU", 1, conflict, w.users["med"].ID, at, at.Add(time.Hour))
 
-	// A visit moved by half an hour overlaps its old time, not a visit.
+	// A visit moved by half an hour overlaps its old time, not a visit;
+	// moved onto another visit, the conflict names the other one, never
+	// itself.
 	v := w.theirsVisit
+	move := func(by time.Duration) (err error) {
+		return w.as("sw2", func(st *models.Store) error {
+			v, err = st.UpdateVisit(v.ID, v.Version, models.VisitPatch{StartsAt: ptr(v.StartsAt.Add(by)), EndsAt: ptr(v.EndsAt.Add(by))}, today)
+			return err
+		})
+	}
+	if err := move(30 * time.Minute); err != nil {
+		t.Fatalf("moving a visit by half an hour: %v", err)
+	}
+	other := v.EndsAt.Add(30 * time.Minute)
 	w.must("sw2", func(st *models.Store) error {
-		_, err := st.UpdateVisit(v.ID, v.Version, models.VisitPatch{StartsAt: ptr(v.StartsAt.Add(30 * time.Minute)),
-			EndsAt: ptr(v.EndsAt.Add(30 * time.Minute))}, today)
+		_, err := st.CreateVisit(models.VisitInput{ParticipantID: w.left.ID, StartsAt: other, EndsAt: other.Add(time.Hour),
+			Purpose: "follow_up", SocialWorkerID: w.users["sw2"].ID}, today)
 		return err
 	})
+	var clash *models.ConflictError
+	if err := move(45 * time.Minute); !errors.As(err, &clash) {
+		t.Fatalf("moving onto another visit: %v", err)
+	}
+	if clash.Slot.CaseNumber != w.left.CaseNumber || !clash.Slot.Start.Equal(other) {
+		t.Errorf("the conflict names %s at %s, want the other visit %s at %s", clash.Slot.CaseNumber, clash.Slot.Start,
+			w.left.CaseNumber, other)
+	}
 }
 
 // TestWallFunctionsWrite: the definer functions that write change only
@@ -111,5 +135,44 @@ func TestWallFunctionsWrite(t *testing.T) {
 	db.Raw("SELECT state FROM prevention.consents WHERE id = ?", w.theirsConsent).Scan(&state)
 	if state != "withdrawn" {
 		t.Errorf("a withdrawn consent became %q on expiry", state)
+	}
+}
+
+// TestOutcomesHideSmallGroupsInDatabase: below k the database returns no
+// measure of a group at all, sums included, and never takes k below 3
+// (SPEC §6), whatever k the caller passes.
+func TestOutcomesHideSmallGroupsInDatabase(t *testing.T) {
+	tdb := dbtest.New(t)
+	f := fact{site: "ES", entry: time.Date(2025, 2, 5, 0, 0, 0, 0, time.UTC), age: 12, gender: "male",
+		reason: "violence", status: models.StatusActive, evaluation: true, sessions: 4, attended: 3}
+	insertFacts(t, tdb.Gorm, repeat(2, f))
+	for _, k := range []int{1, 5} {
+		var rows []string
+		err := tdb.Gorm.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL ROLE kurve_statistics").Error; err != nil {
+				return err
+			}
+			return tx.Raw(`SELECT measures::text FROM statistics.outcomes('{site}', NULL, NULL, NULL, ?, true)`, k).Scan(&rows).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 {
+			t.Fatalf("k=%d: no rows", k)
+		}
+		for _, raw := range rows {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m) < 10 {
+				t.Fatalf("k=%d: only %d measures: %v", k, len(m), m)
+			}
+			for name, v := range m {
+				if v != nil {
+					t.Errorf("k=%d: a group of 2 shows %s = %v", k, name, v)
+				}
+			}
+		}
 	}
 }
