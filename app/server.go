@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -171,6 +172,41 @@ func (s *Server) StartStatsRefresh(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// StartAuditSealer links appended audit entries into the chain and signs a
+// checkpoint every interval until ctx ends (SPEC §9, migration 00015). On
+// several instances one seals at a time (advisory lock); the others' rounds
+// return at once. The returned channel closes when the loop has stopped.
+func (s *Server) StartAuditSealer(ctx context.Context, signer models.AuditSigner, every time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			s.SealAudit(ctx, signer)
+		}
+	}()
+	return done
+}
+
+// SealAudit runs one sealing round and writes the checkpoint it signed to
+// the structured log, so that checkpoints also exist outside the database.
+func (s *Server) SealAudit(ctx context.Context, signer models.AuditSigner) {
+	c, err := models.SealAudit(ctx, s.db, signer, time.Now())
+	switch {
+	case err != nil && ctx.Err() == nil:
+		slog.Error("audit seal", "err", err)
+	case c != nil:
+		slog.Info("audit checkpoint", "size", c.Size, "head", hex.EncodeToString(c.Head), "signed_at", c.SignedAt.Format(time.RFC3339Nano),
+			"key_id", c.KeyID, "signature", hex.EncodeToString(c.Signature))
+	}
 }
 
 // StartHousekeeping deletes expired sessions and old login failures and

@@ -420,13 +420,18 @@ var columnGrants = map[string]string{
 	// are the log's own.
 	"audit.events INSERT kurve_admin":       "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_auth":        "actor_id actor_role action object_type object_id site_id request_id details",
+	"audit.events INSERT kurve_dpo":         "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_enforcement": "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_mediation":   "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_prevention":  "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_statistics":  "actor_id actor_role action object_type object_id site_id request_id details",
+	// The sealer gives an entry its place in the chain, nothing else.
+	"audit.events UPDATE kurve_sealer": "seq prev_hash hash",
 	// Colleagues are listed without their password hashes and second
 	// factors; mediators see no e-mail addresses.
-	"org.users SELECT kurve_mediation":  "id site_id name role language active",
+	"org.users SELECT kurve_mediation": "id site_id name role language active",
+	// The dpo names who acted: name, role, site; no e-mail or language.
+	"org.users SELECT kurve_dpo":        "id site_id name role active",
 	"org.users SELECT kurve_prevention": "id site_id email name role language active",
 	// Mediators: who is assigned, not who assigned.
 	"prevention.assignments SELECT kurve_mediation": "id participant_id site_id user_id kind from_on until_on",

@@ -3,12 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -59,8 +63,16 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	signer, ok := cfg.auditSigner()
+	if !ok {
+		// Development only (checkServe): checkpoints are signed, but no
+		// later verify can prove them.
+		signer = models.AuditSignerFromDataKey(models.EphemeralDataKey())
+		slog.Warn("no KURVE_DATA_KEY or KURVE_AUDIT_KEY: audit checkpoints are signed with a throwaway key")
+	}
 	srv.StartHousekeeping(ctx)
 	srv.StartStatsRefresh(ctx)
+	sealing := srv.StartAuditSealer(ctx, signer, time.Second)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -77,6 +89,11 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	if err := srv.App().ShutdownWithTimeout(20 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// The requests are done: one last round seals what they appended.
+	<-sealing
+	last, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.SealAudit(last, signer)
 	return nil
 }
 
@@ -98,7 +115,20 @@ func cmdMigrate(ctx context.Context, cfg *config, out io.Writer) error {
 	return nil
 }
 
-func cmdKeyGenerate(out io.Writer) error {
+func cmdKeyGenerate(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("key generate", flag.ContinueOnError)
+	audit := fs.Bool("audit", false, "a key for audit checkpoints (KURVE_AUDIT_KEY) instead of a data key")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *audit {
+		seed := make([]byte, 32)
+		if _, err := rand.Read(seed); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(out, base64.RawURLEncoding.EncodeToString(seed))
+		return err
+	}
 	_, err := fmt.Fprintln(out, models.GenerateDataKey())
 	return err
 }
@@ -422,19 +452,100 @@ func refreshStatistics(ctx context.Context, db *gorm.DB, out io.Writer) error {
 	return nil
 }
 
-func cmdAuditVerify(ctx context.Context, cfg *config, out io.Writer) error {
+func cmdAuditVerify(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	var files []string
+	fs.Func("checkpoint", "a checkpoint kept outside the database, as printed by `kurve audit checkpoint` (repeatable)", func(f string) error {
+		files = append(files, f)
+		return nil
+	})
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var external []*models.Checkpoint
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		var c models.Checkpoint
+		if err := json.Unmarshal(b, &c); err != nil || c.Size <= 0 {
+			return fmt.Errorf("%s: not a checkpoint as printed by `kurve audit checkpoint`", f)
+		}
+		external = append(external, &c)
+	}
 	db, err := openDB(cfg)
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	n, brk, err := models.VerifyAuditChain(ctx, db)
+	rep, brk, err := models.VerifyAudit(ctx, db, cfg.auditKeys(), external...)
 	if err != nil {
 		return err
 	}
 	if brk != nil {
-		return fmt.Errorf("audit chain broken at entry seq=%d (id %d): %s (%d entries before it intact)", brk.Seq, brk.ID, brk.Reason, n)
+		return fmt.Errorf("audit log broken at entry %d: %s (%d entries before it intact)", brk.Seq, brk.Reason, rep.Sealed)
 	}
-	fmt.Fprintf(out, "audit chain intact: %d entries\n", n)
+	fmt.Fprintf(out, "audit chain intact: %d entries\n", rep.Sealed)
+	for _, c := range rep.Checkpoints {
+		fmt.Fprintf(out, "proven against the checkpoint of %d entries signed %s by key %s\n", c.Size, c.SignedAt.Format(time.RFC3339), c.KeyID)
+	}
+	if rep.Unsealed > 0 {
+		fmt.Fprintf(out, "%d entries await the sealer (oldest appended %s ago)\n", rep.Unsealed, time.Since(rep.OldestUnsealed).Round(time.Second))
+	}
+	return nil
+}
+
+// cmdAuditCheckpoint prints the latest signed checkpoint, to be kept
+// outside the database (and given to `kurve audit verify --checkpoint`).
+func cmdAuditCheckpoint(ctx context.Context, cfg *config, out io.Writer) error {
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	c, err := models.LatestCheckpoint(ctx, db)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return errors.New("no checkpoint yet: the sealer has not run (`kurve audit seal`)")
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, string(b))
+	return err
+}
+
+// cmdAuditSeal links every appended entry into the chain and signs a
+// checkpoint, as the server does every second.
+func cmdAuditSeal(ctx context.Context, cfg *config, out io.Writer) error {
+	signer, ok := cfg.auditSigner()
+	if !ok {
+		return errors.New("no key to sign audit checkpoints: set KURVE_DATA_KEY or KURVE_AUDIT_KEY")
+	}
+	db, err := openCurrentDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	var last *models.Checkpoint
+	for {
+		c, err := models.SealAudit(ctx, db, signer, time.Now())
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			break
+		}
+		last = c
+	}
+	if last == nil {
+		fmt.Fprintln(out, "nothing to seal (or another instance is sealing)")
+		return nil
+	}
+	fmt.Fprintf(out, "sealed: the chain has %d entries; checkpoint signed by key %s\n", last.Size, last.KeyID)
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,6 +24,7 @@ type config struct {
 	Production     bool
 	DataKey        *models.DataKey
 	OldDataKeys    []models.DataKey
+	AuditKey       *models.AuditSigner // KURVE_AUDIT_KEY; else derived from DataKey
 	SecureCookies  bool
 	TrustedProxies []string
 	// Statistics (SPEC §6): k of k-anonymity, whether participants without
@@ -91,6 +93,15 @@ func loadConfig() (*config, error) {
 			cfg.OldDataKeys = append(cfg.OldDataKeys, key)
 		}
 	}
+	if k := get("KURVE_AUDIT_KEY"); k != "" {
+		seed, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(k))
+		signer, serr := models.NewAuditSigner(seed)
+		if err != nil || serr != nil {
+			errs = append(errs, fmt.Errorf("KURVE_AUDIT_KEY must be 32 bytes, base64url without padding, as printed by `kurve key generate --audit`"))
+		} else {
+			cfg.AuditKey = &signer
+		}
+	}
 	cfg.SecureCookies = cfg.Production
 	switch v := get("KURVE_SECURE_COOKIES"); v {
 	case "":
@@ -132,6 +143,35 @@ func loadConfig() (*config, error) {
 		}
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// auditSigner is the key that signs audit checkpoints: KURVE_AUDIT_KEY, or
+// one derived from the data key; ok is false when there is neither.
+func (c *config) auditSigner() (signer models.AuditSigner, ok bool) {
+	switch {
+	case c.AuditKey != nil:
+		return *c.AuditKey, true
+	case c.DataKey != nil:
+		return models.AuditSignerFromDataKey(*c.DataKey), true
+	}
+	return models.AuditSigner{}, false
+}
+
+// auditKeys are the keys verify accepts: the current signer's, and those
+// derived from the current and the old data keys (checkpoints signed
+// before a rotation stay provable).
+func (c *config) auditKeys() models.AuditKeys {
+	var signers []models.AuditSigner
+	if s, ok := c.auditSigner(); ok {
+		signers = append(signers, s)
+	}
+	if c.DataKey != nil {
+		signers = append(signers, models.AuditSignerFromDataKey(*c.DataKey))
+	}
+	for _, k := range c.OldDataKeys {
+		signers = append(signers, models.AuditSignerFromDataKey(k))
+	}
+	return models.NewAuditKeys(signers...)
 }
 
 // requireDB is called by commands that talk to PostgreSQL.

@@ -19,7 +19,8 @@ const usage = `kurve – case management for "Kurve kriegen"
 Usage:
   kurve serve                      run the web server on KURVE_ADDR
   kurve migrate                    apply database migrations (idempotent)
-  kurve key generate               print a new data-encryption key
+  kurve key generate [--audit]     print a new data-encryption key (--audit:
+                                   a key for audit checkpoints, KURVE_AUDIT_KEY)
   kurve key reencrypt [--batch 500]
                                    rewrite encrypted values under KURVE_DATA_KEY
                                    (old keys from KURVE_OLD_DATA_KEYS)
@@ -32,10 +33,16 @@ Usage:
                                    (about 20 sessions per participant; not
                                    in production; refuses to run twice)
   kurve stats refresh              recompute the statistics views now
-  kurve audit verify               check the audit log's hash chain
+  kurve audit verify [--checkpoint FILE]
+                                   check the audit log's hash chain against its
+                                   latest signed checkpoint (and FILE, one kept
+                                   outside the database)
+  kurve audit checkpoint           print the latest signed checkpoint (JSON)
+  kurve audit seal                 link appended entries into the chain now
+                                   (the server does it every second)
 
 Environment: DATABASE_URL, KURVE_ADDR, KURVE_ENV, KURVE_DATA_KEY,
-KURVE_OLD_DATA_KEYS (each also as *_FILE), KURVE_SECURE_COOKIES,
+KURVE_OLD_DATA_KEYS, KURVE_AUDIT_KEY (each also as *_FILE), KURVE_SECURE_COOKIES,
 KURVE_TRUSTED_PROXIES, KURVE_STATS_K, KURVE_STATS_EVALUATION_CONSENT,
 KURVE_STATS_REFRESH.
 `
@@ -81,7 +88,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case cmd == "migrate":
 		return cmdMigrate(ctx, cfg, stdout)
 	case cmd == "key" && sub == "generate":
-		return cmdKeyGenerate(stdout)
+		return cmdKeyGenerate(rest[1:], stdout)
 	case cmd == "key" && sub == "reencrypt":
 		return cmdKeyReencrypt(ctx, cfg, rest[1:], stdout)
 	case cmd == "site" && sub == "create":
@@ -95,7 +102,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case cmd == "stats" && sub == "refresh":
 		return cmdStatsRefresh(ctx, cfg, stdout)
 	case cmd == "audit" && sub == "verify":
-		return cmdAuditVerify(ctx, cfg, stdout)
+		return cmdAuditVerify(ctx, cfg, rest[1:], stdout)
+	case cmd == "audit" && sub == "checkpoint":
+		return cmdAuditCheckpoint(ctx, cfg, stdout)
+	case cmd == "audit" && sub == "seal":
+		return cmdAuditSeal(ctx, cfg, stdout)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

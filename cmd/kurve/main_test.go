@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,11 +102,32 @@ func TestCLI(t *testing.T) {
 	if out, err := kurve(t, "", "key", "reencrypt"); err != nil || !strings.Contains(out, "re-encrypted 0") {
 		t.Fatalf("after rotation the old key is not needed: %q %v", out, err)
 	}
-	if out, err := kurve(t, "", "audit", "verify"); err != nil || !strings.Contains(out, "intact") {
+	// The audit log: sealed, proven, its checkpoint kept outside; then the
+	// last entry removed and a changed entry, as a superuser would.
+	dbtest.Exec(t, tdb.Gorm, "INSERT INTO audit.events (action) VALUES ('test.cli'), ('test.cli'), ('test.cli')")
+	if out, err := kurve(t, "", "audit", "seal"); err != nil || !strings.Contains(out, "sealed") {
+		t.Fatalf("audit seal: %q %v", out, err)
+	}
+	if out, err := kurve(t, "", "audit", "verify"); err != nil || !strings.Contains(out, "intact") || !strings.Contains(out, "proven against") {
 		t.Fatalf("audit verify: %q %v", out, err)
 	}
-	dbtest.Exec(t, tdb.Gorm, "UPDATE audit.events SET details = '{}' WHERE seq = 1")
-	if _, err := kurve(t, "", "audit", "verify"); err == nil || !strings.Contains(err.Error(), "seq=1") {
+	cp, err := kurve(t, "", "audit", "checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := t.TempDir() + "/checkpoint.json"
+	if err := os.WriteFile(kept, []byte(cp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	tdb.Gorm.Raw("SELECT max(seq) FROM audit.events").Scan(&size)
+	dbtest.Exec(t, tdb.Gorm, fmt.Sprintf(`BEGIN; SET LOCAL session_replication_role = replica;
+		DELETE FROM audit.events WHERE seq = %d; DELETE FROM audit.checkpoints; COMMIT`, size))
+	if _, err := kurve(t, "", "audit", "verify", "--checkpoint", kept); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", size)) {
+		t.Fatalf("truncated audit log: %v", err)
+	}
+	dbtest.Exec(t, tdb.Gorm, `BEGIN; SET LOCAL session_replication_role = replica; UPDATE audit.events SET action = 'tampered.entry' WHERE seq = 1; COMMIT`)
+	if _, err := kurve(t, "", "audit", "verify"); err == nil || !strings.Contains(err.Error(), "entry 1:") {
 		t.Fatalf("tampered audit log: %v", err)
 	}
 	var ue usageError
@@ -216,7 +240,7 @@ func writeKey(t *testing.T) string {
 	t.Helper()
 	f := t.TempDir() + "/key"
 	var out bytes.Buffer
-	if err := cmdKeyGenerate(&out); err != nil {
+	if err := cmdKeyGenerate(nil, &out); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(f, out.Bytes(), 0o600); err != nil {
@@ -242,4 +266,96 @@ func TestStatsConfig(t *testing.T) {
 	if err != nil || cfg.StatsK != 7 || !cfg.StatsRelaxed || cfg.StatsRefresh != 15*time.Minute {
 		t.Errorf("config %+v %v", cfg, err)
 	}
+}
+
+// TestTwoInstancesOneChain runs two servers on one database under
+// concurrent audited load: each seals every second, one at a time (the
+// advisory lock), and after both stop the whole log is one intact chain,
+// every entry sealed, proven against a signed checkpoint (issue 12).
+func TestTwoInstancesOneChain(t *testing.T) {
+	tdb := dbtest.New(t)
+	t.Setenv("DATABASE_URL", tdb.URL)
+	keyFile := writeKey(t)
+	t.Setenv("KURVE_DATA_KEY_FILE", keyFile)
+	if _, err := kurve(t, "", "seed", "--demo"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := kurve(t, "", "token", "create", "--email", "koordination@es.kurve.example", "--ttl", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok = strings.TrimSpace(tok)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var addrs []string
+	done := make(chan error, 2)
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		// Each instance reads its configuration when it starts.
+		t.Setenv("KURVE_ADDR", addr)
+		go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
+		if !waitReady(addr) {
+			t.Fatalf("instance on %s not ready", addr)
+		}
+		addrs = append(addrs, addr)
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 15 {
+				req, _ := http.NewRequest("GET", "http://"+addrs[i%2]+"/api/v1/participants", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		t.Fatalf("%d requests failed", failed.Load())
+	}
+	time.Sleep(1500 * time.Millisecond) // both sealers have had a round
+	cancel()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	}
+	var listed int64
+	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = ?", models.AuditParticipantList).Scan(&listed)
+	if listed != 16*15 {
+		t.Errorf("%d list requests audited, want %d", listed, 16*15)
+	}
+	t.Setenv("KURVE_ADDR", "")
+	out, err := kurve(t, "", "audit", "verify")
+	if err != nil || !strings.Contains(out, "intact") || !strings.Contains(out, "proven against") || strings.Contains(out, "await the sealer") {
+		t.Fatalf("audit verify after two instances: %q %v", out, err)
+	}
+}
+
+func waitReady(addr string) bool {
+	for range 100 {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return true
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }
