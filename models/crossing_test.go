@@ -31,7 +31,7 @@ func TestCrossingPrivileges(t *testing.T) {
 	}
 	// Nobody but the owner may call the consent-expiry job's function
 	// except the prevention side that runs it.
-	for _, role := range []models.DBRole{models.DBEnforcement, models.DBStatistics, models.DBAdmin, models.DBAuth, models.DBMediation} {
+	for _, role := range []models.DBRole{models.DBEnforcement, models.DBStatistics, models.DBAdmin, models.DBDPO, models.DBAuth, models.DBMediation} {
 		if err := asRole(tdb.Gorm, role, models.Actor{}, "SELECT prevention.expire_consents(current_date)"); !models.IsPermissionDenied(err) {
 			t.Errorf("%s may run the consent expiry: %v", role, err)
 		}

@@ -34,10 +34,14 @@ const (
 	// DBMediation is the prevention side as language mediators see it:
 	// names, languages, contact and address only (SPEC §2).
 	DBMediation DBRole = "kurve_mediation"
+	// DBDPO is the data-protection officer's: the audit log, the sites and
+	// the staff directory, and case numbers through audit.case_numbers();
+	// no record of either side (SPEC §2, §9).
+	DBDPO DBRole = "kurve_dpo"
 )
 
 // DBRoles lists every application database role.
-var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, DBAdmin, DBAuth}
+var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, DBAdmin, DBDPO, DBAuth}
 
 // Open connects to PostgreSQL. GORM's own logger is silenced: SQL and its
 // parameters may carry personal data and must never reach the log.

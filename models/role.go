@@ -49,6 +49,8 @@ func (r Role) DBRole() DBRole {
 		return DBEnforcement
 	case RoleEvaluator:
 		return DBStatistics
+	case RoleDPO:
+		return DBDPO
 	default:
 		return DBAdmin
 	}

@@ -53,7 +53,10 @@ var readable = map[models.DBRole]map[string]bool{
 	models.DBEnforcement: {"org.sites": true, "enforcement": true},
 	models.DBStatistics:  {"org.sites": true, "statistics": true},
 	models.DBAdmin:       {"org.sites": true, "org.users": true, "org.mediator_languages": true},
-	models.DBAuth:        {"org.sites": true, "org.users": true, "auth": true},
+	// The data-protection officer: the audit log, sites and (per column)
+	// staff; no record of either side.
+	models.DBDPO:  {"org.sites": true, "org.users": true, "audit.events": true},
+	models.DBAuth: {"org.sites": true, "org.users": true, "auth": true},
 }
 
 // nobodyReads are relations no application role may read: the visits'
@@ -120,12 +123,13 @@ func TestWallWrite(t *testing.T) {
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID"},
+		models.DBDPO:         {},
 		models.DBAuth: {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD",
 			"auth.idempotency_keys": "IUD", "auth.parked_forms": "ID"},
 	}
 	// Every side keeps and reads its own idempotency keys (by row security,
 	// TestIdempotencyKeysOwnOnly); only kurve_auth purges them.
-	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin} {
+	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin, models.DBDPO} {
 		writable[role]["auth.idempotency_keys"] = "IU"
 	}
 	for _, role := range models.DBRoles {
@@ -163,7 +167,7 @@ func TestWallPasswordHashes(t *testing.T) {
 	if err := asRole(tdb.Gorm, models.DBPrevention, models.Actor{}, "SELECT id, name, role FROM org.users"); err != nil {
 		t.Fatalf("prevention cannot list staff: %v", err)
 	}
-	for _, role := range []models.DBRole{models.DBPrevention, models.DBEnforcement, models.DBStatistics} {
+	for _, role := range []models.DBRole{models.DBPrevention, models.DBEnforcement, models.DBStatistics, models.DBDPO} {
 		if err := asRole(tdb.Gorm, role, models.Actor{}, "SELECT password_hash FROM org.users"); !models.IsPermissionDenied(err) {
 			t.Errorf("%s reads password hashes: %v", role, err)
 		}
@@ -231,7 +235,7 @@ func TestIdempotencyKeysOwnOnly(t *testing.T) {
 	dbtest.Exec(t, w.db.Gorm, `INSERT INTO auth.idempotency_keys (id, user_id, key, request_hash, status)
 		VALUES (gen_random_uuid(), ?, 'k1', '\x00', 201)`, sw.ID)
 	var status int
-	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin} {
+	for _, role := range []models.DBRole{models.DBPrevention, models.DBMediation, models.DBEnforcement, models.DBStatistics, models.DBAdmin, models.DBDPO} {
 		for name, actor := range map[string]models.Actor{
 			"owner":      {UserID: sw.ID, SiteID: sw.SiteID, Role: sw.Role},
 			"colleague":  {UserID: sw2.ID, SiteID: sw2.SiteID, Role: sw2.Role},

@@ -96,6 +96,9 @@ var funcMutants = []funcMutant{
 		"(coalesce(sum(f.referrals), 0)::bigint + 0 * %s)"}}},
 	{"stats_base.small", "small counts shown", []edit{{"n > 0 AND n < greatest(k, 3)", "false"}}},
 	{"stats_base.small", "k below 3", []edit{{"greatest(k, 3)", "k"}}},
+	{"audit.case_numbers", "any role resolves case numbers", []edit{{"org.current_app_role() = 'dpo' AND", ""}}},
+	{"audit.case_numbers", "every case number for any id", []edit{{"p.id = ANY (p_ids)", "p_ids IS NOT NULL"}}},
+	{"audit.case_numbers", "every participant for any case number", []edit{{"p.case_number = ANY (p_case_numbers)", "p_case_numbers IS NOT NULL"}}},
 }
 
 // exempt are the definer functions that are not a crossing of the wall,
