@@ -209,6 +209,31 @@ func (s *Server) SealAudit(ctx context.Context, signer models.AuditSigner) {
 	}
 }
 
+// StartRetention runs the day's retention (models.RunRetention) once the
+// program's day has begun, checking every hour; of several instances one
+// runs it (it claims the day in audit.retention_runs).
+func (s *Server) StartRetention(ctx context.Context, r models.Retention) {
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			rep, err := models.RunRetention(ctx, s.db, r, s.now(), false, true)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				slog.Error("retention", "err", err)
+			case err == nil && rep.Ran:
+				slog.Info("retention", "day", rep.Day.Format(time.DateOnly), "cases_erased", rep.CasesErased, "referrals_retired", rep.ReferralsRetired,
+					"sessions_purged", rep.SessionsPurged, "tokens_purged", rep.TokensPurged)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
 // StartHousekeeping deletes expired sessions and old login failures and
 // marks expired consents every few minutes until ctx ends. Several instances may run it at once: the
 // deletes are idempotent.

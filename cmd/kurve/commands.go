@@ -72,6 +72,7 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	}
 	srv.StartHousekeeping(ctx)
 	srv.StartStatsRefresh(ctx)
+	srv.StartRetention(ctx, cfg.Retention)
 	sealing := srv.StartAuditSealer(ctx, signer, time.Second)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -547,5 +548,34 @@ func cmdAuditSeal(ctx context.Context, cfg *config, out io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(out, "sealed: the chain has %d entries; checkpoint signed by key %s\n", last.Size, last.KeyID)
+	return nil
+}
+
+// cmdRetentionRun applies the retention rules now (the server does it once
+// a day); --dry-run does everything and rolls it back, printing the counts.
+func cmdRetentionRun(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("retention run", flag.ContinueOnError)
+	dry := fs.Bool("dry-run", false, "count what would be erased and purged; change nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openCurrentDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	rep, err := models.RunRetention(ctx, db, cfg.Retention, time.Now(), *dry, false)
+	if err != nil {
+		return err
+	}
+	verb := "done"
+	if *dry {
+		verb = "dry run, nothing changed"
+	}
+	fmt.Fprintf(out, "retention %s (%s; cases ended more than %d months ago):\n", verb, rep.Day.Format(time.DateOnly), cfg.Retention.CaseMonths)
+	fmt.Fprintf(out, "  cases erased:              %d\n  declined referrals retired: %d\n  sessions purged:           %d\n",
+		rep.CasesErased, rep.ReferralsRetired, rep.SessionsPurged)
+	fmt.Fprintf(out, "  API tokens purged:         %d\n  kept answers purged:       %d\n  parked forms purged:       %d\n",
+		rep.TokensPurged, rep.IdempotencyPurged, rep.ParkedFormsPurged)
 	return nil
 }

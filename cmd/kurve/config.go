@@ -25,6 +25,7 @@ type config struct {
 	DataKey        *models.DataKey
 	OldDataKeys    []models.DataKey
 	AuditKey       *models.AuditSigner // KURVE_AUDIT_KEY; else derived from DataKey
+	Retention      models.Retention
 	SecureCookies  bool
 	TrustedProxies []string
 	// Statistics (SPEC §6): k of k-anonymity, whether participants without
@@ -132,6 +133,15 @@ func loadConfig() (*config, error) {
 		cfg.StatsRelaxed = true
 	default:
 		errs = append(errs, fmt.Errorf("KURVE_STATS_EVALUATION_CONSENT must be required or relaxed"))
+	}
+	cfg.Retention = models.DefaultRetention
+	if v := get("KURVE_RETENTION_MONTHS"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 1 || m > 600 {
+			errs = append(errs, fmt.Errorf("KURVE_RETENTION_MONTHS must be a whole number of months from 1 to 600"))
+		} else {
+			cfg.Retention.CaseMonths = m
+		}
 	}
 	cfg.StatsRefresh = 15 * time.Minute
 	if v := get("KURVE_STATS_REFRESH"); v != "" {

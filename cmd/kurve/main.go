@@ -40,11 +40,15 @@ Usage:
   kurve audit checkpoint           print the latest signed checkpoint (JSON)
   kurve audit seal                 link appended entries into the chain now
                                    (the server does it every second)
+  kurve retention run [--dry-run]  erase cases ended KURVE_RETENTION_MONTHS
+                                   (24) ago, anonymise referrals declined 6
+                                   months ago, purge expired sessions and
+                                   tokens (the server does it daily)
 
 Environment: DATABASE_URL, KURVE_ADDR, KURVE_ENV, KURVE_DATA_KEY,
 KURVE_OLD_DATA_KEYS, KURVE_AUDIT_KEY (each also as *_FILE), KURVE_SECURE_COOKIES,
 KURVE_TRUSTED_PROXIES, KURVE_STATS_K, KURVE_STATS_EVALUATION_CONSENT,
-KURVE_STATS_REFRESH.
+KURVE_STATS_REFRESH, KURVE_RETENTION_MONTHS.
 `
 
 func main() {
@@ -107,6 +111,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return cmdAuditCheckpoint(ctx, cfg, stdout)
 	case cmd == "audit" && sub == "seal":
 		return cmdAuditSeal(ctx, cfg, stdout)
+	case cmd == "retention" && sub == "run":
+		return cmdRetentionRun(ctx, cfg, rest[1:], stdout)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

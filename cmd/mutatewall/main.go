@@ -87,6 +87,17 @@ var funcMutants = []funcMutant{
 	{"prevention.withdraw_from_planned_sessions", "every child", []edit{{" AND sp.participant_id = p_participant", ""}}},
 	{"prevention.expire_consents", "withdrawn consents expire too", []edit{{"WHERE state = 'given' AND expires_on <= p_today", "WHERE expires_on <= p_today"}}},
 	{"prevention.expire_consents", "a consent ends a day late", []edit{{"expires_on <= p_today", "expires_on < p_today"}}},
+	{"prevention.erase_participant", "any role erases", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'dpo' THEN", "IF false THEN"}}},
+	{"prevention.erase_participant", "an open case is erased", []edit{{"IF p.status IN ('referred', 'contacted', 'consent_pending', 'active') THEN", "IF false THEN"}}},
+	{"prevention.erase_participant", "erased twice", []edit{{"AND erased_at IS NULL FOR UPDATE", "FOR UPDATE"}}},
+	{"prevention.erase_participant", "a sibling's family erased", []edit{{"AND NOT EXISTS (SELECT 1 FROM prevention.participants c WHERE c.family_id = f.id AND c.id <> p_id AND c.erased_at IS NULL)", ""}}},
+	{"prevention.erase_participant", "a sibling's guardian erased", []edit{{"AND NOT EXISTS (SELECT 1 FROM prevention.participant_guardians o JOIN prevention.participants c ON c.id = o.participant_id WHERE o.guardian_id = g.id AND o.participant_id <> p_id AND c.erased_at IS NULL)", ""}}},
+	{"prevention.retention_due", "any role lists cases due", []edit{{"org.current_app_role() = 'dpo' AND ", ""}}},
+	{"prevention.retention_due", "open cases due", []edit{{"AND p.status IN ('completed', 'declined', 'ended_early', 'withdrawn')", ""}}},
+	{"prevention.retention_due", "every ended case due", []edit{{"AND coalesce(p.ended_on, p.status_changed_on) < p_ended_before", ""}}},
+	{"enforcement.retire_declined_referrals", "any role retires", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'dpo' THEN", "IF false THEN"}}},
+	{"enforcement.retire_declined_referrals", "recently declined retired", []edit{{"AND d.decided_at < p_decided_before", ""}}},
+	{"enforcement.retire_declined_referrals", "accepted referrals retired", []edit{{"AND d.decision = 'declined'", ""}}},
 	{"statistics.outcomes", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
 	{"statistics.outcomes", "without evaluation consent", []edit{{"($1 OR f.evaluation)", "($1 OR true)"}}},
 	{"statistics.outcomes", "measures of small groups shown", []edit{{"CASE WHEN a.participants < %s THEN NULL ELSE ", "CASE WHEN false THEN NULL ELSE "}}},
@@ -113,7 +124,7 @@ var equivalent = map[string]string{}
 
 // wallTests are the wall's and the roles' tests of the models package,
 // run first; a mutant they miss meets the whole package next.
-const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry)"
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention)"
 
 // schemas are Kurve's own.
 var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}
