@@ -52,10 +52,23 @@ func (h *handlers) apiMeUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	if err := store(c).SetUserLanguage(u.ID, in.Language); err != nil {
+	if err := changeLanguage(c, u, in.Language); err != nil {
 		return err
 	}
-	u.Language = in.Language
 	c.Locals(localLang, in.Language)
 	return c.JSON(meOf(u))
+}
+
+// changeLanguage sets the user's interface language and audits the change
+// (the codes only).
+func changeLanguage(c *fiber.Ctx, u *models.User, lang string) error {
+	if err := store(c).SetUserLanguage(u.ID, lang); err != nil {
+		return err
+	}
+	if u.Language == lang {
+		return nil
+	}
+	from := u.Language
+	u.Language = lang
+	return audit(c, u, models.AuditLanguageChange, "user", u.ID, map[string]any{"from": from, "to": lang})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -572,6 +573,51 @@ func TestBrowserEndToEnd(t *testing.T) {
 		screenshot("stats-" + lang + ".png")
 		runAxe("stats-" + lang)
 		do("log out the evaluator ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+	}
+
+	// 10. The data-protection officer's audit log (issue 12), in German and
+	// in Arabic, on a desktop and on a phone: axe clean, mirrored, no
+	// sideways scrolling. The dpo must use a second factor to sign in, so
+	// the session is opened in the database, as the request tests do.
+	dpo := emails[models.RoleDPO]
+	for _, lang := range []string{"de", "ar"} {
+		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", lang, dpo)
+		var cookie string
+		if err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+			u, err := st.UserByEmail(dpo)
+			if err != nil {
+				return err
+			}
+			_, cookie, err = st.NewSession(u.ID, lang, true)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		do("sign in as the dpo ("+lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "kurve_session", Value: cookie, URL: base})
+			return err
+		}), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-audit")), loaded,
+			chromedp.Click(chromedp.CSS("#home-audit")), chromedp.WaitVisible(chromedp.CSS("#audit-entries")), loaded)
+		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
+		wantDoc("audit log ("+lang+")", lang, dir)
+		wantStyles("audit log (" + lang + ")")
+		if n := evalJS[int](bctx, t, `document.querySelectorAll("#audit-entries tbody tr").length`); n == 0 {
+			t.Errorf("audit log (%s): no entries", lang)
+		}
+		screenshot("audit-" + lang + ".png")
+		runAxe("audit-" + lang)
+		do("audit log on a phone ("+lang+")", chromedp.EmulateViewport(390, 844), loaded)
+		if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+			t.Errorf("audit log (%s) on a phone: horizontal scrolling, scrollWidth=%v", lang, evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+		}
+		screenshot("audit-phone-" + lang + ".png")
+		runAxe("audit-phone-" + lang)
+		do("reset viewport after the audit log", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		}))
+		do("log out the dpo ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}
 }

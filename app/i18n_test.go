@@ -98,7 +98,9 @@ func cldrCategories(lang string) []string {
 var sameAsGerman = map[string]bool{"en:field.name": true, "en:field.status": true, "en:field.version": true,
 	"en:purpose.evaluation": true, "en:language.so": true, "en:language.ti": true,
 	// Placeholders only, or a word all these languages share.
-	"en:calendar.summary": true, "tr:calendar.summary": true, "ar:calendar.summary": true, "en:calendar.description": true}
+	"en:calendar.summary": true, "tr:calendar.summary": true, "ar:calendar.summary": true, "en:calendar.description": true,
+	// A staff member in the audit log's choice: name, role and site.
+	"en:audit.actor_option": true, "tr:audit.actor_option": true}
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 

@@ -159,7 +159,7 @@ func (h *handlers) setLanguage(c *fiber.Ctx) error {
 		return v
 	}
 	if u := currentUser(c); u != nil {
-		if err := store(c).SetUserLanguage(u.ID, lang); err != nil {
+		if err := changeLanguage(c, u, lang); err != nil {
 			return err
 		}
 	} else if err := store(c).SetSessionLanguage(currentSession(c).ID, lang); err != nil {

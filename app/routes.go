@@ -57,6 +57,7 @@ var (
 	caseReaders  = []models.Role{models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator}
 	coordinators = []models.Role{models.RoleCoordinator}
 	evaluators   = []models.Role{models.RoleEvaluator}
+	dpos         = []models.Role{models.RoleDPO}
 	// policeLiaisons submit referrals; referralReaders see them, each
 	// through their own crossing.
 	policeLiaisons    = []models.Role{models.RolePoliceLiaison}
@@ -178,6 +179,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/stats/outcomes.csv", Access: Side, Roles: evaluators, Handler: h.statsDownloadCSV},
 		{Method: "GET", Path: "/stats/outcomes.json", Access: Side, Roles: evaluators, Handler: h.statsDownloadJSON},
 
+		// The audit log (SPEC §9, issue 12): the data-protection officer
+		// only, as kurve_dpo, which reads the log and case numbers and no
+		// record of either side. Every search and download is audited.
+		{Method: "GET", Path: "/audit", Access: Side, Roles: dpos, Handler: h.auditPage},
+		{Method: "GET", Path: "/audit.csv", Access: Side, Roles: dpos, Handler: h.auditDownloadCSV},
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},
@@ -234,5 +241,9 @@ func (s *Server) routeTable() []Route {
 		// Outcome statistics (SPEC §6, §11).
 		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
 		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
+
+		// The audit log (SPEC §11): newest first, keyset pages, CSV.
+		{Method: "GET", Path: "/api/v1/audit", Access: Side, Roles: dpos, API: true, Handler: h.apiAudit},
+		{Method: "GET", Path: "/api/v1/audit.csv", Access: Side, Roles: dpos, API: true, Handler: h.apiAuditCSV},
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,7 +32,11 @@ func (h *handlers) mediatorLanguages(c *fiber.Ctx) error {
 func (h *handlers) mediatorLanguagesSave(c *fiber.Ctx) error {
 	u := currentUser(c)
 	langs := formValues(c, "languages")
-	err := store(c).SetMediatorLanguages(u.ID, langs)
+	before, err := store(c).MediatorLanguages(u.ID)
+	if err != nil {
+		return err
+	}
+	err = store(c).SetMediatorLanguages(u.ID, langs)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		page := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "mediator.languages_title", mediatorLanguagesView{Choices: languageChoices(langs)})
@@ -40,6 +45,16 @@ func (h *handlers) mediatorLanguagesSave(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	after, err := store(c).MediatorLanguages(u.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(before, after) {
+		details := map[string]any{"from": append([]string{}, before...), "to": append([]string{}, after...)}
+		if err := audit(c, u, models.AuditMediatorLanguages, "user", u.ID, details); err != nil {
+			return err
+		}
 	}
 	if err := setFlash(c, "flash.mediator_languages_saved"); err != nil {
 		return err
