@@ -195,6 +195,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/participants", Access: Side, Roles: coordinators, API: true, Handler: h.apiParticipantCreate},
 		{Method: "GET", Path: "/api/v1/participants/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiParticipant},
 		{Method: "PATCH", Path: "/api/v1/participants/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiParticipantPatch},
+		// Erasure (GDPR Art. 17): the data-protection officer only, through
+		// one database function (migration 00017).
+		{Method: "DELETE", Path: "/api/v1/participants/:id", Access: Side, Roles: dpos, API: true, Handler: h.apiParticipantErase},
 		{Method: "GET", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseReaders, API: true, Handler: h.apiGuardians},
 		{Method: "POST", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCreate},
 		{Method: "GET", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsents},

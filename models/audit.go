@@ -35,6 +35,8 @@ const (
 	AuditParticipantUpdate = "participant.update"
 	AuditParticipantStatus = "participant.status"
 	AuditParticipantReopen = "participant.reopen"
+	AuditParticipantErase  = "participant.erase"
+	AuditRetentionRun      = "retention.run"
 	AuditFamilyRead        = "family.read"
 	AuditFamilyUpdate      = "family.update"
 	AuditGuardianAdd       = "guardian.add"

@@ -19,9 +19,6 @@ var EraseReasons = []string{"data_subject_request", "consent_withdrawn", "no_lon
 // ReasonRetention is the reason of an erasure the retention run makes.
 const ReasonRetention = "retention_period"
 
-// AuditParticipantErase is the audit action of an erasure.
-const AuditParticipantErase = "participant.erase"
-
 // EraseParticipant destroys a participant's personal data and that of its
 // family, guardians and referral, keeping what the statistics count
 // (prevention.erase_participant, migration 00017). Only the

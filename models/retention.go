@@ -37,9 +37,6 @@ type RetentionReport struct {
 	Ran bool `json:"-"`
 }
 
-// AuditRetentionRun is the audit action of a retention run.
-const AuditRetentionRun = "retention.run"
-
 // errDryRun rolls a dry run back.
 var errDryRun = errors.New("dry run")
 
