@@ -281,6 +281,7 @@ func dynamicIDs() map[string][]string {
 		"feedback.":        str(models.FeedbackReceived, models.FeedbackInProgram, models.FeedbackProgramEnded),
 		"reason.":          models.ReasonCategories,
 		"decline_reason.":  models.DeclineReasons,
+		"erase_reason.":    models.EraseReasons,
 	}
 	// The confirmation page of a case's end says what each end means.
 	for _, s := range models.Confirmed {

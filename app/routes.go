@@ -184,6 +184,12 @@ func (s *Server) routeTable() []Route {
 		// record of either side. Every search and download is audited.
 		{Method: "GET", Path: "/audit", Access: Side, Roles: dpos, Handler: h.auditPage},
 		{Method: "GET", Path: "/audit.csv", Access: Side, Roles: dpos, Handler: h.auditDownloadCSV},
+		// Erasure (GDPR Art. 17, issue 12): the dpo names the case by its
+		// number and a reason, confirms on a page of its own, and only the
+		// confirmation erases (audited), as DELETE /api/v1/participants/:id.
+		{Method: "GET", Path: "/erasure", Access: Side, Roles: dpos, Handler: h.erasureForm},
+		{Method: "POST", Path: "/erasure", Access: Side, Roles: dpos, Handler: h.erasureCheck},
+		{Method: "POST", Path: "/erasure/confirm", Access: Side, Roles: dpos, Handler: h.erasureConfirm},
 
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},

@@ -47,3 +47,49 @@ func (s *Store) EraseParticipant(id, reason string) (string, error) {
 	}
 	return caseNumber, nil
 }
+
+// EraseRequest is the data-protection officer's erasure form: the case
+// number of the participant and the reason code.
+type EraseRequest struct {
+	CaseNumber string
+	Reason     string
+}
+
+// Validate checks the form; messages are message IDs.
+func (r EraseRequest) Validate() error {
+	v := &ValidationError{}
+	switch {
+	case r.CaseNumber == "":
+		v.Add("case_number", "validation.required", nil)
+	case !caseNumberRE.MatchString(r.CaseNumber):
+		v.Add("case_number", "validation.erase_case_number", nil)
+	}
+	switch {
+	case r.Reason == "":
+		v.Add("reason", "validation.required", nil)
+	case !slices.Contains(EraseReasons, r.Reason):
+		v.Add("reason", "validation.oneof", nil)
+	}
+	return v.OrNil()
+}
+
+// EraseTarget is the id of the participant an erasure request names,
+// resolved through audit.case_numbers() (kurve_dpo reads no participant).
+// A case number that names no participant is a validation error of the
+// field case_number. An erased participant still resolves: the case
+// number stays, and EraseParticipant then answers ErrNotFound.
+func (s *Store) EraseTarget(r EraseRequest) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", err
+	}
+	numbers, err := s.caseNumbers(nil, []string{r.CaseNumber})
+	if err != nil {
+		return "", err
+	}
+	for id := range numbers {
+		return id, nil
+	}
+	v := &ValidationError{}
+	v.Add("case_number", "validation.case_number_unknown", nil)
+	return "", v
+}
