@@ -57,14 +57,16 @@ func staticHandler() fiber.Handler {
 }
 
 // home is the start page: the dashboard for case staff (social workers
-// and coordinators), the statistics for evaluators, a short introduction
-// for everybody else.
+// and coordinators), the statistics for evaluators, the retention status
+// for the data-protection officer, a short introduction for everybody else.
 func (h *handlers) home(c *fiber.Ctx) error {
 	switch currentUser(c).Role {
 	case models.RoleSocialWorker, models.RoleCoordinator:
 		return h.dashboard(c)
 	case models.RoleEvaluator:
 		return h.statsDashboard(c)
+	case models.RoleDPO:
+		return h.dpoHome(c)
 	}
 	return h.s.render(c, "home.html", "home.title", nil)
 }
