@@ -238,7 +238,8 @@ func TestMalformedRequestCorpus(t *testing.T) {
 		if resp.StatusCode >= 500 {
 			failures++
 			if failures <= 10 {
-				t.Errorf("request %d (seed %d): %s %s as %s answered %d", i, seed, tg.method, tg.path, role, resp.StatusCode)
+				t.Errorf("request %d (seed %d): %s %s as %s answered %d; the server logged: %s", i, seed, tg.method, tg.path, role,
+					resp.StatusCode, lastErrorLog())
 			}
 		}
 		now := checksum()
@@ -265,3 +266,15 @@ var fieldNames = []string{"first_name", "last_name", "date_of_birth", "gender", 
 	"code", "name_de", "name_en", "name_tr", "name_ar", "group_format", "active", "sort", "names", "modules", "relationship",
 	"has_custody", "phone", "email", "address", "police_reference", "reason_category", "referring_unit", "officer_name",
 	"guardian_name", "guardian_phone", "language", "name", "ttl", "current_password", "new_password", "_submission", "_parked", "week"}
+
+// lastErrorLog is the last error line the server logged (synthetic data
+// only), so that a 500 of the corpus can be told without running again.
+func lastErrorLog() string {
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], `"level":"ERROR"`) {
+			return lines[i]
+		}
+	}
+	return "(no error logged)"
+}
