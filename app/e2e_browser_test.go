@@ -581,6 +581,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// sideways scrolling. The dpo must use a second factor to sign in, so
 	// the session is opened in the database, as the request tests do.
 	dpo := emails[models.RoleDPO]
+	var erasable string
+	tdb.Gorm.Raw("SELECT case_number FROM prevention.participants WHERE status = 'ended_early' ORDER BY case_number LIMIT 1").Scan(&erasable)
+	if erasable == "" {
+		t.Fatal("demo data: no ended case to erase")
+	}
+	// Yesterday's retention run, for the start page to show its counts.
+	dbtest.Exec(t, tdb.Gorm, `INSERT INTO audit.retention_runs (day, started_at, finished_at, counts)
+		VALUES (current_date - 1, now() - interval '1 day', now() - interval '1 day' + interval '2 seconds',
+		'{"cases_erased": 2, "referrals_retired": 1, "sessions_purged": 14, "tokens_purged": 3, "idempotency_keys_purged": 40, "parked_forms_purged": 1}')`)
 	for _, lang := range []string{"de", "ar"} {
 		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", lang, dpo)
 		var cookie string
@@ -617,6 +626,42 @@ func TestBrowserEndToEnd(t *testing.T) {
 			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
 			return err
 		}))
+
+		// The start page with the last retention run, and the erasure:
+		// the form with an error at its field, then the confirmation page,
+		// on a desktop and on a phone, cancelled: nothing is erased here.
+		do("the dpo's start page ("+lang+")", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#retention-counts")), loaded)
+		wantDoc("dpo start page ("+lang+")", lang, dir)
+		screenshot("dpo-home-" + lang + ".png")
+		runAxe("dpo-home-" + lang)
+		do("erasure with an unknown case number ("+lang+")", chromedp.Click(chromedp.CSS("#nav-erasure")),
+			chromedp.WaitVisible(chromedp.CSS("#erasure-form")), loaded,
+			chromedp.SetValue(chromedp.CSS("#erasure-case-number"), "ES-1999-9999"),
+			chromedp.SetValue(chromedp.CSS("#erasure-reason"), "data_subject_request"),
+			chromedp.Click(chromedp.CSS("#erasure-next")), chromedp.WaitVisible(chromedp.CSS("#erasure-case-number-error")), loaded)
+		wantDoc("erasure form ("+lang+")", lang, dir)
+		wantStyles("erasure form (" + lang + ")")
+		screenshot("erasure-form-" + lang + ".png")
+		runAxe("erasure-form-" + lang)
+		do("erasure confirmation ("+lang+")", chromedp.SetValue(chromedp.CSS("#erasure-case-number"), erasable),
+			chromedp.Click(chromedp.CSS("#erasure-next")), chromedp.WaitVisible(chromedp.CSS("#erasure-confirm")), loaded)
+		wantDoc("erasure confirmation ("+lang+")", lang, dir)
+		screenshot("erasure-confirm-" + lang + ".png")
+		runAxe("erasure-confirm-" + lang)
+		do("erasure confirmation on a phone ("+lang+")", chromedp.EmulateViewport(390, 844), loaded)
+		if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+			t.Errorf("erasure confirmation (%s) on a phone: horizontal scrolling, scrollWidth=%v", lang, evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+		}
+		screenshot("erasure-confirm-phone-" + lang + ".png")
+		runAxe("erasure-confirm-phone-" + lang)
+		do("reset viewport after the erasure", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		}))
+		do("cancel the erasure ("+lang+")", chromedp.Click(chromedp.CSS("#erasure-cancel")), chromedp.WaitVisible(chromedp.CSS("#erasure-form")), loaded)
+		if n := count("SELECT count(*) FROM prevention.participants WHERE case_number = ? AND erased_at IS NOT NULL", erasable); n != 0 {
+			t.Errorf("erasure (%s): the cancelled erasure erased the case", lang)
+		}
 		do("log out the dpo ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}
