@@ -662,6 +662,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if n := count("SELECT count(*) FROM prevention.participants WHERE case_number = ? AND erased_at IS NOT NULL", erasable); n != 0 {
 			t.Errorf("erasure (%s): the cancelled erasure erased the case", lang)
 		}
+		// The export (GDPR Art. 15) of the same case as a printable page.
+		do("export ("+lang+")", chromedp.Click(chromedp.CSS("#nav-export")), chromedp.WaitVisible(chromedp.CSS("#export-form")), loaded,
+			chromedp.SetValue(chromedp.CSS("#export-case-number"), erasable),
+			chromedp.Click(chromedp.CSS("#export-show")), chromedp.WaitVisible(chromedp.CSS("#export")), loaded)
+		wantDoc("export ("+lang+")", lang, dir)
+		wantStyles("export (" + lang + ")")
+		screenshot("export-" + lang + ".png")
+		runAxe("export-" + lang)
 		do("log out the dpo ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}

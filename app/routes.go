@@ -190,6 +190,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/erasure", Access: Side, Roles: dpos, Handler: h.erasureForm},
 		{Method: "POST", Path: "/erasure", Access: Side, Roles: dpos, Handler: h.erasureCheck},
 		{Method: "POST", Path: "/erasure/confirm", Access: Side, Roles: dpos, Handler: h.erasureConfirm},
+		// Export (GDPR Art. 15, issue 12): the dpo names the case by its
+		// number and gets a printable page of the same content as
+		// GET /api/v1/participants/:id/export (audited).
+		{Method: "GET", Path: "/export", Access: Side, Roles: dpos, Handler: h.exportForm},
+		{Method: "POST", Path: "/export", Access: Side, Roles: dpos, Handler: h.exportShow},
 
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
@@ -204,6 +209,9 @@ func (s *Server) routeTable() []Route {
 		// Erasure (GDPR Art. 17): the data-protection officer only, through
 		// one database function (migration 00017).
 		{Method: "DELETE", Path: "/api/v1/participants/:id", Access: Side, Roles: dpos, API: true, Handler: h.apiParticipantErase},
+		// Export (GDPR Art. 15): the dpo only, through one database function
+		// (migration 00019).
+		{Method: "GET", Path: "/api/v1/participants/:id/export", Access: Side, Roles: dpos, API: true, Handler: h.apiParticipantExport},
 		{Method: "GET", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseReaders, API: true, Handler: h.apiGuardians},
 		{Method: "POST", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCreate},
 		{Method: "GET", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsents},

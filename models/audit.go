@@ -36,6 +36,7 @@ const (
 	AuditParticipantStatus = "participant.status"
 	AuditParticipantReopen = "participant.reopen"
 	AuditParticipantErase  = "participant.erase"
+	AuditParticipantExport = "participant.export"
 	AuditRetentionRun      = "retention.run"
 	AuditFamilyRead        = "family.read"
 	AuditFamilyUpdate      = "family.update"

@@ -110,6 +110,13 @@ var funcMutants = []funcMutant{
 	{"audit.case_numbers", "any role resolves case numbers", []edit{{"org.current_app_role() = 'dpo' AND", ""}}},
 	{"audit.case_numbers", "every case number for any id", []edit{{"p.id = ANY (p_ids)", "p_ids IS NOT NULL"}}},
 	{"audit.case_numbers", "every participant for any case number", []edit{{"p.case_number = ANY (p_case_numbers)", "p_case_numbers IS NOT NULL"}}},
+	{"prevention.export_participant", "any role exports", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'dpo' THEN", "IF false THEN"}}},
+	{"prevention.export_participant", "an erased participant exported", []edit{{"WHERE id = p_id AND erased_at IS NULL", "WHERE id = p_id"}}},
+	{"prevention.export_participant", "group session notes handed out", []edit{{"'notes_enc', CASE WHEN s.grp THEN NULL ELSE s.notes_enc END", "'notes_enc', s.notes_enc"}}},
+	{"prevention.export_participant", "group session place handed out", []edit{{"'location_enc', CASE WHEN s.grp THEN NULL ELSE s.location_enc END", "'location_enc', s.location_enc"}}},
+	{"prevention.export_participant", "another case's visits", []edit{{"FROM prevention.visits v WHERE v.participant_id = p_id", "FROM prevention.visits v WHERE true"}}},
+	{"prevention.export_participant", "another case's audit entries", []edit{{"WHERE e.object_id = p_id::text", "WHERE true"}}},
+	{"prevention.export_participant", "another case's sessions", []edit{{"WHERE sp.participant_id = p_id), '[]'::jsonb)", "), '[]'::jsonb)"}}},
 }
 
 // exempt are the definer functions that are not a crossing of the wall,
@@ -124,7 +131,7 @@ var equivalent = map[string]string{}
 
 // wallTests are the wall's and the roles' tests of the models package,
 // run first; a mutant they miss meets the whole package next.
-const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention)"
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export)"
 
 // schemas are Kurve's own.
 var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}
