@@ -271,7 +271,8 @@ func TestStatsConfig(t *testing.T) {
 // TestTwoInstancesOneChain runs two servers on one database under
 // concurrent audited load: each seals every second, one at a time (the
 // advisory lock), and after both stop the whole log is one intact chain,
-// every entry sealed, proven against a signed checkpoint (issue 12).
+// every entry sealed, proven against a signed checkpoint; of the two, one
+// ran the day's retention (issue 12).
 func TestTwoInstancesOneChain(t *testing.T) {
 	tdb := dbtest.New(t)
 	t.Setenv("DATABASE_URL", tdb.URL)
@@ -338,6 +339,13 @@ func TestTwoInstancesOneChain(t *testing.T) {
 	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = ?", models.AuditParticipantList).Scan(&listed)
 	if listed != 16*15 {
 		t.Errorf("%d list requests audited, want %d", listed, 16*15)
+	}
+	// Both instances tried the day's retention when they started: one ran.
+	var runs, audited int64
+	tdb.Gorm.Raw("SELECT count(*) FROM audit.retention_runs WHERE finished_at IS NOT NULL").Scan(&runs)
+	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = ?", models.AuditRetentionRun).Scan(&audited)
+	if runs != 1 || audited != 1 {
+		t.Errorf("retention ran %d times (%d audited) on two instances in one day, want once", runs, audited)
 	}
 	t.Setenv("KURVE_ADDR", "")
 	out, err := kurve(t, "", "audit", "verify")
