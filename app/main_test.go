@@ -44,7 +44,7 @@ var personalData = []string{"Demo Fachkraft", "Demo Koordination", "Demo Polizei
 	"Doppel", "Gute Entwicklung", "Grundschule"}
 
 func TestMain(m *testing.M) {
-	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))
+	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"), os.Getenv("KURVE_TEST_MUTATION"))
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	code := m.Run()
 	out := logs.String()

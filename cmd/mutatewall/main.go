@@ -156,7 +156,7 @@ func main() {
 	withApp := flag.Bool("app", false, "also run the app package's tests named by -app-run")
 	appRun := flag.String("app-run", "Police|Wall|Mediator|Crossing|Referral", "the app tests run with -app")
 	flag.Parse()
-	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))
+	dbtest.Configure(os.Getenv("KURVE_TEST_DATABASE_URL"), "")
 	if err := run(*only, *list, *jobs, *withApp, *appRun); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate-wall:", err)
 		os.Exit(1)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -32,13 +31,16 @@ const defaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=dis
 
 var adminURL = defaultAdminURL
 
-// Configure sets the maintenance connection used to create databases; each
-// test package's TestMain passes KURVE_TEST_DATABASE_URL (read there, once)
-// before any test runs. Empty keeps the default.
-func Configure(url string) {
+// Configure sets the maintenance connection used to create databases and
+// the mutation applied to the template; each test package's TestMain
+// passes KURVE_TEST_DATABASE_URL and KURVE_TEST_MUTATION (read there, once)
+// before any test runs. An empty url keeps the default; an empty mutation
+// is every ordinary run.
+func Configure(url, mutationSQL string) {
 	if url != "" {
 		adminURL = url
 	}
+	mutation = mutationSQL
 }
 
 // AdminURL is the maintenance connection used to create databases.
@@ -102,17 +104,17 @@ func markOwn(ctx context.Context, conn *sql.Conn, name string) error {
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// Mutation is SQL that make mutate-wall applies to the migrated template,
+// mutation is SQL that make mutate-wall applies to the migrated template,
 // for example a row-level-security policy made permissive: the tests then
-// run against a database whose wall has one hole, and must fail. Read once
-// from KURVE_TEST_MUTATION; empty in every ordinary run.
-var Mutation = os.Getenv("KURVE_TEST_MUTATION")
+// run against a database whose wall has one hole, and must fail (set by
+// Configure).
+var mutation string
 
 // mutantMark is the comment of a mutant template: never taken for this
 // checkout's ordinary template, so neither drops the other.
 const mutantMark = " (mutant)"
 
-func migrationsHash() string { return setHash(Mutation) }
+func migrationsHash() string { return setHash(mutation) }
 
 // setHash names a migration set with a mutation applied to it (none: "").
 func setHash(mutation string) string {
@@ -156,7 +158,7 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 	// This checkout's templates of older migration sets are of no use any
 	// more; other checkouts' templates are theirs, and mutants are dropped
 	// by make mutate-wall.
-	if Mutation == "" {
+	if mutation == "" {
 		if err := dropOwnStale(ctx, conn, `kurve\_tpl\_%`, name); err != nil {
 			return "", err
 		}
@@ -173,8 +175,8 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 		return "", err
 	}
 	_, err = models.Migrate(ctx, db, migrations.FS)
-	if err == nil && Mutation != "" {
-		err = db.Exec(Mutation).Error
+	if err == nil && mutation != "" {
+		err = db.Exec(mutation).Error
 	}
 	models.Close(db)
 	if err != nil {
@@ -185,7 +187,7 @@ func templateName(ctx context.Context, admin *gorm.DB) (string, error) {
 		return "", err
 	}
 	mark := checkout
-	if Mutation != "" {
+	if mutation != "" {
 		mark += mutantMark
 	}
 	if _, err := conn.ExecContext(ctx, "COMMENT ON DATABASE "+name+" IS "+quoteLiteral(mark)); err != nil {

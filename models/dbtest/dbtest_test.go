@@ -11,7 +11,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	Configure(os.Getenv("KURVE_TEST_DATABASE_URL"))
+	Configure(os.Getenv("KURVE_TEST_DATABASE_URL"), os.Getenv("KURVE_TEST_MUTATION"))
 	os.Exit(m.Run())
 }
 
