@@ -75,7 +75,7 @@ func (h *handlers) exportForm(c *fiber.Ctx) error {
 func (h *handlers) exportShow(c *fiber.Ctx) error {
 	l := h.s.localizer(c)
 	v := &exportFormView{CaseNumber: models.NormalizeCaseNumber(c.FormValue("case_number"))}
-	id, err := store(c).ExportTarget(v.CaseNumber)
+	id, err := store(c).CaseTarget(v.CaseNumber)
 	if ve, ok := asValidation(err); ok {
 		return h.renderExportForm(c.Status(fiber.StatusUnprocessableEntity), v, formErrors(l, ve))
 	} else if err != nil {

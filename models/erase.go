@@ -58,12 +58,7 @@ type EraseRequest struct {
 // Validate checks the form; messages are message IDs.
 func (r EraseRequest) Validate() error {
 	v := &ValidationError{}
-	switch {
-	case r.CaseNumber == "":
-		v.Add("case_number", "validation.required", nil)
-	case !caseNumberRE.MatchString(r.CaseNumber):
-		v.Add("case_number", "validation.erase_case_number", nil)
-	}
+	checkCaseNumber(v, r.CaseNumber)
 	switch {
 	case r.Reason == "":
 		v.Add("reason", "validation.required", nil)
@@ -73,23 +68,42 @@ func (r EraseRequest) Validate() error {
 	return v.OrNil()
 }
 
-// EraseTarget is the id of the participant an erasure request names,
-// resolved through audit.case_numbers() (kurve_dpo reads no participant).
-// A case number that names no participant is a validation error of the
-// field case_number. An erased participant still resolves: the case
-// number stays, and EraseParticipant then answers ErrNotFound.
+// EraseTarget is the id of the participant an erasure request names
+// (CaseTarget). An erased participant still resolves: the case number
+// stays, and EraseParticipant then answers ErrNotFound.
 func (s *Store) EraseTarget(r EraseRequest) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", err
 	}
-	numbers, err := s.caseNumbers(nil, []string{r.CaseNumber})
+	return s.CaseTarget(r.CaseNumber)
+}
+
+// checkCaseNumber adds the case_number field's error of a dpo form.
+func checkCaseNumber(v *ValidationError, caseNumber string) {
+	switch {
+	case caseNumber == "":
+		v.Add("case_number", "validation.required", nil)
+	case !caseNumberRE.MatchString(caseNumber):
+		v.Add("case_number", "validation.erase_case_number", nil)
+	}
+}
+
+// CaseTarget is the id of the participant a dpo form names by case number,
+// resolved through audit.case_numbers() (kurve_dpo reads no participant).
+// A missing, malformed or unknown case number is a validation error of the
+// field case_number.
+func (s *Store) CaseTarget(caseNumber string) (string, error) {
+	v := &ValidationError{}
+	if checkCaseNumber(v, caseNumber); len(v.Fields) > 0 {
+		return "", v
+	}
+	numbers, err := s.caseNumbers(nil, []string{caseNumber})
 	if err != nil {
 		return "", err
 	}
 	for id := range numbers {
 		return id, nil
 	}
-	v := &ValidationError{}
 	v.Add("case_number", "validation.case_number_unknown", nil)
 	return "", v
 }

@@ -347,29 +347,3 @@ func decodeNumbers(v json.RawMessage, out any) error {
 	d.UseNumber()
 	return d.Decode(out)
 }
-
-// ExportTarget is the id of the participant a case number names, for the
-// dpo's export page, resolved through audit.case_numbers() (kurve_dpo reads
-// no participant). A missing, malformed or unknown case number is a
-// validation error of the field case_number.
-func (s *Store) ExportTarget(caseNumber string) (string, error) {
-	v := &ValidationError{}
-	switch {
-	case caseNumber == "":
-		v.Add("case_number", "validation.required", nil)
-	case !caseNumberRE.MatchString(caseNumber):
-		v.Add("case_number", "validation.erase_case_number", nil)
-	}
-	if err := v.OrNil(); err != nil {
-		return "", err
-	}
-	numbers, err := s.caseNumbers(nil, []string{caseNumber})
-	if err != nil {
-		return "", err
-	}
-	for id := range numbers {
-		return id, nil
-	}
-	v.Add("case_number", "validation.case_number_unknown", nil)
-	return "", v
-}
