@@ -276,10 +276,7 @@ func auditDownload(c *fiber.Ctx, web bool) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-audit.csv"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(body)
+	return sendCSV(c, "kurve-audit.csv", body)
 }
 
 // apiAuditCSV is GET /api/v1/audit.csv.

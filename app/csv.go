@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strings"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // Downloads as CSV (RFC 4180, UTF-8) that are safe to open in a
@@ -34,4 +36,12 @@ func safeCSV(records [][]string) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
+}
+
+// sendCSV answers body as a CSV attachment named filename, never cached.
+func sendCSV(c *fiber.Ctx, filename string, body []byte) error {
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
 }

@@ -196,10 +196,7 @@ func (h *handlers) statsCSV(c *fiber.Ctx, defaultBy []string) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.csv"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(body)
+	return sendCSV(c, "kurve-outcomes.csv", body)
 }
 
 // statsDownloadCSV and statsDownloadJSON are the dashboard's downloads.
