@@ -23,17 +23,6 @@
 -- only a case that has ended.
 
 -- +goose Up
--- +goose StatementBegin
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kurve_dpo') THEN
-    CREATE ROLE kurve_dpo NOLOGIN NOINHERIT;
-  END IF;
-  EXECUTE format('GRANT kurve_dpo TO %I', session_user);
-END
-$$;
--- +goose StatementEnd
-
 ALTER TABLE prevention.participants ADD COLUMN erased_at timestamptz;
 
 -- Erased participants are nobody's any more.
@@ -104,11 +93,6 @@ $$;
 REVOKE ALL ON FUNCTION prevention.erase_participant(uuid) FROM PUBLIC;
 GRANT USAGE ON SCHEMA prevention TO kurve_dpo;
 GRANT EXECUTE ON FUNCTION prevention.erase_participant(uuid) TO kurve_dpo;
--- The erasure is audited by the role that erases (as in 00016; repeated
--- so that this migration stands on its own).
-GRANT USAGE ON SCHEMA audit TO kurve_dpo;
-GRANT INSERT (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details) ON audit.events TO kurve_dpo;
-GRANT USAGE ON SEQUENCE audit.events_id_seq TO kurve_dpo;
 
 -- +goose Down
 DROP FUNCTION prevention.erase_participant(uuid);
