@@ -23,11 +23,14 @@ test-night:
 fuzz:
 	for t in FuzzJSONText FuzzFormText; do $(GO) test ./app -run '^$$' -fuzz "^$$t\$$" -fuzztime 5m || exit 1; done
 
-# The statistics benchmark (issue 7): builds the synthetic data set of
-# KURVE_BENCH_PARTICIPANTS (default 100000) once, keeps it, and reports
-# p50/p95 of the evaluator's full outcome table.
+# The benchmarks on the synthetic data set of KURVE_BENCH_PARTICIPANTS
+# (default 100000), built once and kept: p50/p95 of the evaluator's full
+# outcome table (issue 7), and audited participant reads on a running
+# `kurve serve` at 16 and 64 clients against a pgbench script of the same
+# minimum work (issue 12; KURVE_BENCH_SECONDS per phase, default 20).
 bench:
 	$(GO) test ./app -run '^$$' -bench BenchmarkStatsOutcomes -benchtime 200x -timeout 60m
+	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkParticipantReads -benchtime 1x -timeout 60m
 
 # Every row-level-security policy, column grant and crossing function made
 # permissive in turn; the wall's tests must catch each (issue 19). Slow:

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +35,7 @@ func BenchmarkStatsOutcomes(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	tdb := benchDataSet(b, n)
+	tdb := dbtest.Synthetic(b, n)
 	srv, err := app.New(app.Config{}, tdb.Gorm)
 	if err != nil {
 		b.Fatal(err)
@@ -70,36 +69,6 @@ func BenchmarkStatsOutcomes(b *testing.B) {
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
-}
-
-// benchDataSet returns the kept database with n synthetic participants,
-// building it (and logging how long that took) when it does not exist.
-func benchDataSet(b *testing.B, n int) *dbtest.DB {
-	built := func(db *gorm.DB) bool {
-		var ok bool
-		return db.Raw("SELECT to_regclass('public.bench_built') IS NOT NULL").Scan(&ok).Error == nil && ok
-	}
-	return dbtest.Kept(b, fmt.Sprintf("kurve_bench_%d", n), built, func(db *gorm.DB) error {
-		dbtest.Seed(b, db)
-		cipher, err := models.NewCipher(models.EphemeralDataKey())
-		if err != nil {
-			return err
-		}
-		start := time.Now()
-		rep, err := models.SeedSynthetic(context.Background(), db, cipher,
-			models.SyntheticOptions{Participants: n, Seed: 1, Today: time.Now()})
-		if err != nil {
-			return err
-		}
-		seeded := time.Since(start)
-		if _, err := models.RefreshStatistics(context.Background(), db); err != nil {
-			return err
-		}
-		b.Logf("data set: %d participants, %d sessions (%d attendance entries), %d visits, %d referrals; seeded in %s, statistics refreshed in %s",
-			rep.Participants, rep.Sessions, rep.SessionEntries, rep.Visits, rep.Referrals,
-			seeded.Round(time.Second), (time.Since(start) - seeded).Round(100*time.Millisecond))
-		return db.Exec("CREATE TABLE public.bench_built (at timestamptz DEFAULT now())").Error
-	})
 }
 
 func benchToken(b *testing.B, db *gorm.DB) string {

@@ -68,7 +68,7 @@ func Open(dsn string) (*gorm.DB, error) {
 		return nil, fmt.Errorf("models: database handle: %w", err)
 	}
 	sqlDB.SetMaxOpenConns(20)
-	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetMaxIdleConns(20)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	return db, nil
 }
@@ -138,18 +138,18 @@ func (s *Store) SwitchRole(role DBRole, actor Actor) error {
 	if !validDBRole(role) {
 		return fmt.Errorf("models: unknown database role %q", role)
 	}
-	if err := s.db.Exec("SET LOCAL ROLE " + pgx.Identifier{string(role)}.Sanitize()).Error; err != nil {
-		return fmt.Errorf("models: set role %s: %w", role, err)
-	}
 	day := ""
 	if !actor.Today.IsZero() {
 		day = dateOf(actor.Today).Format(time.DateOnly)
 	}
-	err := s.db.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
-		set_config('kurve.role', ?, true), set_config('kurve.today', ?, true), set_config('statement_timeout', '15s', true)`,
-		actor.UserID, actor.SiteID, string(actor.Role), day).Error
+	// One round trip: set_config('role', …, true) is SET LOCAL ROLE, with
+	// the same membership check.
+	err := s.db.Exec(`SELECT set_config('role', ?, true), set_config('kurve.user_id', ?, true),
+		set_config('kurve.site_id', ?, true), set_config('kurve.role', ?, true), set_config('kurve.today', ?, true),
+		set_config('statement_timeout', '15s', true)`,
+		string(role), actor.UserID, actor.SiteID, string(actor.Role), day).Error
 	if err != nil {
-		return fmt.Errorf("models: set actor: %w", err)
+		return fmt.Errorf("models: set role %s and actor: %w", role, err)
 	}
 	s.actor = actor
 	return nil

@@ -59,20 +59,34 @@ func (s *Store) UserByAPIToken(plain string) (*User, error) {
 	if !strings.HasPrefix(plain, TokenPrefix) || len(plain) > 100 {
 		return nil, fmt.Errorf("models: token: %w", ErrNotFound)
 	}
-	var t APIToken
-	err := s.db.Where("token_hash = ? AND expires_at > now()", sha256Bytes(plain)).Take(&t).Error
+	// One query for the token, its user and the user's site: every API
+	// request asks it.
+	var row struct {
+		User
+		TokenID         string
+		TokenLastUsedAt *time.Time
+		SiteCode        string
+		SiteName        string
+		SiteCreatedAt   time.Time
+	}
+	err := s.db.Raw(`SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at,
+			s.code AS site_code, s.name AS site_name, s.created_at AS site_created_at
+		FROM auth.api_tokens t JOIN org.users u ON u.id = t.user_id AND u.active JOIN org.sites s ON s.id = u.site_id
+		WHERE t.token_hash = ? AND t.expires_at > now()`, sha256Bytes(plain)).Take(&row).Error
 	if err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: token: %w", ErrNotFound)
 		}
 		return nil, fmt.Errorf("models: token: %w", err)
 	}
-	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
-		if err := s.db.Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", time.Now()).Error; err != nil {
+	if row.TokenLastUsedAt == nil || time.Since(*row.TokenLastUsedAt) > time.Minute {
+		if err := s.db.Model(&APIToken{}).Where("id = ?", row.TokenID).Update("last_used_at", time.Now()).Error; err != nil {
 			return nil, fmt.Errorf("models: touch token: %w", err)
 		}
 	}
-	return s.UserByID(t.UserID)
+	u := row.User
+	u.Site = &Site{ID: u.SiteID, Code: row.SiteCode, Name: row.SiteName, CreatedAt: row.SiteCreatedAt}
+	return &u, nil
 }
 
 // APITokensOf lists a user's tokens, newest first.

@@ -104,7 +104,7 @@ func (s *Store) CreateUser(in NewUserInput) (*User, error) {
 // UserByEmail returns the active user with that address, with its site.
 func (s *Store) UserByEmail(email string) (*User, error) {
 	var u User
-	err := s.db.Preload("Site").Where("email = ? AND active", NormalizeEmail(email)).Take(&u).Error
+	err := s.db.Joins("Site").Where(`"users".email = ? AND "users".active`, NormalizeEmail(email)).Take(&u).Error
 	if err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: user by email: %w", ErrNotFound)
@@ -117,7 +117,7 @@ func (s *Store) UserByEmail(email string) (*User, error) {
 // UserByID returns the active user with id, with its site.
 func (s *Store) UserByID(id string) (*User, error) {
 	var u User
-	err := s.db.Preload("Site").Where("id = ? AND active", id).Take(&u).Error
+	err := s.db.Joins("Site").Where(`"users".id = ? AND "users".active`, id).Take(&u).Error
 	if err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: user %s: %w", id, ErrNotFound)

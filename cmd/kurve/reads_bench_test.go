@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"gorm.io/gorm"
+
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+// BenchmarkParticipantReads (issue 12) measures what serialised audit
+// appends used to cap: social workers reading their own cases,
+// GET /api/v1/participants/{id}, on a running `kurve serve` (its sealer,
+// statistics refresh and retention jobs included) over real HTTP, with
+// vegeta keeping 16 and then 64 requests in flight for
+// KURVE_BENCH_SECONDS (default 20) each. In the same run pgbench does the
+// minimum work such a read needs with as many clients: one indexed read of
+// the participant and one insert into a copy of the audit table per
+// transaction, as the superuser, without row-level security, TLS-free
+// on the same socket. Reported per client count: the app's reads/s, the
+// script's transactions/s, their ratio (goal ≥ 0.5), and p50/p95/p99 of
+// both in ms. The synthetic data set (KURVE_BENCH_PARTICIPANTS, default
+// 100000) is built once and kept, as for BenchmarkStatsOutcomes.
+//
+//	make bench
+func BenchmarkParticipantReads(b *testing.B) {
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		b.Skip("pgbench is not installed (Debian: postgresql-client)")
+	}
+	n := envInt(b, "KURVE_BENCH_PARTICIPANTS", 100_000)
+	seconds := envInt(b, "KURVE_BENCH_SECONDS", 20)
+	tdb := dbtest.Synthetic(b, n)
+	targets := readTargets(b, tdb.Gorm)
+	script := minimumReadScript(b, tdb.Gorm)
+
+	addr := startServe(b, tdb.URL)
+	for i := range targets {
+		targets[i].URL = "http://" + addr + targets[i].URL
+	}
+	attack(targets, 16, 3*time.Second) // warm the pool, the plan caches and the buffers
+	for _, clients := range []int{16, 64} {
+		app := attack(targets, clients, time.Duration(seconds)*time.Second)
+		if app.Success < 1 {
+			b.Fatalf("%d clients: %.4f of the reads succeeded: %v, %v", clients, app.Success, app.StatusCodes, app.Errors)
+		}
+		tps, lat := runPgbench(b, pgbench, tdb.URL, script, clients, seconds)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		ratio := app.Throughput / tps
+		b.ReportMetric(app.Throughput, fmt.Sprintf("reads/s@%d", clients))
+		b.ReportMetric(tps, fmt.Sprintf("pgbench-tps@%d", clients))
+		b.ReportMetric(ratio, fmt.Sprintf("ratio@%d", clients))
+		b.ReportMetric(ms(app.Latencies.P99), fmt.Sprintf("p99-ms@%d", clients))
+		b.Logf("%d clients: app %.0f reads/s (p50 %.1f, p95 %.1f, p99 %.1f ms); pgbench %.0f tps (p50 %.1f, p95 %.1f, p99 %.1f ms); ratio %.2f",
+			clients, app.Throughput, ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99),
+			tps, ms(lat(0.50)), ms(lat(0.95)), ms(lat(0.99)), ratio)
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s: want a positive whole number", name)
+	}
+	return n
+}
+
+// benchCases are the cases up to 64 social workers of the synthetic sites
+// are assigned to today, with the worker's e-mail address.
+const benchCases = `WITH workers AS (
+		SELECT id, email FROM org.users
+		WHERE role = 'social_worker' AND email LIKE '%.synthetic.kurve.example' ORDER BY email LIMIT 64)
+	SELECT w.email, a.participant_id::text AS participant_id
+	FROM workers w JOIN prevention.assignments a ON a.user_id = w.id
+	JOIN prevention.participants p ON p.id = a.participant_id
+	WHERE a.kind = 'social_worker' AND a.from_on <= current_date
+	  AND (a.until_on IS NULL OR a.until_on >= current_date) AND p.erased_at IS NULL`
+
+// readTargets gives up to 64 social workers of the synthetic sites an API
+// token each and returns one request per case each of them is assigned to
+// today, shuffled.
+func readTargets(b *testing.B, db *gorm.DB) []vegeta.Target {
+	var rows []struct{ Email, ParticipantID string }
+	err := db.Raw(benchCases).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		b.Fatalf("read targets: %d rows, %v", len(rows), err)
+	}
+	tokens := map[string]string{}
+	var targets []vegeta.Target
+	for _, r := range rows {
+		tok, ok := tokens[r.Email]
+		if !ok {
+			tok = apiToken(b, db, r.Email)
+			tokens[r.Email] = tok
+		}
+		targets = append(targets, vegeta.Target{Method: "GET", URL: "/api/v1/participants/" + r.ParticipantID,
+			Header: http.Header{"Authorization": {"Bearer " + tok}}})
+	}
+	rand.Shuffle(len(targets), func(i, j int) { targets[i], targets[j] = targets[j], targets[i] })
+	b.Logf("%d cases of %d social workers", len(targets), len(tokens))
+	return targets
+}
+
+func apiToken(b *testing.B, db *gorm.DB, email string) string {
+	var plain string
+	err := models.InTx(context.Background(), db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.UserByEmail(email)
+		if err != nil {
+			return err
+		}
+		_, plain, err = st.CreateAPIToken(u.ID, "bench", 2*time.Hour)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plain
+}
+
+// minimumReadScript writes the pgbench script of a read's minimum work:
+// the same cases as readTargets (numbered in public.bench_ids) and an
+// insert into public.bench_events, a copy of audit.events with its
+// indexes. Both tables are the benchmark's own.
+func minimumReadScript(b *testing.B, db *gorm.DB) string {
+	for _, q := range []string{
+		`DROP TABLE IF EXISTS public.bench_ids, public.bench_events`,
+		`CREATE TABLE public.bench_ids (n int PRIMARY KEY, id uuid NOT NULL)`,
+		`INSERT INTO public.bench_ids SELECT row_number() OVER (ORDER BY participant_id), participant_id::uuid FROM (` + benchCases + `) c`,
+		`CREATE TABLE public.bench_events (LIKE audit.events INCLUDING INDEXES)`,
+		`ALTER TABLE public.bench_events ALTER id ADD GENERATED BY DEFAULT AS IDENTITY`,
+		`ANALYZE public.bench_ids`,
+	} {
+		dbtest.Exec(b, db, q)
+	}
+	var count int
+	if err := db.Raw("SELECT count(*) FROM public.bench_ids").Scan(&count).Error; err != nil {
+		b.Fatal(err)
+	}
+	script := fmt.Sprintf(`\set n random(1, %d)
+BEGIN;
+SELECT p.* FROM prevention.participants p WHERE p.id = (SELECT id FROM public.bench_ids WHERE n = :n);
+INSERT INTO public.bench_events (at, actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+  VALUES (clock_timestamp(), gen_random_uuid(), 'social_worker', 'participant.read', 'participant', gen_random_uuid()::text,
+          gen_random_uuid(), md5(random()::text), '{}');
+COMMIT;
+`, count)
+	f := filepath.Join(b.TempDir(), "read.sql")
+	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// startServe runs `kurve serve` in this process on the data set and waits
+// until it answers and its first statistics refresh is done, so that the
+// measurement does not include it. Retention is set out of reach of the
+// synthetic cases, so that the kept data set stays as built.
+func startServe(b *testing.B, dbURL string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	b.Setenv("DATABASE_URL", dbURL)
+	b.Setenv("KURVE_DATA_KEY", dbtest.SyntheticDataKey())
+	b.Setenv("KURVE_ADDR", addr)
+	b.Setenv("KURVE_RETENTION_MONTHS", "600")
+	refreshed := make(chan struct{})
+	var once sync.Once
+	prev := slog.Default()
+	slog.SetDefault(slog.New(&watchHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
+		msg: "statistics refreshed", seen: func() { once.Do(func() { close(refreshed) }) }}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &strings.Builder{}) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("serve: %v", err)
+		}
+		slog.SetDefault(prev)
+	})
+	if !waitReady(addr) {
+		b.Fatal("serve not ready")
+	}
+	select {
+	case <-refreshed:
+	case <-time.After(5 * time.Minute):
+		b.Fatal("no statistics refresh within 5 minutes")
+	}
+	return addr
+}
+
+// watchHandler passes records on and calls seen when msg is logged.
+type watchHandler struct {
+	slog.Handler
+	msg  string
+	seen func()
+}
+
+func (h *watchHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.seen()
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *watchHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *watchHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &watchHandler{Handler: h.Handler.WithAttrs(as), msg: h.msg, seen: h.seen}
+}
+
+func (h *watchHandler) WithGroup(name string) slog.Handler {
+	return &watchHandler{Handler: h.Handler.WithGroup(name), msg: h.msg, seen: h.seen}
+}
+
+// attack keeps clients requests in flight for d (a closed loop: vegeta's
+// unlimited rate with exactly that many workers) and returns the metrics.
+func attack(targets []vegeta.Target, clients int, d time.Duration) *vegeta.Metrics {
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)),
+		vegeta.Connections(clients), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+	var m vegeta.Metrics
+	for res := range a.Attack(vegeta.NewStaticTargeter(targets...), vegeta.Rate{}, d, "reads") {
+		m.Add(res)
+	}
+	m.Close()
+	return &m
+}
+
+var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
+
+// runPgbench runs script with clients connections for seconds and returns
+// its transactions per second and a percentile function of its
+// per-transaction latencies (from pgbench's transaction log).
+func runPgbench(b *testing.B, pgbench, dbURL, script string, clients, seconds int) (float64, func(float64) time.Duration) {
+	dir := b.TempDir()
+	cmd := exec.Command(pgbench, "--no-vacuum", "--client", strconv.Itoa(clients), "--jobs", "2",
+		"--time", strconv.Itoa(seconds), "--file", script, "--log", "--log-prefix", filepath.Join(dir, "tx"), dbURL)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("pgbench: %v\n%s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("pgbench printed no tps:\n%s", out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	var lat []time.Duration
+	logs, _ := filepath.Glob(filepath.Join(dir, "tx*"))
+	for _, name := range logs {
+		f, err := os.Open(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			// client_id transaction_no time(µs) script_no time_epoch time_us
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 3 {
+				continue
+			}
+			us, err := strconv.ParseInt(fields[2], 10, 64)
+			if err != nil {
+				b.Fatalf("pgbench log %s: %q", name, sc.Text())
+			}
+			lat = append(lat, time.Duration(us)*time.Microsecond)
+		}
+		f.Close()
+	}
+	if len(lat) == 0 {
+		b.Fatal("pgbench logged no transactions")
+	}
+	slices.Sort(lat)
+	return tps, func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+}
