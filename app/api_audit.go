@@ -203,14 +203,14 @@ func auditEntryOut(e models.AuditEntry) auditEntryJSON {
 
 // nextLink is the URL of the next page: the request's own query with the
 // next cursor.
-func nextLink(c *fiber.Ctx, path string, next *models.AuditCursor) string {
+func nextLink(c *fiber.Ctx, path, next string) string {
 	q := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
 		if string(k) != "cursor" {
 			q.Add(string(k), string(v))
 		}
 	})
-	q.Set("cursor", next.String())
+	q.Set("cursor", next)
 	return path + "?" + q.Encode()
 }
 
@@ -230,7 +230,7 @@ func (h *handlers) apiAudit(c *fiber.Ctx) error {
 		out = append(out, auditEntryOut(e))
 	}
 	if page.Next != nil {
-		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/audit", page.Next)+`>; rel="next"`)
+		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/audit", page.Next.String())+`>; rel="next"`)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)

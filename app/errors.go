@@ -56,6 +56,10 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusNotFound, "error.not_found"
 	case errors.Is(err, models.ErrCaseOpen):
 		return fiber.StatusConflict, "error.case_open"
+	case models.IsSiteInactive(err):
+		return fiber.StatusUnprocessableEntity, "error.site_inactive"
+	case errors.As(err, new(*models.OpenAssignmentsError)):
+		return fiber.StatusConflict, "error.open_assignments"
 	case errors.Is(err, models.ErrConflict):
 		return fiber.StatusConflict, "error.conflict"
 	case errors.Is(err, errUnauthorized):
@@ -123,6 +127,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &vc) {
 		p.Detail = l.T("error.visit_conflict", "Time", vc.Slot.Start.In(programZone).Format("2006-01-02 15:04"),
 			"End", vc.Slot.End.In(programZone).Format("15:04"), "CaseNumber", vc.Slot.CaseNumber)
+	}
+	var oa *models.OpenAssignmentsError
+	if errors.As(err, &oa) {
+		p.Detail = l.TData("error.open_assignments", map[string]any{"Count": oa.Count})
 	}
 	var ce *models.ConsentError
 	if errors.As(err, &ce) {

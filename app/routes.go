@@ -196,6 +196,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/export", Access: Side, Roles: dpos, Handler: h.exportForm},
 		{Method: "POST", Path: "/export", Access: Side, Roles: dpos, Handler: h.exportShow},
 
+		// Administration pages (issue 13, web): users and sites for the
+		// admin, who reads no case content; the set-password page of a
+		// one-time link (the token in the URL is the credential).
+		// ADMIN-WEB-ROUTES
+
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},
 		{Method: "PATCH", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMeUpdate},
@@ -258,6 +263,18 @@ func (s *Server) routeTable() []Route {
 		// Outcome statistics (SPEC §6, §11).
 		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
 		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
+
+		// Administration (issue 13, SPEC §11): users and sites, the admin
+		// only (as kurve_admin); every signed-in user reads the sites.
+		{Method: "GET", Path: "/api/v1/users", Access: Side, Roles: admins, API: true, Handler: h.apiUsers},
+		{Method: "POST", Path: "/api/v1/users", Access: Side, Roles: admins, API: true, Handler: h.apiUserCreate},
+		{Method: "GET", Path: "/api/v1/users/:id", Access: Side, Roles: admins, API: true, Handler: h.apiUser},
+		{Method: "PATCH", Path: "/api/v1/users/:id", Access: Side, Roles: admins, API: true, Handler: h.apiUserPatch},
+		{Method: "POST", Path: "/api/v1/users/:id/password-link", Access: Side, Roles: admins, API: true, Handler: h.apiUserPasswordLink},
+		{Method: "POST", Path: "/api/v1/users/:id/totp-reset", Access: Side, Roles: admins, API: true, Handler: h.apiUserTOTPReset},
+		{Method: "GET", Path: "/api/v1/sites", Access: Account, Roles: allRoles, API: true, Handler: h.apiSites},
+		{Method: "POST", Path: "/api/v1/sites", Access: Side, Roles: admins, API: true, Handler: h.apiSiteCreate},
+		{Method: "PATCH", Path: "/api/v1/sites/:code", Access: Side, Roles: admins, API: true, Handler: h.apiSitePatch},
 
 		// The audit log (SPEC §11): newest first, keyset pages, CSV.
 		{Method: "GET", Path: "/api/v1/audit", Access: Side, Roles: dpos, API: true, Handler: h.apiAudit},

@@ -64,6 +64,14 @@ const (
 	AuditAssignmentEnd     = "assignment.end"
 	AuditStatsQuery        = "stats.query"
 	AuditStatsExport       = "stats.export"
+	// Administration (issue 13): ids and codes only.
+	AuditUserCreate       = "user.create"
+	AuditUserUpdate       = "user.update"
+	AuditUserPasswordLink = "user.password_link"
+	AuditUserTOTPReset    = "user.totp_reset"
+	AuditPasswordSet      = "auth.password_set"
+	AuditSiteCreate       = "site.create"
+	AuditSiteUpdate       = "site.update"
 )
 
 // Audit appends an event: a plain insert that waits for no other request.

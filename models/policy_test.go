@@ -425,6 +425,10 @@ var columnGrants = map[string]string{
 	"audit.events INSERT kurve_mediation":   "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_prevention":  "actor_id actor_role action object_type object_id site_id request_id details",
 	"audit.events INSERT kurve_statistics":  "actor_id actor_role action object_type object_id site_id request_id details",
+	// A set-password link is only spent or withdrawn: its user, token and
+	// expiry never change (issue 13).
+	"auth.password_links UPDATE kurve_admin": "used_at",
+	"auth.password_links UPDATE kurve_auth":  "used_at",
 	// The sealer gives an entry its place in the chain, nothing else.
 	"audit.events UPDATE kurve_sealer": "seq prev_hash hash",
 	// Colleagues are listed without their password hashes and second

@@ -9,10 +9,17 @@ import (
 
 // Site is a municipality or police district where the program runs.
 type Site struct {
-	ID        string `gorm:"primaryKey;default:gen_random_uuid()"`
-	Code      string
-	Name      string
-	CreatedAt time.Time `gorm:"->"`
+	ID     string `gorm:"primaryKey;default:gen_random_uuid()"`
+	Code   string
+	Name   string
+	Active bool `gorm:"default:true"`
+	// The provider's GDPR details, printed on the consent form (SPEC §11).
+	ControllerName    string
+	ControllerAddress string
+	PrivacyContact    string
+	Version           int `gorm:"default:1"`
+	CreatedAt         time.Time `gorm:"->"`
+	UpdatedAt         time.Time
 }
 
 // TableName implements gorm's Tabler.
@@ -29,12 +36,21 @@ func (s *Site) Validate() error {
 	if n := len([]rune(strings.TrimSpace(s.Name))); n < 1 || n > 100 {
 		v.Add("name", "validation.required", nil)
 	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"controller_name", s.ControllerName, 200}, {"controller_address", s.ControllerAddress, 500}, {"privacy_contact", s.PrivacyContact, 200}} {
+		if len([]rune(f.value)) > f.max {
+			v.Add(f.field, "validation.max", map[string]any{"Param": f.max})
+		}
+	}
 	return v.OrNil()
 }
 
-// CreateSite inserts a site.
+// CreateSite inserts an active site.
 func (s *Store) CreateSite(site *Site) error {
 	site.Name = strings.TrimSpace(site.Name)
+	site.Active, site.Version, site.UpdatedAt = true, 1, time.Now()
 	if err := site.Validate(); err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ type NewUserInput struct {
 	Role     Role
 	SiteCode string
 	Language string
+	// Password is optional: without it the account has no password until
+	// its user sets one through a set-password link.
 	Password string
 }
 
@@ -59,13 +61,14 @@ func (in *NewUserInput) Validate() error {
 	if in.Language != "" && !ValidLanguage(in.Language) {
 		v.Add("language", "validation.oneof", nil)
 	}
-	if !PasswordLongEnough(in.Password) {
-		v.Add("password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
+	if in.Password != "" {
+		CheckNewPassword(v, "password", in.Password, in.Email, in.Name)
 	}
 	return v.OrNil()
 }
 
-// CreateUser inserts a new active user with an argon2id password hash.
+// CreateUser inserts a new active user, with an argon2id hash of the
+// password when one is given.
 func (s *Store) CreateUser(in NewUserInput) (*User, error) {
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
@@ -81,9 +84,16 @@ func (s *Store) CreateUser(in NewUserInput) (*User, error) {
 		}
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
-	if err != nil {
-		return nil, err
+	if !site.Active {
+		v := &ValidationError{}
+		v.Add("site", "validation.site_inactive", nil)
+		return nil, v
+	}
+	hash := ""
+	if in.Password != "" {
+		if hash, err = HashPassword(in.Password); err != nil {
+			return nil, err
+		}
 	}
 	lang := in.Language
 	if lang == "" {
@@ -149,22 +159,26 @@ func (s *Store) ChangePassword(u *User, current, next, repeat string) error {
 	if !CheckPassword(current, u.PasswordHash) {
 		v.Add("current_password", "validation.password_wrong", nil)
 	}
-	if !PasswordLongEnough(next) {
-		v.Add("new_password", "validation.password_length", map[string]any{"Min": MinPasswordLength})
-	} else if next != repeat {
+	CheckNewPassword(v, "new_password", next, u.Email, u.Name)
+	if len(v.Fields) == 0 && next != repeat {
 		v.Add("new_password_repeat", "validation.password_mismatch", nil)
 	}
 	if err := v.OrNil(); err != nil {
 		return err
 	}
-	hash, err := HashPassword(next)
+	return s.setPassword(u, next)
+}
+
+// setPassword stores the argon2id hash of password as u's.
+func (s *Store) setPassword(u *User, password string) error {
+	hash, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
 	err = s.db.Model(&User{}).Where("id = ?", u.ID).
 		Updates(map[string]any{"password_hash": hash, "updated_at": time.Now(), "version": gormExpr("version + 1")}).Error
 	if err != nil {
-		return fmt.Errorf("models: change password of %s: %w", u.ID, err)
+		return fmt.Errorf("models: set password of %s: %w", u.ID, err)
 	}
 	u.PasswordHash = hash
 	return nil

@@ -52,7 +52,9 @@ var readable = map[models.DBRole]map[string]bool{
 		"prevention.assignments": true, "prevention.visits": true, "org.mediator_languages": true},
 	models.DBEnforcement: {"org.sites": true, "enforcement": true},
 	models.DBStatistics:  {"org.sites": true, "statistics": true},
-	models.DBAdmin:       {"org.sites": true, "org.users": true, "org.mediator_languages": true},
+	// The admin: sites, staff, mediators' languages and the set-password
+	// links it issues (issue 13); no case content.
+	models.DBAdmin: {"org.sites": true, "org.users": true, "org.mediator_languages": true, "auth.password_links": true},
 	// The data-protection officer: the audit log, sites and (per column)
 	// staff; no record of either side.
 	models.DBDPO:  {"org.sites": true, "org.users": true, "audit.events": true, "audit.retention_runs": true},
@@ -122,10 +124,10 @@ func TestWallWrite(t *testing.T) {
 		models.DBMediation:   {"org.mediator_languages": "ID"},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},
-		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID"},
+		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID", "auth.password_links": "I"},
 		models.DBDPO:         {"audit.retention_runs": "IU"}, // the retention run records its day
 		models.DBAuth: {"org.users": "IU", "auth.sessions": "IUD", "auth.api_tokens": "IUD", "auth.login_failures": "IUD", "auth.calendar_feeds": "IUD",
-			"auth.idempotency_keys": "IUD", "auth.parked_forms": "ID"},
+			"auth.idempotency_keys": "IUD", "auth.parked_forms": "ID", "auth.password_links": "D"},
 	}
 	// Every side keeps and reads its own idempotency keys (by row security,
 	// TestIdempotencyKeysOwnOnly); only kurve_auth purges them.

@@ -231,14 +231,16 @@ func cmdUserCreate(ctx context.Context, cfg *config, args []string, stdin io.Rea
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !*pwStdin {
-		return usageError("--password-stdin is required (passwords are never taken from the command line)")
+	password := ""
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		if password = strings.TrimRight(line, "\r\n"); password == "" {
+			return usageError("--password-stdin: no password on standard input")
+		}
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password: %w", err)
-	}
-	password := strings.TrimRight(line, "\r\n")
 	return asAdmin(ctx, cfg, func(st *models.Store) error {
 		u, err := st.CreateUser(models.NewUserInput{Email: *email, Name: *name, Role: models.Role(*role),
 			SiteCode: strings.ToUpper(*site), Language: *lang, Password: password})
@@ -248,7 +250,24 @@ func cmdUserCreate(ctx context.Context, cfg *config, args []string, stdin io.Rea
 		if err != nil {
 			return describe(err)
 		}
+		details := map[string]any{"role": u.Role, "site": u.Site.Code, "via": "cli"}
+		if err := st.Audit(models.AuditEvent{Action: models.AuditUserCreate, ObjectType: "user", ObjectID: u.ID, Details: details}); err != nil {
+			return err
+		}
 		fmt.Fprintf(out, "user %s created\n", u.ID)
+		if *pwStdin {
+			return nil
+		}
+		// Without a password the account waits for its user to set one.
+		token, expires, err := st.IssuePasswordLink(u.ID, "", time.Now())
+		if err != nil {
+			return err
+		}
+		if err := st.Audit(models.AuditEvent{Action: models.AuditUserPasswordLink, ObjectType: "user", ObjectID: u.ID}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "set-password link (valid until %s, hand it over personally): %s/password/%s\n",
+			expires.UTC().Format(time.RFC3339), cfg.BaseURL, token)
 		return nil
 	})
 }

@@ -25,7 +25,8 @@ Usage:
                                    rewrite encrypted values under KURVE_DATA_KEY
                                    (old keys from KURVE_OLD_DATA_KEYS)
   kurve site create --code ES --name Essen
-  kurve user create --email E --name N --role ROLE --site CODE --password-stdin [--language de]
+  kurve user create --email E --name N --role ROLE --site CODE [--password-stdin] [--language de]
+      without --password-stdin: prints a one-time set-password link (72 h)
   kurve token create --email E [--ttl 720h] [--name NAME]
   kurve seed --demo                sites and one demo user per role
   kurve seed --synthetic [--participants 100000] [--seed 1]

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,16 +47,36 @@ func TestCLI(t *testing.T) {
 	if _, err := kurve(t, "", "site", "create", "--code", "essen", "--name", "Essen"); err == nil {
 		t.Error("bad site code accepted")
 	}
-	if _, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "ES"); err == nil {
-		t.Error("user create without --password-stdin accepted")
+	// Without --password-stdin: the account has no password and the command
+	// prints a one-time set-password link built from KURVE_BASE_URL.
+	t.Setenv("KURVE_BASE_URL", "https://kurve.example.org")
+	out, err = kurve(t, "", "user", "create", "--email", "link@example.org", "--name", "Lina Link", "--role", "social_worker", "--site", "ES")
+	link := regexp.MustCompile(`https://kurve\.example\.org/password/([A-Za-z0-9_-]{20,})`).FindStringSubmatch(out)
+	if err != nil || link == nil {
+		t.Fatalf("user create without --password-stdin: %q %v", out, err)
 	}
-	if _, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "boss", "--site", "ES", "--password-stdin"); err == nil {
+	err = models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.PasswordLinkUser(link[1], time.Now())
+		if err == nil && (u.Email != "link@example.org" || u.PasswordHash != "") {
+			t.Errorf("link of %s, password hash set: %v", u.Email, u.PasswordHash != "")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("printed link does not work: %v", err)
+	}
+	for _, weak := range []string{"aaaaaaaaaaaa\n", "k@example.org-2026!\n", "kurve-demo-2026\n"} {
+		if _, err := kurve(t, weak, "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "ES", "--password-stdin"); err == nil {
+			t.Errorf("weak password %q accepted", strings.TrimSpace(weak))
+		}
+	}
+	if _, err := kurve(t, "Lerche-Tapete-Nordwind-47\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "boss", "--site", "ES", "--password-stdin"); err == nil {
 		t.Error("unknown role accepted")
 	}
 	if _, err := kurve(t, "short\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "ES", "--password-stdin"); err == nil {
 		t.Error("short password accepted")
 	}
-	if out, err := kurve(t, "long enough password\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "es", "--password-stdin"); err != nil || strings.Contains(out, "long enough") {
+	if out, err := kurve(t, "Lerche-Tapete-Nordwind-47\n", "user", "create", "--email", "k@example.org", "--name", "K", "--role", "coordinator", "--site", "es", "--password-stdin"); err != nil || strings.Contains(out, "Lerche") {
 		t.Fatalf("user create: %q %v", out, err)
 	}
 	tok, err := kurve(t, "", "token", "create", "--email", "k@example.org", "--ttl", "2h")
