@@ -19,7 +19,11 @@ type dashboardData struct {
 	ConsentMissing  []caseLine
 	ConsentExpiring []caseLine
 	EndingSoon      []caseLine
-	Caseload        []workerLoad
+	// NeedsWorker are the site's open cases without a current social
+	// worker, for instance after the admin deactivated theirs
+	// (coordinators only).
+	NeedsWorker []caseLine
+	Caseload    []workerLoad
 
 	// VisitsToday and VisitsWeek are this week's family visits
 	// (web_agenda.go).
@@ -145,8 +149,10 @@ func (d *dashboardData) add(st *models.Store, p *models.Participant, day time.Ti
 	if err != nil {
 		return err
 	}
+	staffed := false
 	for i := range as {
 		if a := &as[i]; a.Kind == models.AssignSocialWorker && a.CurrentOn(day) {
+			staffed = true
 			if loads[a.UserID] == nil {
 				loads[a.UserID] = &workerLoad{}
 			}
@@ -155,6 +161,9 @@ func (d *dashboardData) add(st *models.Store, p *models.Participant, day time.Ti
 				loads[a.UserID].Active++
 			}
 		}
+	}
+	if !staffed {
+		d.NeedsWorker = append(d.NeedsWorker, line)
 	}
 	return nil
 }

@@ -377,6 +377,19 @@ func TestPasswordLinkOnce(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Retention purges both links once they have expired, not before.
+	for _, tc := range []struct {
+		at   time.Time
+		want int64
+	}{{now.Add(time.Hour), 0}, {now.Add(models.PasswordLinkTTL + 24*time.Hour), 2}} {
+		rep, err := models.RunRetention(context.Background(), w.db.Gorm, models.DefaultRetention, tc.at, false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.PasswordLinksPurged != tc.want {
+			t.Errorf("retention at %s: %d links purged, want %d", tc.at.Format(time.DateTime), rep.PasswordLinksPurged, tc.want)
+		}
+	}
 }
 
 // TestAdminFunctionsAdminOnly: the functions that reach into the

@@ -24,14 +24,16 @@ var DefaultRetention = Retention{CaseMonths: 24, DeclinedReferralMonths: 6}
 
 // RetentionReport is what one run did, or in a dry run would do.
 type RetentionReport struct {
-	Day               time.Time `json:"day"`
-	DryRun            bool      `json:"dry_run"`
-	CasesErased       int       `json:"cases_erased"`
-	ReferralsRetired  int       `json:"referrals_retired"`
-	SessionsPurged    int64     `json:"sessions_purged"`
-	TokensPurged      int64     `json:"tokens_purged"`
-	IdempotencyPurged int64     `json:"idempotency_keys_purged"`
-	ParkedFormsPurged int64     `json:"parked_forms_purged"`
+	Day              time.Time `json:"day"`
+	DryRun           bool      `json:"dry_run"`
+	CasesErased      int       `json:"cases_erased"`
+	ReferralsRetired int       `json:"referrals_retired"`
+	SessionsPurged   int64     `json:"sessions_purged"`
+	TokensPurged     int64     `json:"tokens_purged"`
+	// Set-password links past their expiry, used or not (issue 13).
+	PasswordLinksPurged int64 `json:"password_links_purged"`
+	IdempotencyPurged   int64 `json:"idempotency_keys_purged"`
+	ParkedFormsPurged   int64 `json:"parked_forms_purged"`
 	// Ran is false when the day's run had been claimed already (by another
 	// instance): nothing was done.
 	Ran bool `json:"-"`
@@ -102,6 +104,11 @@ func RunRetention(ctx context.Context, db *gorm.DB, r Retention, now time.Time, 
 			return res.Error
 		}
 		rep.TokensPurged = res.RowsAffected
+		res = st.db.Exec("DELETE FROM auth.password_links WHERE expires_at < ?", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		rep.PasswordLinksPurged = res.RowsAffected
 		if err := st.SwitchRole(DBDPO, system); err != nil {
 			return err
 		}

@@ -596,5 +596,6 @@ func cmdRetentionRun(ctx context.Context, cfg *config, args []string, out io.Wri
 		rep.CasesErased, rep.ReferralsRetired, rep.SessionsPurged)
 	fmt.Fprintf(out, "  API tokens purged:         %d\n  kept answers purged:       %d\n  parked forms purged:       %d\n",
 		rep.TokensPurged, rep.IdempotencyPurged, rep.ParkedFormsPurged)
+	fmt.Fprintf(out, "  password links purged:     %d\n", rep.PasswordLinksPurged)
 	return nil
 }
