@@ -199,7 +199,21 @@ func (s *Server) routeTable() []Route {
 		// Administration pages (issue 13, web): users and sites for the
 		// admin, who reads no case content; the set-password page of a
 		// one-time link (the token in the URL is the credential).
-		// ADMIN-WEB-ROUTES
+		// /admin/users/new stays before /admin/users/:id.
+		{Method: "GET", Path: "/admin/users", Access: Side, Roles: admins, Handler: h.adminUsers},
+		{Method: "GET", Path: "/admin/users/new", Access: Side, Roles: admins, Handler: h.adminUserNew},
+		{Method: "POST", Path: "/admin/users", Access: Side, Roles: admins, Handler: h.adminUserCreate},
+		{Method: "GET", Path: "/admin/users/:id", Access: Side, Roles: admins, Handler: h.adminUser},
+		{Method: "POST", Path: "/admin/users/:id", Access: Side, Roles: admins, Handler: h.adminUserUpdate},
+		{Method: "POST", Path: "/admin/users/:id/active", Access: Side, Roles: admins, Handler: h.adminUserActive},
+		{Method: "POST", Path: "/admin/users/:id/password-link", Access: Side, Roles: admins, Handler: h.adminUserPasswordLink},
+		{Method: "POST", Path: "/admin/users/:id/totp-reset", Access: Side, Roles: admins, Handler: h.adminUserTOTPReset},
+		{Method: "GET", Path: "/admin/sites", Access: Side, Roles: admins, Handler: h.adminSites},
+		{Method: "POST", Path: "/admin/sites", Access: Side, Roles: admins, Handler: h.adminSiteCreate},
+		{Method: "GET", Path: "/admin/sites/:code", Access: Side, Roles: admins, Handler: h.adminSite},
+		{Method: "POST", Path: "/admin/sites/:code", Access: Side, Roles: admins, Handler: h.adminSiteUpdate},
+		{Method: "GET", Path: "/password/:token", Access: Guest, Handler: h.passwordSetForm},
+		{Method: "POST", Path: "/password/:token", Access: Guest, Handler: h.passwordSet},
 
 		// JSON API (SPEC §11).
 		{Method: "GET", Path: "/api/v1/me", Access: Account, Roles: allRoles, API: true, Handler: h.apiMe},

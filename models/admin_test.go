@@ -79,12 +79,18 @@ func TestAccessEndsWithTheChange(t *testing.T) {
 		ch   func(u *models.User) models.UserChange
 		ends bool
 	}{
-		{"language", func(u *models.User) models.UserChange { return models.UserChange{Language: ptr("tr"), Version: u.Version} }, false},
-		{"deactivation", func(u *models.User) models.UserChange { return models.UserChange{Active: ptr(false), Version: u.Version} }, true},
+		{"language", func(u *models.User) models.UserChange {
+			return models.UserChange{Language: ptr("tr"), Version: u.Version}
+		}, false},
+		{"deactivation", func(u *models.User) models.UserChange {
+			return models.UserChange{Active: ptr(false), Version: u.Version}
+		}, true},
 		{"role", func(u *models.User) models.UserChange {
 			return models.UserChange{Role: ptr(models.RoleEvaluator), Version: u.Version}
 		}, true},
-		{"site", func(u *models.User) models.UserChange { return models.UserChange{SiteCode: ptr("DU"), Version: u.Version} }, true},
+		{"site", func(u *models.User) models.UserChange {
+			return models.UserChange{SiteCode: ptr("DU"), Version: u.Version}
+		}, true},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
 			var u *models.User

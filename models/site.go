@@ -17,7 +17,7 @@ type Site struct {
 	ControllerName    string
 	ControllerAddress string
 	PrivacyContact    string
-	Version           int `gorm:"default:1"`
+	Version           int       `gorm:"default:1"`
 	CreatedAt         time.Time `gorm:"->"`
 	UpdatedAt         time.Time
 }
