@@ -40,6 +40,7 @@ type adminUserView struct {
 	Roles                             []models.Role
 	Sites                             []adminSiteOption
 	Languages                         []LanguageOption
+	allSites                          []models.Site
 }
 
 // adminSiteOption is one site of the user form's choice: active sites,
@@ -92,7 +93,7 @@ func (h *handlers) adminUsers(c *fiber.Ctx) error {
 		return err
 	}
 	v.Sites = sites
-	us, next, err := userPage(c)
+	us, next, err := usersPage(c)
 	if ve, ok := asValidation(err); ok {
 		v.Failed = true
 		p := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "admin.users_title", v)
@@ -117,10 +118,10 @@ func (h *handlers) adminUsers(c *fiber.Ctx) error {
 	return h.s.render(c, "admin_users.html", "admin.users_title", v)
 }
 
-// userPage reads the user list's filter and page size (as the API does)
+// usersPage reads the user list's filter and page size (as the API does)
 // and returns one page, with the cursor of the next page while more
 // follow.
-func userPage(c *fiber.Ctx) ([]models.User, string, error) {
+func usersPage(c *fiber.Ctx) ([]models.User, string, error) {
 	f, err := userFilterOf(c)
 	if err != nil {
 		return nil, "", err
@@ -137,27 +138,58 @@ func userPage(c *fiber.Ctx) ([]models.User, string, error) {
 	return us[:limit], us[limit-1].Email, nil
 }
 
+// A write the database refuses (a unique address, the rules of migration
+// 00020's triggers) aborts the request's transaction: the pages that show
+// a form again therefore load what they show before they write.
+
+// userPage loads the page of the user with id ("": the form of a new
+// user): the user, the count of their open assignments and the sites.
+func (h *handlers) userPage(c *fiber.Ctx, id string) (*adminUserView, error) {
+	v := &adminUserView{Roles: models.Roles}
+	sites, err := store(c).Sites()
+	if err != nil {
+		return nil, err
+	}
+	v.allSites = sites
+	if id == "" {
+		return v, nil
+	}
+	if v.User, err = store(c).UserForAdmin(id); err != nil {
+		return nil, err
+	}
+	if v.Open, err = store(c).OpenAssignmentsOf(v.User.ID); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // adminUserNew is GET /admin/users/new.
 func (h *handlers) adminUserNew(c *fiber.Ctx) error {
-	return h.renderUserForm(c, nil, userForm{Language: models.Languages[0]}, nil)
+	v, err := h.userPage(c, "")
+	if err != nil {
+		return err
+	}
+	return h.renderUser(c, v, userForm{Language: models.Languages[0]}, nil)
 }
 
 // adminUserCreate is POST /admin/users: the account without a password,
 // and the page with its set-password link.
 func (h *handlers) adminUserCreate(c *fiber.Ctx) error {
 	f := readUserForm(c)
+	v, err := h.userPage(c, "")
+	if err != nil {
+		return err
+	}
 	u, link, err := h.s.createUser(c, models.NewUserInput{Email: f.Email, Name: f.Name, Role: models.Role(f.Role),
 		SiteCode: f.Site, Language: f.Language})
 	if errors.Is(err, models.ErrConflict) {
-		v := &models.ValidationError{}
-		v.Add("email", "admin.email_taken", nil)
-		err = v
+		ve := &models.ValidationError{}
+		ve.Add("email", "admin.email_taken", nil)
+		err = ve
 	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		return h.renderUserForm(c.Status(fiber.StatusUnprocessableEntity), nil, f, formErrors(h.s.localizer(c), ve))
-	}
-	if err != nil {
+	if ve, ok := asValidation(err); ok {
+		return h.renderUser(c.Status(fiber.StatusUnprocessableEntity), v, f, formErrors(h.s.localizer(c), ve))
+	} else if err != nil {
 		return err
 	}
 	return h.renderLink(c.Status(fiber.StatusCreated), u, link)
@@ -165,11 +197,11 @@ func (h *handlers) adminUserCreate(c *fiber.Ctx) error {
 
 // adminUser is GET /admin/users/:id.
 func (h *handlers) adminUser(c *fiber.Ctx) error {
-	u, err := store(c).UserForAdmin(c.Params("id"))
+	v, err := h.userPage(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return h.renderUserForm(c, u, userFormOf(u), nil)
+	return h.renderUser(c, v, userFormOf(v.User), nil)
 }
 
 func userFormOf(u *models.User) userForm {
@@ -199,9 +231,13 @@ func (h *handlers) adminUserActive(c *fiber.Ctx) error {
 	case "false":
 		ch.Active = ptr(false)
 	default:
-		v := &models.ValidationError{}
-		v.Add("active", "validation.oneof", nil)
-		return h.renderUserError(c, v, nil)
+		v, err := h.userPage(c, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		ve := &models.ValidationError{}
+		ve.Add("active", "validation.oneof", nil)
+		return h.renderUserError(c, v, ve, nil)
 	}
 	return h.changeUser(c, ch, nil, "active")
 }
@@ -213,17 +249,30 @@ func (h *handlers) adminUserActive(c *fiber.Ctx) error {
 // version is the 409 error page. f is the edit form as entered (nil: the
 // form of another button).
 func (h *handlers) changeUser(c *fiber.Ctx, ch models.UserChange, f *userForm, fields ...string) error {
-	id := c.Params("id")
+	v, err := h.userPage(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
 	ch.Version, ch.EndAssignments = formVersion(c), c.FormValue("end_assignments") == "1"
-	res, err := updateUser(c, id, ch)
+	res, err := updateUser(c, v.User.ID, ch)
 	var oa *models.OpenAssignmentsError
-	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &oa):
-		return h.confirmAssignmentsEnd(c, id, oa.Count, append(fields, "version"))
-	case errors.As(err, &ve):
-		return h.renderUserError(c, ve, f)
+		cv := &adminConfirmView{User: v.User, Count: oa.Count, Action: c.Path()}
+		if cv.Count == 0 {
+			// Refused by the database's own check (assigned meanwhile):
+			// the count loaded before, and nothing of this request kept.
+			cv.Count = max(v.Open, 1)
+			c.Status(fiber.StatusConflict)
+		}
+		for _, name := range append(fields, "version") {
+			cv.Fields = append(cv.Fields, formField{Name: name, Value: c.FormValue(name)})
+		}
+		return h.s.render(c, "admin_user_confirm.html", "admin.confirm_title", cv)
 	case err != nil:
+		if ve, ok := asValidation(err); ok {
+			return h.renderUserError(c, v, ve, f)
+		}
 		return err
 	}
 	msg := "admin.user_saved"
@@ -236,47 +285,27 @@ func (h *handlers) changeUser(c *fiber.Ctx, ch models.UserChange, f *userForm, f
 	return c.Redirect("/admin/users/"+res.User.ID, fiber.StatusSeeOther)
 }
 
-// confirmAssignmentsEnd is the page that asks whether count open
-// assignments of the user may end with the change posted.
-func (h *handlers) confirmAssignmentsEnd(c *fiber.Ctx, id string, count int, fields []string) error {
-	u, err := store(c).UserForAdmin(id)
-	if err != nil {
-		return err
-	}
-	if count == 0 {
-		// Refused by the database's own check: count them.
-		if count, err = store(c).OpenAssignmentsOf(u.ID); err != nil {
-			return err
-		}
-	}
-	v := &adminConfirmView{User: u, Count: count, Action: c.Path()}
-	for _, name := range fields {
-		v.Fields = append(v.Fields, formField{Name: name, Value: c.FormValue(name)})
-	}
-	return h.s.render(c, "admin_user_confirm.html", "admin.confirm_title", v)
-}
-
 // renderUserError shows the user's page again with the form errors (422),
 // the edit form as entered when it was the one posted.
-func (h *handlers) renderUserError(c *fiber.Ctx, ve *models.ValidationError, f *userForm) error {
-	u, err := store(c).UserForAdmin(c.Params("id"))
-	if err != nil {
-		return err
-	}
-	form := userFormOf(u)
+func (h *handlers) renderUserError(c *fiber.Ctx, v *adminUserView, ve *models.ValidationError, f *userForm) error {
+	form := userFormOf(v.User)
 	if f != nil {
 		form = *f
-		form.Email = u.Email
+		form.Email = v.User.Email
 	}
-	return h.renderUserForm(c.Status(fiber.StatusUnprocessableEntity), u, form, formErrors(h.s.localizer(c), ve))
+	return h.renderUser(c.Status(fiber.StatusUnprocessableEntity), v, form, formErrors(h.s.localizer(c), ve))
 }
 
 // adminUserPasswordLink is POST /admin/users/:id/password-link: a new
 // link (earlier ones stop working), shown once.
 func (h *handlers) adminUserPasswordLink(c *fiber.Ctx) error {
-	u, link, err := h.s.newPasswordLink(c, c.Params("id"))
+	v, err := h.userPage(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	u, link, err := h.s.newPasswordLink(c, v.User.ID)
 	if ve, ok := asValidation(err); ok {
-		return h.renderUserError(c, ve, nil)
+		return h.renderUserError(c, v, ve, nil)
 	} else if err != nil {
 		return err
 	}
@@ -296,28 +325,21 @@ func (h *handlers) adminUserTOTPReset(c *fiber.Ctx) error {
 	return c.Redirect("/admin/users/"+u.ID, fiber.StatusSeeOther)
 }
 
-// renderUserForm renders the form of a new user (u nil) or the page of u.
-func (h *handlers) renderUserForm(c *fiber.Ctx, u *models.User, f userForm, errs map[string]string) error {
-	sites, err := store(c).Sites()
-	if err != nil {
-		return err
-	}
-	v := &adminUserView{User: u, Email: f.Email, Name: f.Name, Role: f.Role, Site: f.Site, Language: f.Language,
-		Roles: models.Roles, Languages: languageOptions(f.Language)}
-	own := ""
-	if u != nil && u.Site != nil {
-		own = u.Site.Code
-	}
-	for _, s := range sites {
-		if s.Active || s.Code == own {
-			v.Sites = append(v.Sites, adminSiteOption{Code: s.Code, Name: s.Name, Active: s.Active, Selected: s.Code == f.Site})
+// renderUser renders the form of a new user or the page of v.User, with
+// the form f as entered.
+func (h *handlers) renderUser(c *fiber.Ctx, v *adminUserView, f userForm, errs map[string]string) error {
+	v.Email, v.Name, v.Role, v.Site, v.Language = f.Email, f.Name, f.Role, f.Site, f.Language
+	v.Languages = languageOptions(f.Language)
+	own, title := "", "admin.user_new_title"
+	if v.User != nil {
+		title = "admin.user_title"
+		if v.User.Site != nil {
+			own = v.User.Site.Code
 		}
 	}
-	title := "admin.user_new_title"
-	if u != nil {
-		title = "admin.user_title"
-		if v.Open, err = store(c).OpenAssignmentsOf(u.ID); err != nil {
-			return err
+	for _, s := range v.allSites {
+		if s.Active || s.Code == own {
+			v.Sites = append(v.Sites, adminSiteOption{Code: s.Code, Name: s.Name, Active: s.Active, Selected: s.Code == f.Site})
 		}
 	}
 	p := h.s.newPage(c, title, v)
@@ -340,7 +362,11 @@ func noStore(c *fiber.Ctx) {
 
 // adminSites is GET /admin/sites.
 func (h *handlers) adminSites(c *fiber.Ctx) error {
-	return h.renderSites(c, models.Site{}, nil)
+	sites, err := store(c).Sites()
+	if err != nil {
+		return err
+	}
+	return h.renderSites(c, sites, models.Site{}, nil)
 }
 
 // siteFields reads the GDPR details of the site forms.
@@ -352,15 +378,19 @@ func siteFields(c *fiber.Ctx) (controllerName, controllerAddress, privacyContact
 func (h *handlers) adminSiteCreate(c *fiber.Ctx) error {
 	site := models.Site{Code: strings.ToUpper(strings.TrimSpace(c.FormValue("code"))), Name: c.FormValue("name")}
 	site.ControllerName, site.ControllerAddress, site.PrivacyContact = siteFields(c)
+	sites, err := store(c).Sites()
+	if err != nil {
+		return err
+	}
 	created := site
-	err := createSite(c, &created)
+	err = createSite(c, &created)
 	if errors.Is(err, models.ErrConflict) {
 		v := &models.ValidationError{}
 		v.Add("code", "admin.site_taken", nil)
 		err = v
 	}
 	if ve, ok := asValidation(err); ok {
-		return h.renderSites(c.Status(fiber.StatusUnprocessableEntity), site, formErrors(h.s.localizer(c), ve))
+		return h.renderSites(c.Status(fiber.StatusUnprocessableEntity), sites, site, formErrors(h.s.localizer(c), ve))
 	} else if err != nil {
 		return err
 	}
@@ -370,11 +400,7 @@ func (h *handlers) adminSiteCreate(c *fiber.Ctx) error {
 	return c.Redirect("/admin/sites/"+created.Code, fiber.StatusSeeOther)
 }
 
-func (h *handlers) renderSites(c *fiber.Ctx, site models.Site, errs map[string]string) error {
-	sites, err := store(c).Sites()
-	if err != nil {
-		return err
-	}
+func (h *handlers) renderSites(c *fiber.Ctx, sites []models.Site, site models.Site, errs map[string]string) error {
 	p := h.s.newPage(c, "admin.sites_title", &adminSitesView{Sites: sites, New: site})
 	p.Errors = errs
 	return h.s.renderPage(c, "admin_sites.html", p)
@@ -393,16 +419,16 @@ func (h *handlers) adminSite(c *fiber.Ctx) error {
 // active (a checkbox: absent is deactivated), with version.
 func (h *handlers) adminSiteUpdate(c *fiber.Ctx) error {
 	code := strings.ToUpper(c.Params("code"))
+	site, err := store(c).SiteByCode(code)
+	if err != nil {
+		return err
+	}
 	ch := models.SiteChange{Active: ptr(c.FormValue("active") == "true"), Version: formVersion(c)}
 	name := c.FormValue("name")
 	cn, ca, pc := siteFields(c)
 	ch.Name, ch.ControllerName, ch.ControllerAddress, ch.PrivacyContact = &name, &cn, &ca, &pc
-	_, err := updateSite(c, code, ch)
+	_, err = updateSite(c, code, ch)
 	if ve, ok := asValidation(err); ok {
-		site, err := store(c).SiteByCode(code)
-		if err != nil {
-			return err
-		}
 		form := models.Site{Code: site.Code, Name: name, Active: *ch.Active, ControllerName: cn, ControllerAddress: ca, PrivacyContact: pc}
 		return h.renderSite(c.Status(fiber.StatusUnprocessableEntity), site, form, formErrors(h.s.localizer(c), ve))
 	} else if err != nil {
