@@ -111,22 +111,12 @@ func userFilterOf(c *fiber.Ctx) (models.UserFilter, error) {
 // apiUsers is GET /api/v1/users?q=&role=&site=&active=: by e-mail
 // address, a Link to the next page while more follow.
 func (h *handlers) apiUsers(c *fiber.Ctx) error {
-	f, err := userFilterOf(c)
+	us, next, err := usersPage(c)
 	if err != nil {
 		return err
 	}
-	limit, err := listLimit(c)
-	if err != nil {
-		return err
-	}
-	f.Limit = limit + 1
-	us, err := store(c).Users(f)
-	if err != nil {
-		return err
-	}
-	if len(us) > limit {
-		us = us[:limit]
-		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/users", us[limit-1].Email)+`>; rel="next"`)
+	if next != "" {
+		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/users", next)+`>; rel="next"`)
 	}
 	out := make([]userJSON, 0, len(us))
 	for i := range us {

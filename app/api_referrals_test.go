@@ -124,7 +124,7 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	h.db.Gorm.Raw("SELECT name FROM org.users WHERE role IN ('social_worker','coordinator','language_mediator')").Scan(&staff)
 	secrets = append(secrets, staff...)
 	secrets = append(secrets, "Sozialpädagogische Notiz", "Zeynep", "Sorgetest", "0201 313131", "2026-02-17",
-		"consent_pending", `"active"`, "ended_early", "Trainingsgruppe", "Haddad-Demo", "0201 5550101",
+		"consent_pending", `:"active"`, "ended_early", "Trainingsgruppe", "Haddad-Demo", "0201 5550101",
 		// Session types, places, notes and goals of the demo casework.
 		"Soziales Kompetenztraining", "Social skills", "social_skills", "Rollenspiele", "Jugendtreff", "Konflikte ohne Gewalt")
 	var dates []string

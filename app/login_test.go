@@ -229,6 +229,9 @@ func TestPasswordChange(t *testing.T) {
 		{"current_password": {"wrong password"}, "new_password": {"a new long password"}, "new_password_repeat": {"a new long password"}},
 		{"current_password": {models.DemoPassword}, "new_password": {"short"}, "new_password_repeat": {"short"}},
 		{"current_password": {models.DemoPassword}, "new_password": {"a new long password"}, "new_password_repeat": {"another long password"}},
+		// The user's own name (Demo Fachkraft) in it, or too easy to guess.
+		{"current_password": {models.DemoPassword}, "new_password": {"Fachkraft-Lerche-2026"}, "new_password_repeat": {"Fachkraft-Lerche-2026"}},
+		{"current_password": {models.DemoPassword}, "new_password": {"password1234"}, "new_password_repeat": {"password1234"}},
 	}
 	for i, form := range bad {
 		resp := h.web("POST", "/profile/password", &ws, form)

@@ -381,7 +381,7 @@ func vsCreateMediator(t *testing.T, h *harness, langs ...string) string {
 	var id string
 	err := models.InTx(context.Background(), h.db.Gorm, models.DBAdmin, models.Actor{}, func(st *models.Store) error {
 		u, err := st.CreateUser(models.NewUserInput{Email: "aaron.mittler@es.kurve.example", Name: "Aaron Demo-Mittler",
-			Role: models.RoleMediator, SiteCode: "ES", Language: "de", Password: models.DemoPassword})
+			Role: models.RoleMediator, SiteCode: "ES", Language: "de"})
 		if err != nil {
 			return err
 		}

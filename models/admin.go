@@ -298,6 +298,11 @@ func (s *Store) SetPasswordByLink(plain, password, repeat string, now time.Time)
 	if err := s.setPassword(u, password); err != nil {
 		return nil, err
 	}
+	// A new password signs the account out everywhere (a link is also how
+	// a user who lost theirs gets back in).
+	if err := s.DeleteOtherSessions(u.ID, ""); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 

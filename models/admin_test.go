@@ -347,6 +347,15 @@ func TestPasswordLinkOnce(t *testing.T) {
 	auth := func(fn func(st *models.Store) error) error {
 		return models.InTx(context.Background(), w.db.Gorm, models.DBAuth, models.Actor{}, fn)
 	}
+	// A session from before (a user who lost their password) ends with
+	// the new password.
+	var cookie string
+	if err := auth(func(st *models.Store) (err error) {
+		_, cookie, err = st.NewSession(u.ID, "de", false)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		token, password string
 		at              time.Time
@@ -378,6 +387,9 @@ func TestPasswordLinkOnce(t *testing.T) {
 		got, err := st.UserByEmail("lina.link@es.test")
 		if err == nil && !models.CheckPassword("Lerche-Tapete-Nordwind-47", got.PasswordHash) {
 			t.Error("password not set")
+		}
+		if _, err := st.SessionByCookie(cookie); err == nil {
+			t.Error("the session from before the new password survived")
 		}
 		return err
 	}); err != nil {
