@@ -36,6 +36,9 @@ var templateFuncs = template.FuncMap{
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,
+	// minPasswordLength is the password rule's minimum, for the rule shown
+	// before typing.
+	"minPasswordLength": func() int { return models.MinPasswordLength },
 	// sessionIdleSeconds is the idle timeout, for the warning before it.
 	"sessionIdleSeconds": func() int { return int(models.SessionIdleTimeout.Seconds()) },
 }

@@ -456,7 +456,6 @@ func (h *handlers) renderSite(c *fiber.Ctx, site *models.Site, form models.Site,
 // passwordSetView is the set-password page.
 type passwordSetView struct {
 	Email string
-	Min   int
 	// Invalid: the link is unknown, used or expired; Hours is how long
 	// a link works.
 	Invalid bool
@@ -504,7 +503,7 @@ func (h *handlers) passwordSetForm(c *fiber.Ctx) error {
 		h.s.setSessionCookie(c, cookie)
 		c.Locals(localSession, sess)
 	}
-	return h.s.render(c, "password_set.html", "password_set.title", &passwordSetView{Email: u.Email, Min: models.MinPasswordLength})
+	return h.s.render(c, "password_set.html", "password_set.title", &passwordSetView{Email: u.Email})
 }
 
 // passwordSet is POST /password/:token: the link is spent when the
@@ -518,7 +517,7 @@ func (h *handlers) passwordSet(c *fiber.Ctx) error {
 	_, err = store(c).SetPasswordByLink(c.Params("token"), c.FormValue("password"), c.FormValue("password_repeat"), now(c))
 	if ve, ok := asValidation(err); ok {
 		p := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "password_set.title",
-			&passwordSetView{Email: u.Email, Min: models.MinPasswordLength})
+			&passwordSetView{Email: u.Email})
 		p.Errors = formErrors(h.s.localizer(c), ve)
 		return h.s.renderPage(c, "password_set.html", p)
 	}
