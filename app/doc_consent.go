@@ -19,6 +19,16 @@ type consentDoc struct {
 	Assent bool
 	// Sentences with values in them, isolated for the other direction.
 	Withdrawal, AssentSignature, Footer string
+	// Privacy is the information of GDPR Art. 13 (issue 18).
+	Privacy docPrivacy
+}
+
+// docPrivacy is the form's data-protection section: who is responsible,
+// how to reach their data-protection contact, and the retention period,
+// from the site and the configuration; the rest is the document
+// language's text.
+type docPrivacy struct {
+	ControllerName, ControllerAddress, Contact, Retention string
 }
 
 // docGuardian is a guardian as the form shows them; Signature is the
@@ -48,6 +58,11 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A consent form that does not say who is responsible for the data is
+	// not valid (GDPR Art. 13): the admin records it on the site's page.
+	if !site.PrivacyDetailsComplete() {
+		return models.ErrPrivacyDetailsMissing
+	}
 	l := v.Doc
 	d := &consentDoc{ChildName: p.FirstName + " " + p.LastName, DateOfBirth: shortDate(p.DateOfBirth), CaseNumber: p.CaseNumber,
 		Site: site.Name, Version: currentFormVersion, Language: documentLanguageName[l.Lang],
@@ -68,6 +83,8 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	d.Withdrawal = l.T("consent_form.withdrawal_how", "Site", isolate(site.Name), "CaseNumber", isolateLTR(p.CaseNumber))
 	d.AssentSignature = l.T("consent_form.assent_signature", "Name", isolate(d.ChildName))
 	d.Footer = l.T("consent_form.footer", "Version", isolateLTR(d.Version), "Language", isolate(d.Language))
+	d.Privacy = docPrivacy{ControllerName: site.ControllerName, ControllerAddress: site.ControllerAddress, Contact: site.PrivacyContact,
+		Retention: l.T("consent_form.privacy.retention_text", "Months", h.s.cfg.RetentionMonths)}
 	v.Back, v.Content = "/participants/"+p.ID, d
 	return h.renderDocument(c, "doc_consent.html", l.T("consent_form.title")+" – "+p.CaseNumber, v)
 }

@@ -12,7 +12,10 @@ import (
 // family gets about a planned visit, every text in the document language.
 type visitNoticeDoc struct {
 	Greeting, Date, Time, Address, Purpose, Contact string
-	Visitors                                        []docVisitor
+	// Privacy says where the full data-protection information is (the
+	// consent form) and whom to ask (issue 18).
+	Privacy  string
+	Visitors []docVisitor
 }
 
 // docVisitor is one person who comes, with what they do there.
@@ -65,6 +68,11 @@ func (h *handlers) visitNotice(c *fiber.Ctx) error {
 		d.Contact = l.T("visit_notice.contact", "Name", isolate(contact), "Site", isolate(site.Name), "CaseNumber", isolateLTR(p.CaseNumber))
 	} else {
 		d.Contact = l.T("visit_notice.contact_team", "Site", isolate(site.Name), "CaseNumber", isolateLTR(p.CaseNumber))
+	}
+	if site.PrivacyContact != "" {
+		d.Privacy = l.T("visit_notice.privacy", "Site", isolate(site.Name), "Contact", isolate(site.PrivacyContact))
+	} else {
+		d.Privacy = l.T("visit_notice.privacy_team", "Site", isolate(site.Name))
 	}
 	if vis.Status != models.VisitPlanned {
 		v.Warning = v.UI.T("doc.toolbar.not_planned")

@@ -18,6 +18,7 @@ import (
 	"kurve/app"
 	"kurve/locales"
 	"kurve/models"
+	"kurve/models/dbtest"
 )
 
 // docSameAsGerman lists document translations that are rightly the German
@@ -359,6 +360,15 @@ func TestDocumentConsentForm(t *testing.T) {
 			if lang != "" && headings[lang] == "" {
 				headings[lang] = strings.TrimSpace(d.Find("main h1").Text())
 			}
+			// GDPR Art. 13 (issue 18): who is responsible, their contact,
+			// the retention period from the configuration.
+			privacy := d.Find("#doc-privacy-section")
+			if privacy.Find("h3").Length() != 7 || !strings.Contains(privacy.Find("#doc-controller").Text(), "Stadt Essen, Jugendamt (Demo)") ||
+				!strings.Contains(privacy.Find("#doc-controller").Text(), "Demostraße 1, 45127 Essen") ||
+				!strings.Contains(privacy.Find("#doc-privacy-contact").Text(), "datenschutz@es.kurve.example") ||
+				!strings.Contains(privacy.Find("#doc-retention").Text(), "24") {
+				t.Errorf("%s: data-protection section %q", where, privacy.Text())
+			}
 		}
 	}
 	if older == 0 || younger == 0 || arabic == 0 || kurmanji == 0 {
@@ -386,6 +396,25 @@ func TestDocumentConsentForm(t *testing.T) {
 	expect(t, h.web("GET", "/participants/"+ps[0].ID+"/documents/consent", &ws, nil), 200).Body.Close()
 	if auditCount(t, h, models.AuditParticipantRead) != before+1 {
 		t.Errorf("consent form read not audited")
+	}
+
+	// Without the site's controller details the form is not printed: a
+	// clear message (409) says what is missing and who records it.
+	dbtest.Exec(t, h.db.Gorm, "UPDATE org.sites SET privacy_contact = '' WHERE code = 'ES'")
+	resp := h.web("GET", "/participants/"+ps[0].ID+"/documents/consent", &ws, nil)
+	if body := readAll(t, resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Datenschutz") {
+		t.Errorf("consent form without the site's privacy contact: %d", resp.StatusCode)
+	}
+	// The retention period on the form follows the configuration.
+	h2 := &harness{t: t, db: h.db, logins: h.logins, now: h.now}
+	var err error
+	if h2.srv, err = app.New(app.Config{DataKey: &key, RetentionMonths: 36, Clock: h.now}, h.db.Gorm); err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Exec(t, h.db.Gorm, "UPDATE org.sites SET privacy_contact = 'datenschutz@es.kurve.example' WHERE code = 'ES'")
+	d = doc(t, expect(t, h2.web("GET", "/participants/"+ps[0].ID+"/documents/consent?lang=de", &ws, nil), 200))
+	if !strings.Contains(d.Find("#doc-retention").Text(), "36 Monate") {
+		t.Errorf("retention on the form: %q, want 36 months", d.Find("#doc-retention").Text())
 	}
 }
 

@@ -430,7 +430,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 		return r.Data, nil
 	})
-	for _, d := range []struct{ lang, dir string }{{"ar", "rtl"}, {"ku", "ltr"}} {
+	// Every document language prints, each with the information of GDPR
+	// Art. 13 and the site's controller (issue 18); the Arabic and the
+	// Kurmanji pages are also looked at and checked by axe.
+	var controller struct{ ControllerName, PrivacyContact string }
+	tdb.Gorm.Raw("SELECT controller_name, privacy_contact FROM org.sites WHERE code = 'ES'").Scan(&controller)
+	if controller.ControllerName == "" || controller.PrivacyContact == "" {
+		t.Fatal("demo site ES has no controller details")
+	}
+	for _, d := range []struct{ lang, dir string }{{"de", "ltr"}, {"en", "ltr"}, {"tr", "ltr"}, {"ar", "rtl"}, {"ku", "ltr"}, {"ru", "ltr"}, {"ro", "ltr"}, {"bg", "ltr"}} {
 		do("open the consent form ("+d.lang+")", chromedp.Navigate(base+"/participants/"+docChild+"/documents/consent?lang="+d.lang),
 			chromedp.WaitVisible(chromedp.CSS("#consent-document")), loaded)
 		wantDoc("consent form ("+d.lang+")", d.lang, d.dir)
@@ -438,8 +446,20 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if evalJS[bool](bctx, t, `document.querySelector(".mainnav, .topbar, form.logout") !== null`) {
 			t.Errorf("consent form (%s) shows the application's navigation", d.lang)
 		}
-		screenshot("consent-" + d.lang + ".png")
-		runAxe("consent-" + d.lang)
+		privacy := evalJS[map[string]string](bctx, t, `(() => {
+			const s = document.getElementById("doc-privacy-section"), c = document.getElementById("doc-controller"),
+				k = document.getElementById("doc-privacy-contact"), r = document.getElementById("doc-retention");
+			return {headings: s ? String(s.querySelectorAll("h3").length) : "0", controller: c ? c.textContent : "",
+				contact: k ? k.textContent : "", retention: r ? r.textContent : "",
+				shown: s && s.getBoundingClientRect().height > 0 ? "yes" : "no"}; })()`)
+		if privacy["headings"] != "7" || privacy["shown"] != "yes" || !strings.Contains(privacy["controller"], controller.ControllerName) ||
+			!strings.Contains(privacy["contact"], controller.PrivacyContact) || !strings.Contains(privacy["retention"], "24") {
+			t.Errorf("consent form (%s): data-protection section %v, want 7 parts with the site's controller, contact and 24 months", d.lang, privacy)
+		}
+		if d.lang == "ar" || d.lang == "ku" {
+			screenshot("consent-" + d.lang + ".png")
+			runAxe("consent-" + d.lang)
+		}
 		pdf, err := chromedp.Run(bctx, printPDF)
 		if err != nil {
 			t.Fatalf("print the consent form (%s) to PDF: %v", d.lang, err)

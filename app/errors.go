@@ -56,6 +56,8 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusNotFound, "error.not_found"
 	case errors.Is(err, models.ErrCaseOpen):
 		return fiber.StatusConflict, "error.case_open"
+	case errors.Is(err, models.ErrPrivacyDetailsMissing):
+		return fiber.StatusConflict, "error.privacy_details_missing"
 	case models.IsSiteInactive(err):
 		return fiber.StatusUnprocessableEntity, "error.site_inactive"
 	case errors.As(err, new(*models.OpenAssignmentsError)):

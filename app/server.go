@@ -43,6 +43,10 @@ type Config struct {
 	// StatsRefresh is how often the statistics views are recomputed
 	// (default 15 minutes).
 	StatsRefresh time.Duration
+	// RetentionMonths is how long a case is kept after it ended
+	// (KURVE_RETENTION_MONTHS), as the consent form tells families;
+	// default models.DefaultRetention.
+	RetentionMonths int
 	// BaseURL is the public URL of the application (KURVE_BASE_URL), for
 	// links that leave it: calendar feeds, set-password links. Default
 	// http://127.0.0.1:8080.
@@ -83,6 +87,9 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
+	}
+	if cfg.RetentionMonths <= 0 {
+		cfg.RetentionMonths = models.DefaultRetention.CaseMonths
 	}
 	if cfg.StatsRefresh <= 0 {
 		cfg.StatsRefresh = 15 * time.Minute

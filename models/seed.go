@@ -15,7 +15,14 @@ type DemoLogin struct {
 	Email string
 }
 
-var demoSites = []Site{{Code: "ES", Name: "Essen"}, {Code: "DU", Name: "Duisburg"}, {Code: "DO", Name: "Dortmund"}}
+var demoSites = []Site{
+	{Code: "ES", Name: "Essen", ControllerName: "Stadt Essen, Jugendamt (Demo)", ControllerAddress: "Demostraße 1, 45127 Essen",
+		PrivacyContact: "Datenschutzbeauftragte der Stadt Essen (Demo), datenschutz@es.kurve.example"},
+	{Code: "DU", Name: "Duisburg", ControllerName: "Stadt Duisburg, Jugendamt (Demo)", ControllerAddress: "Demoplatz 2, 47051 Duisburg",
+		PrivacyContact: "Datenschutzbeauftragter der Stadt Duisburg (Demo), datenschutz@du.kurve.example"},
+	{Code: "DO", Name: "Dortmund", ControllerName: "Stadt Dortmund, Jugendamt (Demo)", ControllerAddress: "Demoweg 3, 44135 Dortmund",
+		PrivacyContact: "Datenschutz der Stadt Dortmund (Demo), datenschutz@do.kurve.example"},
+}
 
 // demoUsers are synthetic staff of the Essen site, one per role.
 var demoUsers = []struct {

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -94,4 +95,16 @@ func (s *Store) Sites() ([]Site, error) {
 		return nil, fmt.Errorf("models: sites: %w", err)
 	}
 	return sites, nil
+}
+
+// ErrPrivacyDetailsMissing refuses a family document of a site whose
+// controller, address or data-protection contact is not recorded: the
+// consent form must name them (GDPR Art. 13).
+var ErrPrivacyDetailsMissing = errors.New("site privacy details missing")
+
+// PrivacyDetailsComplete reports whether the consent form can name who is
+// responsible for the data and how to reach their data-protection contact.
+func (s *Site) PrivacyDetailsComplete() bool {
+	return strings.TrimSpace(s.ControllerName) != "" && strings.TrimSpace(s.ControllerAddress) != "" &&
+		strings.TrimSpace(s.PrivacyContact) != ""
 }

@@ -59,7 +59,8 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	defer models.Close(db)
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, BaseURL: cfg.BaseURL, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
-		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh}, db)
+		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh,
+		RetentionMonths: cfg.Retention.CaseMonths}, db)
 	if err != nil {
 		return err
 	}
