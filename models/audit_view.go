@@ -43,6 +43,8 @@ var AuditActions = []string{
 	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
 	AuditProgramExtend, AuditCaseClose, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
 	AuditStatsQuery, AuditStatsExport, AuditAuditSearch, AuditAuditExport,
+	AuditParticipantErase, AuditParticipantExport, AuditRetentionRun,
+	AuditUserCreate, AuditUserUpdate, AuditUserPasswordLink, AuditUserTOTPReset, AuditPasswordSet, AuditSiteCreate, AuditSiteUpdate,
 }
 
 // Audit search limits: a page holds DefaultAuditLimit entries unless the
