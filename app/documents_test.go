@@ -364,7 +364,7 @@ func TestDocumentConsentForm(t *testing.T) {
 			// the retention period from the configuration.
 			privacy := d.Find("#doc-privacy-section")
 			if privacy.Find("h3").Length() != 7 || !strings.Contains(privacy.Find("#doc-controller").Text(), "Stadt Essen, Jugendamt (Demo)") ||
-				!strings.Contains(privacy.Find("#doc-controller").Text(), "Demostraße 1, 45127 Essen") ||
+				!strings.Contains(privacy.Find("#doc-controller").Text(), "Demostraße 1, 45121 Essen") ||
 				!strings.Contains(privacy.Find("#doc-privacy-contact").Text(), "datenschutz@es.kurve.example") ||
 				!strings.Contains(privacy.Find("#doc-retention").Text(), "24") {
 				t.Errorf("%s: data-protection section %q", where, privacy.Text())

@@ -170,6 +170,18 @@ func SealAudit(ctx context.Context, db *gorm.DB, signer AuditSigner, now time.Ti
 	return cp, nil
 }
 
+// AsSealer runs fn in a transaction as kurve_sealer, which reads the log
+// and its checkpoints: how `kurve audit verify` and `checkpoint` read them
+// with a login role that reads nothing itself (migration 00021).
+func AsSealer(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT set_config('role', 'kurve_sealer', true)").Error; err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 // LatestCheckpoint is the newest checkpoint the database holds, or nil.
 func LatestCheckpoint(ctx context.Context, db *gorm.DB) (*Checkpoint, error) {
 	var rows []struct {

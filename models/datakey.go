@@ -29,6 +29,21 @@ func GenerateDataKey() string {
 	return "k" + hex.EncodeToString(id) + ":" + base64.RawURLEncoding.EncodeToString(key)
 }
 
+// developmentKeyPrefix marks the key ids of development keys (`kurve key
+// generate --development`, which `make run` uses), so that `kurve check`
+// and a production start refuse them. A random id starts so by chance
+// once in 2^28 keys.
+const developmentKeyPrefix = "k00000de"
+
+// GenerateDevelopmentKey is GenerateDataKey with a key id that marks the
+// key as one for development only.
+func GenerateDevelopmentKey() string {
+	return developmentKeyPrefix + GenerateDataKey()[len(developmentKeyPrefix):]
+}
+
+// Development reports whether the key was made for development.
+func (k DataKey) Development() bool { return strings.HasPrefix(k.ID, developmentKeyPrefix) }
+
 // ParseDataKey parses the output of GenerateDataKey. The error never
 // contains the key material.
 func ParseDataKey(s string) (DataKey, error) {

@@ -38,10 +38,14 @@ const (
 	// the staff directory, and case numbers through audit.case_numbers();
 	// no record of either side (SPEC §2, §9).
 	DBDPO DBRole = "kurve_dpo"
+	// DBJobs runs the background work that needs the owner's rights, each
+	// through a definer function of its own (migration 00021): today the
+	// refresh of the statistics views. It reads no table.
+	DBJobs DBRole = "kurve_jobs"
 )
 
 // DBRoles lists every application database role.
-var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, DBAdmin, DBDPO, DBAuth}
+var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, DBAdmin, DBDPO, DBAuth, DBJobs}
 
 // Open connects to PostgreSQL. GORM's own logger is silenced: SQL and its
 // parameters may carry personal data and must never reach the log.

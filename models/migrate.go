@@ -58,7 +58,12 @@ func CheckSchema(ctx context.Context, db *gorm.DB, migrations fs.FS) (SchemaStat
 	if err != nil {
 		return SchemaStatus{}, err
 	}
-	cur, err := p.GetDBVersion(ctx)
+	// Read as kurve_jobs: the serving login role owns nothing and reads
+	// nothing itself (migration 00021), the owner may switch to it too.
+	var cur int64
+	err = InTx(ctx, db, DBJobs, Actor{}, func(st *Store) error {
+		return st.db.Raw("SELECT coalesce(max(version_id), 0) FROM public.goose_db_version WHERE is_applied").Scan(&cur).Error
+	})
 	if err != nil {
 		return SchemaStatus{}, fmt.Errorf("models: schema version: %w", err)
 	}

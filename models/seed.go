@@ -16,11 +16,11 @@ type DemoLogin struct {
 }
 
 var demoSites = []Site{
-	{Code: "ES", Name: "Essen", ControllerName: "Stadt Essen, Jugendamt (Demo)", ControllerAddress: "Demostraße 1, 45127 Essen",
+	{Code: "ES", Name: "Essen", ControllerName: "Stadt Essen, Jugendamt (Demo)", ControllerAddress: "Demostraße 1, 45121 Essen",
 		PrivacyContact: "Datenschutzbeauftragte der Stadt Essen (Demo), datenschutz@es.kurve.example"},
-	{Code: "DU", Name: "Duisburg", ControllerName: "Stadt Duisburg, Jugendamt (Demo)", ControllerAddress: "Demoplatz 2, 47051 Duisburg",
+	{Code: "DU", Name: "Duisburg", ControllerName: "Stadt Duisburg, Jugendamt (Demo)", ControllerAddress: "Demoplatz 2, 47049 Duisburg",
 		PrivacyContact: "Datenschutzbeauftragter der Stadt Duisburg (Demo), datenschutz@du.kurve.example"},
-	{Code: "DO", Name: "Dortmund", ControllerName: "Stadt Dortmund, Jugendamt (Demo)", ControllerAddress: "Demoweg 3, 44135 Dortmund",
+	{Code: "DO", Name: "Dortmund", ControllerName: "Stadt Dortmund, Jugendamt (Demo)", ControllerAddress: "Demoweg 3, 44122 Dortmund",
 		PrivacyContact: "Datenschutz der Stadt Dortmund (Demo), datenschutz@do.kurve.example"},
 }
 

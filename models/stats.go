@@ -667,17 +667,13 @@ func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
 		if !got {
 			return nil
 		}
-		for _, stmt := range []string{
-			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.participant_facts",
-			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube",
-			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube_months",
-			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_facts",
-			"REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_cube",
-			"UPDATE stats_base.refreshed SET at = now()",
-		} {
-			if err := tx.Exec(stmt).Error; err != nil {
-				return fmt.Errorf("models: refresh statistics: %w", err)
-			}
+		// Only the views' owner may refresh them: a definer function does,
+		// for kurve_jobs (the login role owns nothing, migration 00021).
+		if err := (&Store{db: tx}).SwitchRole(DBJobs, Actor{}); err != nil {
+			return err
+		}
+		if err := tx.Exec("SELECT statistics.refresh_views()").Error; err != nil {
+			return fmt.Errorf("models: refresh statistics: %w", err)
 		}
 		refreshed = true
 		return nil

@@ -14,7 +14,7 @@ fi
 mkdir -p .data
 if [ -z "${KURVE_DATA_KEY:-}${KURVE_DATA_KEY_FILE:-}" ]; then
   if [ ! -s .data/dev-data-key ]; then
-    (umask 077 && bin/kurve key generate > .data/dev-data-key)
+    (umask 077 && bin/kurve key generate --development > .data/dev-data-key)
   fi
   export KURVE_DATA_KEY_FILE="$root/.data/dev-data-key"
 fi

@@ -57,6 +57,16 @@ func cmdServe(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer models.Close(db)
+	if cfg.Production {
+		// The production start runs `kurve check` and refuses on findings.
+		findings, err := checkAll(ctx, cfg, db)
+		if err != nil {
+			return err
+		}
+		if len(findings) > 0 {
+			return fmt.Errorf("KURVE_ENV=production refuses to serve:\n%s", describeFindings(findings))
+		}
+	}
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, BaseURL: cfg.BaseURL, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
 		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh,
@@ -99,6 +109,42 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	return nil
 }
 
+// checkAll is every finding of `kurve check`: the configuration's and the
+// login role's.
+func checkAll(ctx context.Context, cfg *config, db *gorm.DB) ([]models.Finding, error) {
+	findings := cfg.findings()
+	role, err := models.CheckLoginRole(ctx, db)
+	return append(findings, role...), err
+}
+
+func describeFindings(fs []models.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  - %s\n", f)
+	}
+	return b.String()
+}
+
+// cmdCheck is `kurve check`: the configuration and the database login
+// role as production needs them (SPEC §10, issue 14); exit status 1 with
+// each finding and its fix.
+func cmdCheck(ctx context.Context, cfg *config, out io.Writer) error {
+	db, err := openCurrentDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	findings, err := checkAll(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return fmt.Errorf("%d finding(s):\n%s", len(findings), describeFindings(findings))
+	}
+	fmt.Fprintln(out, "ok: configuration and database login role fit for production")
+	return nil
+}
+
 func cmdMigrate(ctx context.Context, cfg *config, out io.Writer) error {
 	db, err := openDB(cfg)
 	if err != nil {
@@ -120,6 +166,7 @@ func cmdMigrate(ctx context.Context, cfg *config, out io.Writer) error {
 func cmdKeyGenerate(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("key generate", flag.ContinueOnError)
 	audit := fs.Bool("audit", false, "a key for audit checkpoints (KURVE_AUDIT_KEY) instead of a data key")
+	dev := fs.Bool("development", false, "a data key marked for development, refused in production")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -131,7 +178,11 @@ func cmdKeyGenerate(args []string, out io.Writer) error {
 		_, err := fmt.Fprintln(out, base64.RawURLEncoding.EncodeToString(seed))
 		return err
 	}
-	_, err := fmt.Fprintln(out, models.GenerateDataKey())
+	key := models.GenerateDataKey()
+	if *dev {
+		key = models.GenerateDevelopmentKey()
+	}
+	_, err := fmt.Fprintln(out, key)
 	return err
 }
 
@@ -500,7 +551,12 @@ func cmdAuditVerify(ctx context.Context, cfg *config, args []string, out io.Writ
 		return err
 	}
 	defer models.Close(db)
-	rep, brk, err := models.VerifyAudit(ctx, db, cfg.auditKeys(), external...)
+	var rep *models.AuditReport
+	var brk *models.AuditBreak
+	err = models.AsSealer(ctx, db, func(tx *gorm.DB) (err error) {
+		rep, brk, err = models.VerifyAudit(ctx, tx, cfg.auditKeys(), external...)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -525,7 +581,11 @@ func cmdAuditCheckpoint(ctx context.Context, cfg *config, out io.Writer) error {
 		return err
 	}
 	defer models.Close(db)
-	c, err := models.LatestCheckpoint(ctx, db)
+	var c *models.Checkpoint
+	err = models.AsSealer(ctx, db, func(tx *gorm.DB) (err error) {
+		c, err = models.LatestCheckpoint(ctx, tx)
+		return err
+	})
 	if err != nil {
 		return err
 	}

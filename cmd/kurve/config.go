@@ -194,6 +194,28 @@ func (c *config) requireDB() error {
 
 // checkServe enforces what `kurve serve` needs: in production a real data
 // key, so that nothing is ever stored under a missing or throwaway key.
+// findings are what makes this configuration unfit for production (issue
+// 14): `kurve check` prints them, a production `serve` refuses to start.
+func (c *config) findings() []models.Finding {
+	var out []models.Finding
+	if c.DataKey == nil {
+		out = append(out, models.Finding{Problem: "no data key: everything encrypted is unreadable after a restart",
+			Fix: "set KURVE_DATA_KEY_FILE to a key from `kurve key generate`, kept outside the database and its backups"})
+	} else if c.DataKey.Development() {
+		out = append(out, models.Finding{Problem: "KURVE_DATA_KEY is a development key (`key generate --development`)",
+			Fix: "generate a key with `kurve key generate` and re-encrypt (`kurve key reencrypt`, README)"})
+	}
+	if !c.SecureCookies {
+		out = append(out, models.Finding{Problem: "cookies are sent without the Secure attribute",
+			Fix: "remove KURVE_SECURE_COOKIES=false and serve over https"})
+	}
+	if !strings.HasPrefix(c.BaseURL, "https://") {
+		out = append(out, models.Finding{Problem: "KURVE_BASE_URL " + c.BaseURL + " is not https: links in e-mails and calendars would travel in clear",
+			Fix: "set KURVE_BASE_URL to the public https address"})
+	}
+	return out
+}
+
 func (c *config) checkServe() error {
 	if err := c.requireDB(); err != nil {
 		return err

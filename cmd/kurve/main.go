@@ -19,8 +19,13 @@ const usage = `kurve – case management for "Kurve kriegen"
 Usage:
   kurve serve                      run the web server on KURVE_ADDR
   kurve migrate                    apply database migrations (idempotent)
-  kurve key generate [--audit]     print a new data-encryption key (--audit:
-                                   a key for audit checkpoints, KURVE_AUDIT_KEY)
+  kurve check                      is the configuration and the database login
+                                   role fit for production? (findings with
+                                   their fixes; exit 1 when there are any)
+  kurve key generate [--audit|--development]
+                                   print a new data-encryption key (--audit:
+                                   a key for audit checkpoints, KURVE_AUDIT_KEY;
+                                   --development: marked, refused in production)
   kurve key reencrypt [--batch 500]
                                    rewrite encrypted values under KURVE_DATA_KEY
                                    (old keys from KURVE_OLD_DATA_KEYS)
@@ -90,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	switch {
 	case cmd == "serve":
 		return cmdServe(ctx, cfg)
+	case cmd == "check":
+		return cmdCheck(ctx, cfg, stdout)
 	case cmd == "migrate":
 		return cmdMigrate(ctx, cfg, stdout)
 	case cmd == "key" && sub == "generate":

@@ -1,0 +1,54 @@
+-- A login role with no privilege of its own (issue 14, SPEC §10).
+--
+-- Until now the application connected as the owner of the tables, so a
+-- request that missed its SET LOCAL ROLE would have bypassed every policy.
+-- In production it connects as a login role that owns nothing, is no
+-- superuser, cannot bypass row security and inherits nothing: it may only
+-- switch to the kurve_* roles (README, "Least privilege"; `kurve check`).
+-- What the owner still did for it becomes a narrow role of its own:
+--
+-- * refreshing the statistics views, which only their owner may do, runs
+--   through statistics.refresh_views(), a definer function that only the
+--   role kurve_jobs may execute;
+-- * reading the schema version (readiness, the start-up check) runs as
+--   kurve_jobs too, which may read goose's table of version numbers (and
+--   nothing else of the public schema).
+
+-- +goose Up
+
+-- +goose StatementBegin
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kurve_jobs') THEN
+    CREATE ROLE kurve_jobs NOLOGIN NOINHERIT;
+  END IF;
+  EXECUTE format('GRANT kurve_jobs TO %I', session_user);
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION statistics.refresh_views() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.participant_facts;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube_months;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_facts;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_cube;
+  UPDATE stats_base.refreshed SET at = now();
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION statistics.refresh_views() FROM PUBLIC;
+GRANT USAGE ON SCHEMA statistics TO kurve_jobs;
+GRANT EXECUTE ON FUNCTION statistics.refresh_views() TO kurve_jobs;
+
+GRANT USAGE ON SCHEMA public TO kurve_jobs;
+GRANT SELECT ON public.goose_db_version TO kurve_jobs;
+
+-- +goose Down
+REVOKE SELECT ON public.goose_db_version FROM kurve_jobs;
+REVOKE USAGE ON SCHEMA public FROM kurve_jobs;
+DROP FUNCTION statistics.refresh_views();
+REVOKE USAGE ON SCHEMA statistics FROM kurve_jobs;
