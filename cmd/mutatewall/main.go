@@ -136,7 +136,7 @@ var funcMutants = []funcMutant{
 // exempt are the definer functions that are not a crossing of the wall,
 // with where they are tested instead.
 var exempt = map[string]string{
-	"audit.seal": "the audit chain; kurve audit verify and models/audit_test.go",
+	"audit.seal":               "the audit chain; kurve audit verify and models/audit_test.go",
 	"statistics.refresh_views": "refreshes the statistics views as their owner; no filter to take out (models/stats_test.go)",
 }
 
