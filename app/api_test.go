@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +170,19 @@ func TestReadyzFailsWhenSchemaBehind(t *testing.T) {
 		t.Fatalf("readyz %d with schema behind", resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+// TestFavicon: /favicon.ico, which every browser asks for, leads to the
+// icon instead of a 404 (issue 14).
+func TestFavicon(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	resp := h.do(httptest.NewRequest("GET", "/favicon.ico", nil))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/static/favicon.svg" {
+		t.Fatalf("/favicon.ico: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp = h.do(httptest.NewRequest("GET", "/static/favicon.svg", nil))
+	if body := readAll(t, resp); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/svg+xml") || !strings.Contains(body, "<svg") {
+		t.Fatalf("icon: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 }

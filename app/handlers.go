@@ -38,6 +38,12 @@ func (h *handlers) readyz(c *fiber.Ctx) error {
 
 // staticHandler serves the embedded assets under /static/. Directories
 // and missing files are 404.
+// favicon answers /favicon.ico with the application's icon (SVG, which
+// every current browser takes from there too).
+func (h *handlers) favicon(c *fiber.Ctx) error {
+	return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
+}
+
 func staticHandler() fiber.Handler {
 	root := views.StaticFS()
 	return func(c *fiber.Ctx) error {

@@ -75,6 +75,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/metrics", Access: Public, Handler: s.metrics.handler()},
 		{Method: "GET", Path: "/api/v1/openapi.json", Access: Public, API: true, Handler: h.openAPI},
 		{Method: "GET", Path: "/static/*", Access: Public, Handler: staticHandler()},
+		// Browsers ask for /favicon.ico whatever the page links.
+		{Method: "GET", Path: "/favicon.ico", Access: Public, Handler: h.favicon},
 		// The secret calendar feed: the token in the URL is the credential.
 		{Method: "GET", Path: "/calendar/:file", Access: Public, Handler: h.calendarFeed},
 
