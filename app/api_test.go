@@ -133,7 +133,8 @@ func TestAPIBodyTooLarge(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	h := newHarness(t, app.Config{})
+	const metricsToken = "metrics-token-for-the-test-0123456789"
+	h := newHarness(t, app.Config{MetricsToken: metricsToken})
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp := h.api("GET", path, "", "")
 		if resp.StatusCode != 200 {
@@ -151,9 +152,18 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 	h.api("GET", "/api/v1/me", h.token(models.RoleAdmin), "").Body.Close()
-	body := readAll(t, h.api("GET", "/metrics", "", ""))
-	if !strings.Contains(body, `kurve_http_requests_total{method="GET",route="/api/v1/me",status="200"}`) {
-		t.Errorf("metrics lack the request counter:\n%.2000s", body)
+	// Not open on the application's port: only with the token (issue 14).
+	for _, tok := range []string{"", "wrong-token-wrong-token-wrong"} {
+		if resp := h.api("GET", "/metrics", tok, ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("/metrics with token %q: %d", tok, resp.StatusCode)
+		}
+	}
+	body := readAll(t, h.api("GET", "/metrics", metricsToken, ""))
+	for _, want := range []string{`kurve_http_requests_total{method="GET",route="/api/v1/me",status="200"}`,
+		`go_sql_max_open_connections{db_name="kurve"}`, `go_sql_in_use_connections{db_name="kurve"}`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s:\n%.2000s", want, body)
+		}
 	}
 	if strings.Contains(body, "es.kurve.example") {
 		t.Error("metrics contain personal data")

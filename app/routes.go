@@ -72,7 +72,7 @@ func (s *Server) routeTable() []Route {
 		// Operations: probes, metrics and the API description.
 		{Method: "GET", Path: "/healthz", Access: Public, Handler: h.healthz},
 		{Method: "GET", Path: "/readyz", Access: Public, Handler: h.readyz},
-		{Method: "GET", Path: "/metrics", Access: Public, Handler: s.metrics.handler()},
+		{Method: "GET", Path: "/metrics", Access: Public, Handler: s.metrics.handler(s.cfg.MetricsToken)},
 		{Method: "GET", Path: "/api/v1/openapi.json", Access: Public, API: true, Handler: h.openAPI},
 		{Method: "GET", Path: "/static/*", Access: Public, Handler: staticHandler()},
 		// Browsers ask for /favicon.ico whatever the page links.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -43,6 +44,10 @@ type Config struct {
 	// StatsRefresh is how often the statistics views are recomputed
 	// (default 15 minutes).
 	StatsRefresh time.Duration
+	// MetricsToken is the bearer token /metrics asks for on the
+	// application's port (KURVE_METRICS_TOKEN); without one /metrics is
+	// 404 there, and served only on KURVE_METRICS_ADDR (MetricsHandler).
+	MetricsToken string
 	// RetentionMonths is how long a case is kept after it ended
 	// (KURVE_RETENTION_MONTHS), as the consent form tells families;
 	// default models.DefaultRetention.
@@ -116,6 +121,9 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher}
+	if sqlDB, err := db.DB(); err == nil {
+		s.metrics.watchPool(sqlDB)
+	}
 	s.fiber = fiber.New(fiber.Config{
 		AppName:                 "kurve",
 		BodyLimit:               cfg.BodyLimit,
@@ -165,12 +173,18 @@ func (s *Server) StartStatsRefresh(ctx context.Context) {
 		defer t.Stop()
 		for {
 			start := time.Now()
-			done, err := models.RefreshStatistics(ctx, s.db)
+			// Not again when another instance refreshed within most of
+			// the interval.
+			done, err := models.RefreshStatisticsOlderThan(ctx, s.db, s.cfg.StatsRefresh*9/10)
 			switch {
 			case err != nil && ctx.Err() == nil:
 				slog.Error("statistics refresh", "err", err)
+				s.metrics.job("statistics_refresh", jobFailed, start)
 			case done:
 				slog.Info("statistics refreshed", "took_ms", time.Since(start).Milliseconds())
+				s.metrics.job("statistics_refresh", jobDone, start)
+			case err == nil:
+				s.metrics.job("statistics_refresh", jobSkipped, start)
 			}
 			select {
 			case <-ctx.Done():
@@ -180,6 +194,10 @@ func (s *Server) StartStatsRefresh(ctx context.Context) {
 		}
 	}()
 }
+
+// MetricsHandler serves /metrics for a listener of its own
+// (KURVE_METRICS_ADDR), away from the application's public port.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.httpHandler() }
 
 // StartAuditSealer links appended audit entries into the chain and signs a
 // checkpoint every interval until ctx ends (SPEC §9, migration 00015). On
@@ -206,7 +224,13 @@ func (s *Server) StartAuditSealer(ctx context.Context, signer models.AuditSigner
 // SealAudit runs one sealing round and writes the checkpoint it signed to
 // the structured log, so that checkpoints also exist outside the database.
 func (s *Server) SealAudit(ctx context.Context, signer models.AuditSigner) {
-	c, err := models.SealAudit(ctx, s.db, signer, time.Now())
+	start := time.Now()
+	c, err := models.SealAudit(ctx, s.db, signer, start)
+	if err != nil {
+		s.metrics.job("audit_seal", jobFailed, start)
+	} else {
+		s.metrics.job("audit_seal", jobDone, start)
+	}
 	switch {
 	case err != nil && ctx.Err() == nil:
 		slog.Error("audit seal", "err", err)
@@ -224,7 +248,16 @@ func (s *Server) StartRetention(ctx context.Context, r models.Retention) {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
+			start := time.Now()
 			rep, err := models.RunRetention(ctx, s.db, r, s.now(), false, true)
+			switch {
+			case err != nil:
+				s.metrics.job("retention", jobFailed, start)
+			case rep.Ran:
+				s.metrics.job("retention", jobDone, start)
+			default:
+				s.metrics.job("retention", jobSkipped, start)
+			}
 			switch {
 			case err != nil && ctx.Err() == nil:
 				slog.Error("retention", "err", err)
@@ -249,6 +282,7 @@ func (s *Server) StartHousekeeping(ctx context.Context) {
 		t := time.NewTicker(5 * time.Minute)
 		defer t.Stop()
 		for {
+			start := time.Now()
 			err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 				if _, err := st.DeleteExpiredSessions(); err != nil {
 					return err
@@ -261,6 +295,11 @@ func (s *Server) StartHousekeeping(ctx context.Context) {
 					_, err := st.ExpireConsents(s.today())
 					return err
 				})
+			}
+			if err != nil {
+				s.metrics.job("housekeeping", jobFailed, start)
+			} else {
+				s.metrics.job("housekeeping", jobDone, start)
 			}
 			if err != nil && ctx.Err() == nil {
 				slog.Error("housekeeping", "err", err)

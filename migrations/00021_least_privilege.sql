@@ -8,7 +8,7 @@
 -- What the owner still did for it becomes a narrow role of its own:
 --
 -- * refreshing the statistics views, which only their owner may do, runs
---   through statistics.refresh_views(), a definer function that only the
+--   through statistics.refresh_views(interval), a definer function that only the
 --   role kurve_jobs may execute;
 -- * reading the schema version (readiness, the start-up check) runs as
 --   kurve_jobs too, which may read goose's table of version numbers (and
@@ -28,21 +28,27 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION statistics.refresh_views() RETURNS void
+CREATE FUNCTION statistics.refresh_views(p_older_than interval) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
+  -- Several instances refresh on their own clocks: a refresh that another
+  -- one did within the interval is not repeated.
+  IF EXISTS (SELECT FROM stats_base.refreshed WHERE at > now() - p_older_than) THEN
+    RETURN false;
+  END IF;
   REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.participant_facts;
   REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube;
   REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.cube_months;
   REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_facts;
   REFRESH MATERIALIZED VIEW CONCURRENTLY stats_base.referral_cube;
   UPDATE stats_base.refreshed SET at = now();
+  RETURN true;
 END
 $$;
 -- +goose StatementEnd
-REVOKE ALL ON FUNCTION statistics.refresh_views() FROM PUBLIC;
+REVOKE ALL ON FUNCTION statistics.refresh_views(interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA statistics TO kurve_jobs;
-GRANT EXECUTE ON FUNCTION statistics.refresh_views() TO kurve_jobs;
+GRANT EXECUTE ON FUNCTION statistics.refresh_views(interval) TO kurve_jobs;
 
 GRANT USAGE ON SCHEMA public TO kurve_jobs;
 GRANT SELECT ON public.goose_db_version TO kurve_jobs;
@@ -50,5 +56,5 @@ GRANT SELECT ON public.goose_db_version TO kurve_jobs;
 -- +goose Down
 REVOKE SELECT ON public.goose_db_version FROM kurve_jobs;
 REVOKE USAGE ON SCHEMA public FROM kurve_jobs;
-DROP FUNCTION statistics.refresh_views();
+DROP FUNCTION statistics.refresh_views(interval);
 REVOKE USAGE ON SCHEMA statistics FROM kurve_jobs;

@@ -656,8 +656,16 @@ const statsRefreshLock = 715202608
 
 // RefreshStatistics recomputes the statistics views. Readers keep reading
 // the old contents meanwhile (CONCURRENTLY). When another instance is
-// refreshing already, it returns false at once. It runs as the owner.
+// refreshing already, it returns false at once. It runs as kurve_jobs
+// (migration 00021).
 func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
+	return RefreshStatisticsOlderThan(ctx, db, 0)
+}
+
+// RefreshStatisticsOlderThan refreshes like RefreshStatistics unless some
+// instance did within age: the periodic job of every `kurve serve` runs
+// once per interval across instances.
+func RefreshStatisticsOlderThan(ctx context.Context, db *gorm.DB, age time.Duration) (bool, error) {
 	refreshed := false
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var got bool
@@ -672,10 +680,9 @@ func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
 		if err := (&Store{db: tx}).SwitchRole(DBJobs, Actor{}); err != nil {
 			return err
 		}
-		if err := tx.Exec("SELECT statistics.refresh_views()").Error; err != nil {
+		if err := tx.Raw("SELECT statistics.refresh_views(make_interval(secs => ?))", age.Seconds()).Scan(&refreshed).Error; err != nil {
 			return fmt.Errorf("models: refresh statistics: %w", err)
 		}
-		refreshed = true
 		return nil
 	})
 	return refreshed, err

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, BaseURL: cfg.BaseURL, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
 		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh,
-		RetentionMonths: cfg.Retention.CaseMonths}, db)
+		RetentionMonths: cfg.Retention.CaseMonths, MetricsToken: cfg.MetricsToken}, db)
 	if err != nil {
 		return err
 	}
@@ -89,8 +90,24 @@ func cmdServe(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.App().Listener(ln) }()
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		ms := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsAddr, err)
+		}
+		go func() {
+			if err := ms.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+		defer ms.Close()
+		slog.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	slog.Info("listening", "addr", ln.Addr().String(), "production", cfg.Production)
 	select {
 	case err := <-errc:

@@ -28,6 +28,10 @@ type config struct {
 	Retention      models.Retention
 	SecureCookies  bool
 	TrustedProxies []string
+	// Metrics (issue 14): on a listener of their own (KURVE_METRICS_ADDR),
+	// and/or on the application's port behind a bearer token
+	// (KURVE_METRICS_TOKEN, also as a file); neither: not served.
+	MetricsAddr, MetricsToken string
 	// Statistics (SPEC §6): k of k-anonymity, whether participants without
 	// evaluation consent count too, and how often the views are refreshed.
 	StatsK       int
@@ -112,6 +116,10 @@ func loadConfig() (*config, error) {
 		cfg.SecureCookies = false
 	default:
 		errs = append(errs, fmt.Errorf("KURVE_SECURE_COOKIES must be true or false"))
+	}
+	cfg.MetricsAddr, cfg.MetricsToken = get("KURVE_METRICS_ADDR"), get("KURVE_METRICS_TOKEN")
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < 20 {
+		errs = append(errs, fmt.Errorf("KURVE_METRICS_TOKEN must have at least 20 characters"))
 	}
 	if p := get("KURVE_TRUSTED_PROXIES"); p != "" {
 		for _, x := range strings.Split(p, ",") {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -309,17 +312,26 @@ func TestTwoInstancesOneChain(t *testing.T) {
 	tok = strings.TrimSpace(tok)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var addrs []string
+	// Statistics last refreshed a day ago: the first instance refreshes
+	// them when it starts, the second finds them fresh.
+	dbtest.Exec(t, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
+	var addrs, metricsAddrs []string
 	done := make(chan error, 2)
-	for range 2 {
+	freeAddr := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		addr := ln.Addr().String()
-		ln.Close()
-		// Each instance reads its configuration when it starts.
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	for range 2 {
+		addr, maddr := freeAddr(), freeAddr()
+		// Each instance reads its configuration when it starts; metrics
+		// on a listener of their own (issue 14).
 		t.Setenv("KURVE_ADDR", addr)
+		t.Setenv("KURVE_METRICS_ADDR", maddr)
+		metricsAddrs = append(metricsAddrs, maddr)
 		go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
 		if !waitReady(addr) {
 			t.Fatalf("instance on %s not ready", addr)
@@ -350,6 +362,55 @@ func TestTwoInstancesOneChain(t *testing.T) {
 		t.Fatalf("%d requests failed", failed.Load())
 	}
 	time.Sleep(1500 * time.Millisecond) // both sealers have had a round
+	// A session made on one instance works on the other.
+	jar := webLogin(t, addrs[0], "koordination@es.kurve.example", models.DemoPassword)
+	if code, body := webGet(t, addrs[1], "/", jar); code != 200 || !strings.Contains(body, `class="logout"`) {
+		t.Errorf("the session made on instance 1 on instance 2: %d", code)
+	}
+	// The statistics were refreshed once across the two (the second found
+	// them fresh), each instance reports its jobs, and /metrics is not on
+	// the application's port.
+	refreshes := 0
+	for i, maddr := range metricsAddrs {
+		resp, err := http.Get("http://" + maddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`kurve_job_runs_total{job="audit_seal",outcome="done"}`, `kurve_job_runs_total{job="retention",outcome=`,
+			`kurve_job_last_run_timestamp_seconds{job="housekeeping"}`, `go_sql_open_connections{db_name="kurve"}`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("instance %d metrics lack %s", i+1, want)
+			}
+		}
+		if strings.Contains(string(body), `kurve_job_runs_total{job="statistics_refresh",outcome="done"} 1`) {
+			refreshes++
+		}
+		if code, _ := webGet(t, addrs[i], "/metrics", nil); code != http.StatusNotFound {
+			t.Errorf("instance %d: /metrics on the application's port: %d", i+1, code)
+		}
+	}
+	if refreshes != 1 {
+		t.Errorf("statistics refreshed by %d instances, want 1", refreshes)
+	}
+	// A deactivated user is refused by both at once.
+	dbtest.Exec(t, tdb.Gorm, `UPDATE org.users SET active = false WHERE email = 'koordination@es.kurve.example'`)
+	for i, addr := range addrs {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/participants", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("instance %d answers the deactivated user's token with %d", i+1, resp.StatusCode)
+		}
+		if code, body := webGet(t, addr, "/", jar); code != 200 || strings.Contains(body, `class="logout"`) {
+			t.Errorf("instance %d still knows the deactivated user's session", i+1)
+		}
+	}
 	cancel()
 	for range 2 {
 		if err := <-done; err != nil {
@@ -358,8 +419,10 @@ func TestTwoInstancesOneChain(t *testing.T) {
 	}
 	var listed int64
 	tdb.Gorm.Raw("SELECT count(*) FROM audit.events WHERE action = ?", models.AuditParticipantList).Scan(&listed)
-	if listed != 16*15 {
-		t.Errorf("%d list requests audited, want %d", listed, 16*15)
+	// The 240 API lists, and the two start pages of the signed-in
+	// coordinator (one on each instance).
+	if listed != 16*15+2 {
+		t.Errorf("%d list requests audited, want %d", listed, 16*15+2)
 	}
 	// Both instances tried the day's retention when they started: one ran.
 	var runs, audited int64
@@ -373,6 +436,46 @@ func TestTwoInstancesOneChain(t *testing.T) {
 	if err != nil || !strings.Contains(out, "intact") || !strings.Contains(out, "proven against") || strings.Contains(out, "await the sealer") {
 		t.Fatalf("audit verify after two instances: %q %v", out, err)
 	}
+}
+
+// webLogin signs in through the login form of the instance at addr and
+// returns the cookies of the new session.
+func webLogin(t *testing.T, addr, email, password string) http.CookieJar {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("login page without a CSRF token")
+	}
+	resp, err = client.PostForm("http://"+addr+"/login", url.Values{"_csrf": {string(m[1])}, "email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	return jar
+}
+
+// webGet fetches path from the instance at addr with jar's cookies (nil:
+// none), without following redirects' results beyond the final page.
+func webGet(t *testing.T, addr, path string, jar http.CookieJar) (int, string) {
+	t.Helper()
+	resp, err := (&http.Client{Jar: jar}).Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(body)
 }
 
 func waitReady(addr string) bool {
