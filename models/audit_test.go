@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -83,8 +84,9 @@ func superuser(t *testing.T, db *gorm.DB, sql string) {
 func TestAuditChainIntactUnderConcurrency(t *testing.T) {
 	tdb := dbtest.New(t)
 	var wg sync.WaitGroup
-	errs := make(chan error, len(models.DBRoles))
-	for _, role := range models.DBRoles {
+	roles := slices.DeleteFunc(slices.Clone(models.DBRoles), func(r models.DBRole) bool { return r == models.DBJobs }) // serves no request
+	errs := make(chan error, len(roles))
+	for _, role := range roles {
 		wg.Add(1)
 		go func(role models.DBRole) {
 			defer wg.Done()
@@ -99,11 +101,11 @@ func TestAuditChainIntactUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, brk := verify(t, tdb.Gorm)
-	if brk != nil || rep.Sealed != 0 || rep.Unsealed != int64(10*len(models.DBRoles)) {
+	if brk != nil || rep.Sealed != 0 || rep.Unsealed != int64(10*len(roles)) {
 		t.Fatalf("before sealing: %+v %+v", rep, brk)
 	}
 	c := seal(t, tdb.Gorm)
-	if c == nil || c.Size != int64(10*len(models.DBRoles)) {
+	if c == nil || c.Size != int64(10*len(roles)) {
 		t.Fatalf("checkpoint %+v", c)
 	}
 	rep, brk = verify(t, tdb.Gorm)

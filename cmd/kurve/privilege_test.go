@@ -117,6 +117,8 @@ func TestLeastPrivilegeServe(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	t.Setenv("KURVE_ADDR", addr)
+	// Statistics last refreshed a day ago: serve refreshes them at start.
+	dbtest.Exec(t, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
