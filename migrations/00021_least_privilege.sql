@@ -50,10 +50,29 @@ REVOKE ALL ON FUNCTION statistics.refresh_views(interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA statistics TO kurve_jobs;
 GRANT EXECUTE ON FUNCTION statistics.refresh_views(interval) TO kurve_jobs;
 
+-- Which data keys the newest encrypted values name (key ids only, no
+-- value): a server started with a key that reads none of them refuses in
+-- production (`kurve check`, issue 14's restore drill).
+-- +goose StatementBegin
+CREATE FUNCTION org.data_key_ids() RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT DISTINCT split_part(v, ':', 2) FROM (
+    (SELECT first_name_enc AS v FROM prevention.participants WHERE first_name_enc LIKE 'v1:%' ORDER BY created_at DESC LIMIT 50)
+    UNION ALL
+    (SELECT first_name_enc FROM enforcement.referrals WHERE first_name_enc LIKE 'v1:%' ORDER BY created_at DESC LIMIT 50)
+  ) s
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION org.data_key_ids() FROM PUBLIC;
+GRANT USAGE ON SCHEMA org TO kurve_jobs;
+GRANT EXECUTE ON FUNCTION org.data_key_ids() TO kurve_jobs;
+
 GRANT USAGE ON SCHEMA public TO kurve_jobs;
 GRANT SELECT ON public.goose_db_version TO kurve_jobs;
 
 -- +goose Down
+DROP FUNCTION org.data_key_ids();
+REVOKE USAGE ON SCHEMA org FROM kurve_jobs;
 REVOKE SELECT ON public.goose_db_version FROM kurve_jobs;
 REVOKE USAGE ON SCHEMA public FROM kurve_jobs;
 DROP FUNCTION statistics.refresh_views(interval);

@@ -91,3 +91,41 @@ func CheckLoginRole(ctx context.Context, db *gorm.DB) ([]Finding, error) {
 	}
 	return out, nil
 }
+
+// DataKeyIDsInUse are the ids of the data keys the newest encrypted case
+// values and referrals name (org.data_key_ids(), as kurve_jobs).
+func DataKeyIDsInUse(ctx context.Context, db *gorm.DB) ([]string, error) {
+	var ids []string
+	err := InTx(ctx, db, DBJobs, Actor{}, func(st *Store) error {
+		return st.db.Raw("SELECT id FROM org.data_key_ids() AS id ORDER BY 1").Scan(&ids).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: data keys in use: %w", err)
+	}
+	return ids, nil
+}
+
+// CheckDataKeys reports the key ids in use that none of keys is: data the
+// server could not read, as after a restore with the wrong key.
+func CheckDataKeys(ctx context.Context, db *gorm.DB, keys []DataKey) ([]Finding, error) {
+	ids, err := DataKeyIDsInUse(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[k.ID] = true
+	}
+	var unknown []string
+	for _, id := range ids {
+		if !known[id] {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil, nil
+	}
+	return []Finding{{Problem: fmt.Sprintf("the database holds values encrypted with data key(s) %s, which are neither KURVE_DATA_KEY nor in KURVE_OLD_DATA_KEYS: nothing of them could be read",
+		strings.Join(unknown, ", ")),
+		Fix: "start with the key the data was written with (KURVE_DATA_KEY_FILE from the key store that belongs to this backup); a new key goes into KURVE_DATA_KEY only with the old one in KURVE_OLD_DATA_KEYS"}}, nil
+}

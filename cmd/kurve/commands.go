@@ -58,6 +58,14 @@ func cmdServe(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer models.Close(db)
+	if !cfg.Production {
+		// A key that reads none of the data is refused in production
+		// (checkAll); in development the server starts and shows nothing
+		// it cannot decrypt.
+		if fs, err := models.CheckDataKeys(ctx, db, cfg.dataKeys()); err == nil && len(fs) > 0 {
+			slog.Warn("data key", "finding", fs[0].Problem)
+		}
+	}
 	if cfg.Production {
 		// The production start runs `kurve check` and refuses on findings.
 		findings, err := checkAll(ctx, cfg, db)
@@ -131,7 +139,11 @@ func cmdServe(ctx context.Context, cfg *config) error {
 func checkAll(ctx context.Context, cfg *config, db *gorm.DB) ([]models.Finding, error) {
 	findings := cfg.findings()
 	role, err := models.CheckLoginRole(ctx, db)
-	return append(findings, role...), err
+	if err != nil {
+		return nil, err
+	}
+	keys, err := models.CheckDataKeys(ctx, db, cfg.dataKeys())
+	return append(append(findings, role...), keys...), err
 }
 
 func describeFindings(fs []models.Finding) string {

@@ -202,6 +202,15 @@ func (c *config) requireDB() error {
 
 // checkServe enforces what `kurve serve` needs: in production a real data
 // key, so that nothing is ever stored under a missing or throwaway key.
+// dataKeys are the current and the old data keys.
+func (c *config) dataKeys() []models.DataKey {
+	keys := append([]models.DataKey(nil), c.OldDataKeys...)
+	if c.DataKey != nil {
+		keys = append(keys, *c.DataKey)
+	}
+	return keys
+}
+
 // findings are what makes this configuration unfit for production (issue
 // 14): `kurve check` prints them, a production `serve` refuses to start.
 func (c *config) findings() []models.Finding {

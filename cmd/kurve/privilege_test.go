@@ -23,11 +23,22 @@ import (
 // the test.
 func leastPrivilegeLogin(t *testing.T, tdb *dbtest.DB) string {
 	t.Helper()
+	return leastPrivilegeLoginTo(t, tdb.URL)
+}
+
+// leastPrivilegeLoginTo is leastPrivilegeLogin for the database at dbURL.
+func leastPrivilegeLoginTo(t *testing.T, dbURL string) string {
+	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	role := "kurve_app_" + hex.EncodeToString(b)
-	dbtest.Exec(t, tdb.Gorm, "CREATE ROLE "+role+" LOGIN NOINHERIT")
-	dbtest.Exec(t, tdb.Gorm, "GRANT kurve_prevention, kurve_mediation, kurve_enforcement, kurve_statistics, kurve_admin, kurve_auth, kurve_dpo, kurve_sealer, kurve_jobs TO "+role)
+	admin, err := models.Open(dbtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer models.Close(admin)
+	dbtest.Exec(t, admin, "CREATE ROLE "+role+" LOGIN NOINHERIT")
+	dbtest.Exec(t, admin, "GRANT kurve_prevention, kurve_mediation, kurve_enforcement, kurve_statistics, kurve_admin, kurve_auth, kurve_dpo, kurve_sealer, kurve_jobs TO "+role)
 	t.Cleanup(func() {
 		admin, err := models.Open(dbtest.AdminURL())
 		if err != nil {
@@ -41,7 +52,7 @@ func leastPrivilegeLogin(t *testing.T, tdb *dbtest.DB) string {
 			t.Logf("drop role %s: %v", role, err)
 		}
 	})
-	u, err := url.Parse(tdb.URL)
+	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
