@@ -62,5 +62,7 @@ lint:
 stop-db:
 	scripts/dev-postgres.sh stop
 
-clean: stop-db
+clean:
+	scripts/dev-postgres.sh remove
+	KURVE_PGDATA= scripts/dev-postgres.sh remove >/dev/null 2>&1 || true
 	rm -rf bin test-output .data

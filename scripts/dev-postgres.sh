@@ -7,6 +7,7 @@
 #
 #   scripts/dev-postgres.sh start   # prints: export DATABASE_URL=...
 #   scripts/dev-postgres.sh stop
+#   scripts/dev-postgres.sh remove  # stop and delete the cluster
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,15 @@ if [ "$(id -u)" = 0 ]; then
     exit 1
   fi
   as=(runuser -u postgres --)
+  # The server runs as postgres, who may not be able to reach a clone in a
+  # private folder (/root/kurve, mktemp -d): then the cluster lives in
+  # /var/lib/kurve-dev/<hash of the clone's path>, which postgres owns.
+  if [ -z "${KURVE_PGDATA:-}" ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+    dir=/var/lib/kurve-dev/$(printf '%s' "$root" | sha256sum | cut -c1-12)/$(basename "$dir")
+    mkdir -p "$(dirname "$dir")"
+    chown postgres: "$(dirname "$dir")"
+    chmod 700 "$(dirname "$dir")"
+  fi
 fi
 
 case "${1:-start}" in
@@ -38,8 +48,10 @@ start)
   chmod 700 "$dir"
   [ ${#as[@]} -eq 0 ] || chown postgres: "$dir"
   if [ ! -f "$dir/PG_VERSION" ]; then
-    "${as[@]}" "$bindir/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
-      || { cat "$dir.initdb.log" >&2; exit 1; }
+    log=$(mktemp)
+    "${as[@]}" "$bindir/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$log" 2>&1 \
+      || { cat "$log" >&2; rm -f "$log"; exit 1; }
+    rm -f "$log"
   fi
   if ! "${as[@]}" "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     "${as[@]}" "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
@@ -56,8 +68,14 @@ stop)
     "${as[@]}" "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
   fi
   ;;
+remove)
+  if [ -f "$dir/PG_VERSION" ]; then
+    "${as[@]}" "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
+  ;;
 *)
-  echo "usage: $0 start|stop" >&2
+  echo "usage: $0 start|stop|remove" >&2
   exit 2
   ;;
 esac

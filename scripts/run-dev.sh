@@ -4,6 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+scripts/setup.sh run
 
 if [ -z "${DATABASE_URL:-}" ]; then
   eval "$(scripts/dev-postgres.sh start)"

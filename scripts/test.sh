@@ -5,6 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+scripts/setup.sh test
 
 if [ -z "${KURVE_TEST_DATABASE_URL:-}" ]; then
   if pg_isready -q -h 127.0.0.1 -p 5432 -U postgres 2>/dev/null \
