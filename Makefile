@@ -64,5 +64,5 @@ stop-db:
 
 clean:
 	scripts/dev-postgres.sh remove
-	KURVE_PGDATA= scripts/dev-postgres.sh remove >/dev/null 2>&1 || true
+	KURVE_PGDATA="$(CURDIR)/.data/pg-test" KURVE_PGPORT=54330 scripts/dev-postgres.sh remove
 	rm -rf bin test-output .data

@@ -34,12 +34,14 @@ if [ "$(id -u)" = 0 ]; then
   # The server runs as postgres, who may not be able to reach a clone in a
   # private folder (/root/kurve, mktemp -d): then the cluster lives in
   # /var/lib/kurve-dev/<hash of the clone's path>, which postgres owns.
-  if [ -z "${KURVE_PGDATA:-}" ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  if [ "${dir#"$root"/}" != "$dir" ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
     dir=/var/lib/kurve-dev/$(printf '%s' "$root" | sha256sum | cut -c1-12)/$(basename "$dir")
     mkdir -p "$(dirname "$dir")"
     chown postgres: "$(dirname "$dir")"
     chmod 700 "$(dirname "$dir")"
   fi
+  # postgres' commands start in a folder they may enter.
+  cd /
 fi
 
 case "${1:-start}" in
@@ -73,6 +75,7 @@ remove)
     "${as[@]}" "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
   fi
   rm -rf "$dir"
+  case "$dir" in /var/lib/kurve-dev/*) rmdir "$(dirname "$dir")" 2>/dev/null || true ;; esac
   ;;
 *)
   echo "usage: $0 start|stop|remove" >&2
