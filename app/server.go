@@ -44,6 +44,10 @@ type Config struct {
 	// StatsRefresh is how often the statistics views are recomputed
 	// (default 15 minutes).
 	StatsRefresh time.Duration
+	// Replica, when set (KURVE_REPLICA_URL), is a streaming replica the
+	// evaluators' statistics read from; everything else, their audit
+	// entries included, stays on the primary (issue 14, SPEC §10).
+	Replica *gorm.DB
 	// MetricsToken is the bearer token /metrics asks for on the
 	// application's port (KURVE_METRICS_TOKEN); without one /metrics is
 	// 404 there, and served only on KURVE_METRICS_ADDR (MetricsHandler).

@@ -78,7 +78,7 @@ func splitList(s string) []string {
 // outcomes builds the table for the request and audits the query (the
 // dimensions and filters only).
 func (s *Server) outcomes(c *fiber.Ctx, q models.StatsQuery, action, format string) (*models.OutcomeTable, error) {
-	t, err := store(c).Outcomes(q)
+	t, err := s.readOutcomes(c, q)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +87,23 @@ func (s *Server) outcomes(c *fiber.Ctx, q models.StatsQuery, action, format stri
 		return nil, err
 	}
 	return t, nil
+}
+
+// readOutcomes reads the table in the request's transaction, or, with a
+// replica configured, in a read-only transaction of its own there, under
+// the same role and actor (the replica has the same roles and policies).
+func (s *Server) readOutcomes(c *fiber.Ctx, q models.StatsQuery) (*models.OutcomeTable, error) {
+	if s.cfg.Replica == nil {
+		return store(c).Outcomes(q)
+	}
+	u := currentUser(c)
+	actor := models.Actor{UserID: u.ID, SiteID: u.SiteID, Role: u.Role, Today: today(c)}
+	var t *models.OutcomeTable
+	err := models.InTx(c.UserContext(), s.cfg.Replica, u.Role.DBRole(), actor, func(st *models.Store) (err error) {
+		t, err = st.Outcomes(q)
+		return err
+	})
+	return t, err
 }
 
 // OutcomeDocument is the body of GET /api/v1/stats/outcomes (SPEC §11):

@@ -76,7 +76,19 @@ func cmdServe(ctx context.Context, cfg *config) error {
 			return fmt.Errorf("KURVE_ENV=production refuses to serve:\n%s", describeFindings(findings))
 		}
 	}
-	srv, err := app.New(app.Config{Production: cfg.Production, SecureCookies: cfg.SecureCookies,
+	var replica *gorm.DB
+	if cfg.ReplicaURL != "" {
+		if replica, err = models.Open(cfg.ReplicaURL); err != nil {
+			return fmt.Errorf("KURVE_REPLICA_URL: %w", err)
+		}
+		defer models.Close(replica)
+		// The replica replays the primary: the same migrations, roles
+		// and policies.
+		if err := app.CheckSchema(ctx, replica); err != nil {
+			return fmt.Errorf("KURVE_REPLICA_URL: %w", err)
+		}
+	}
+	srv, err := app.New(app.Config{Production: cfg.Production, Replica: replica, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, BaseURL: cfg.BaseURL, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
 		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh,
 		RetentionMonths: cfg.Retention.CaseMonths, MetricsToken: cfg.MetricsToken}, db)

@@ -17,6 +17,9 @@ import (
 // Secrets may also come from files named by the *_FILE variables.
 type config struct {
 	DatabaseURL string
+	// ReplicaURL is a streaming replica for the statistics
+	// (KURVE_REPLICA_URL, optional).
+	ReplicaURL string
 	Addr        string
 	// BaseURL is the public URL for links (KURVE_BASE_URL; default from
 	// KURVE_ADDR), never taken from request headers.
@@ -60,7 +63,7 @@ func loadConfig() (*config, error) {
 		}
 		return v
 	}
-	cfg := &config{DatabaseURL: get("DATABASE_URL"), Addr: get("KURVE_ADDR")}
+	cfg := &config{DatabaseURL: get("DATABASE_URL"), ReplicaURL: get("KURVE_REPLICA_URL"), Addr: get("KURVE_ADDR")}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
