@@ -20,7 +20,7 @@ type config struct {
 	// ReplicaURL is a streaming replica for the statistics
 	// (KURVE_REPLICA_URL, optional).
 	ReplicaURL string
-	Addr        string
+	Addr       string
 	// BaseURL is the public URL for links (KURVE_BASE_URL; default from
 	// KURVE_ADDR), never taken from request headers.
 	BaseURL        string
