@@ -183,9 +183,13 @@ func TestReadyzFailsWhenSchemaBehind(t *testing.T) {
 }
 
 // TestFavicon: /favicon.ico, which every browser asks for, leads to the
-// icon instead of a 404 (issue 14).
+// icon instead of a 404 (issue 14); no page asks search engines to index
+// it, the login page included (issue 15).
 func TestFavicon(t *testing.T) {
 	h := newHarness(t, app.Config{})
+	if d := doc(t, h.do(httptest.NewRequest("GET", "/login", nil))); d.Find(`meta[name="robots"][content="noindex, nofollow"]`).Length() != 1 {
+		t.Error("the login page may be indexed")
+	}
 	resp := h.do(httptest.NewRequest("GET", "/favicon.ico", nil))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/static/favicon.svg" {
