@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -192,11 +193,51 @@ func TestFavicon(t *testing.T) {
 	}
 	resp := h.do(httptest.NewRequest("GET", "/favicon.ico", nil))
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/static/favicon.svg" {
-		t.Fatalf("/favicon.ico: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	icon := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusMovedPermanently || !strings.HasPrefix(icon, "/static/favicon.svg?v=") {
+		t.Fatalf("/favicon.ico: %d %q", resp.StatusCode, icon)
 	}
-	resp = h.do(httptest.NewRequest("GET", "/static/favicon.svg", nil))
+	resp = h.do(httptest.NewRequest("GET", icon, nil))
 	if body := readAll(t, resp); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/svg+xml") || !strings.Contains(body, "<svg") {
 		t.Fatalf("icon: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestAssetFingerprints (issue 15): pages link the static assets by a URL
+// that carries their content's hash; such a URL may be kept a year, a
+// plain one an hour; the hash is the ETag, and a matching If-None-Match
+// is answered 304 without a body.
+func TestAssetFingerprints(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	ws := h.signIn(models.RoleSocialWorker)
+	d := doc(t, h.web("GET", "/profile", &ws, nil))
+	for _, sel := range []string{`link[rel="stylesheet"]`, `link[rel="icon"]`, `script[src]`} {
+		attr := "href"
+		if sel == `script[src]` {
+			attr = "src"
+		}
+		u, _ := d.Find(sel).Attr(attr)
+		if !regexp.MustCompile(`^/static/[a-z.]+\?v=[0-9a-f]{16}$`).MatchString(u) {
+			t.Errorf("%s: %q is not fingerprinted", sel, u)
+			continue
+		}
+		resp := h.do(httptest.NewRequest("GET", u, nil))
+		resp.Body.Close()
+		etag := resp.Header.Get("ETag")
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || etag != `"`+u[strings.Index(u, "=")+1:]+`"` {
+			t.Errorf("%s: %d %q %q", u, resp.StatusCode, resp.Header.Get("Cache-Control"), etag)
+		}
+		req := httptest.NewRequest("GET", u[:strings.Index(u, "?")], nil)
+		req.Header.Set("If-None-Match", etag)
+		resp = h.do(req)
+		if body := readAll(t, resp); resp.StatusCode != http.StatusNotModified || body != "" || resp.Header.Get("Cache-Control") != "public, max-age=3600" {
+			t.Errorf("%s unchanged: %d, %d bytes, %q", u, resp.StatusCode, len(body), resp.Header.Get("Cache-Control"))
+		}
+	}
+	// A stale fingerprint gets the current file, for an hour only.
+	resp := h.do(httptest.NewRequest("GET", "/static/app.css?v=0000000000000000", nil))
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=3600" {
+		t.Errorf("stale fingerprint: %d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 }

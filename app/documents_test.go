@@ -255,7 +255,7 @@ func wantDocumentShell(t *testing.T, where string, d *goquery.Document, lang str
 	if gotLang != lang || gotDir != wantDir {
 		t.Errorf("%s: html lang=%q dir=%q, want %q %q", where, gotLang, gotDir, lang, wantDir)
 	}
-	if d.Find(`link[rel="stylesheet"][href="/static/print.css"]`).Length() != 1 || d.Find(`link[href="/static/app.css"]`).Length() != 0 {
+	if d.Find(`link[rel="stylesheet"][href^="/static/print.css?v="]`).Length() != 1 || d.Find(`link[href^="/static/app.css"]`).Length() != 0 {
 		t.Errorf("%s: does not use the print stylesheet alone", where)
 	}
 	if n := d.Find(".mainnav, .topbar, form.logout, .language-switch, footer.footer").Length(); n > 0 {

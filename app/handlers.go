@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,7 +42,7 @@ func (h *handlers) readyz(c *fiber.Ctx) error {
 // favicon answers /favicon.ico with the application's icon (SVG, which
 // every current browser takes from there too).
 func (h *handlers) favicon(c *fiber.Ctx) error {
-	return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
+	return c.Redirect(assetURL("favicon.svg"), fiber.StatusMovedPermanently)
 }
 
 func staticHandler() fiber.Handler {
@@ -57,7 +58,20 @@ func staticHandler() fiber.Handler {
 		if err != nil || st.IsDir() {
 			return fiber.ErrNotFound
 		}
+		// A fingerprinted URL never changes its content: a year, immutable;
+		// a plain one an hour. The fingerprint is the ETag either way.
+		hash := assetHashes()[strings.TrimPrefix(name, "/")]
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		if hash != "" {
+			if c.Query("v") == hash {
+				c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+			}
+			etag := `"` + hash + `"`
+			c.Set(fiber.HeaderETag, etag)
+			if c.Get(fiber.HeaderIfNoneMatch) == etag {
+				return c.SendStatus(fiber.StatusNotModified)
+			}
+		}
 		return filesystem.SendFile(c, root, name)
 	}
 }

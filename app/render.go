@@ -36,6 +36,8 @@ var templateFuncs = template.FuncMap{
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,
+	// asset is the fingerprinted URL of a static asset.
+	"asset": assetURL,
 	// minPasswordLength is the password rule's minimum, for the rule shown
 	// before typing.
 	"minPasswordLength": func() int { return models.MinPasswordLength },
