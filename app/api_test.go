@@ -241,3 +241,26 @@ func TestAssetFingerprints(t *testing.T) {
 		t.Errorf("stale fingerprint: %d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 }
+
+// TestCompression (issue 15): pages, API answers and assets are compressed
+// when the client asks; the pages that show a secret once are not.
+func TestCompression(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	ws := h.signIn(models.RoleSocialWorker)
+	for _, c := range []struct {
+		path string
+		ws   *webSession
+		want string
+	}{{"/login", nil, "gzip"}, {"/", &ws, "gzip"}, {"/static/app.css", nil, "gzip"}, {"/profile", &ws, ""}} {
+		resp := h.web("GET", c.path, c.ws, nil, "Accept-Encoding", "gzip")
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != c.want {
+			t.Errorf("%s: %d, Content-Encoding %q, want %q", c.path, resp.StatusCode, resp.Header.Get("Content-Encoding"), c.want)
+		}
+	}
+	resp := h.api("GET", "/api/v1/me", h.token(models.RoleCoordinator), "", "Accept-Encoding", "br")
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("API with Accept-Encoding br: %q", resp.Header.Get("Content-Encoding"))
+	}
+}

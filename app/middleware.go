@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"log/slog"
@@ -277,7 +276,7 @@ func checkCSRF(c *fiber.Ctx, sess *models.Session) error {
 	if got == "" {
 		got = c.Get("X-CSRF-Token")
 	}
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+	if !csrfMatches(got, sess.CSRFToken) {
 		return errCSRF
 	}
 	return nil

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/url"
 	"sort"
@@ -34,7 +33,7 @@ func (s *Server) parkExpiredPost(c *fiber.Ctx, st *models.Store) (bool, error) {
 	if !ok || exp.UserID == "" || safeMethod(c.Method()) || !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
 		return false, nil
 	}
-	if subtle.ConstantTimeCompare([]byte(c.FormValue("_csrf")), []byte(exp.CSRFToken)) != 1 {
+	if !csrfMatches(c.FormValue("_csrf"), exp.CSRFToken) {
 		return false, nil
 	}
 	id, err := st.ParkForm(exp.UserID, c.Path(), c.Body())

@@ -99,7 +99,7 @@ func (s *Server) newPage(c *fiber.Ctx, titleID string, data any) *Page {
 		Path: c.Path(), Languages: languageOptions(l.Lang), Data: data}
 	p.Nonce, _ = c.Locals(localNonce).(string)
 	if sess := currentSession(c); sess != nil {
-		p.CSRF = sess.CSRFToken
+		p.CSRF = maskCSRF(sess.CSRFToken)
 	}
 	if flash, ok := c.Locals(localFlash).(string); ok {
 		p.Flash = l.T(flash)

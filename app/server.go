@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"gorm.io/gorm"
 
@@ -147,6 +148,15 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 		DisablePreParseMultipartForm: true,
 	})
 	s.fiber.Use(recover.New(recover.Config{EnableStackTrace: false}))
+	// Compressed answers where the client asks (issue 15): gzip, deflate or
+	// brotli. Forms carry their CSRF token masked per page (maskCSRF), so
+	// the length of a compressed page tells nothing about it (BREACH); the
+	// pages that show a secret once (profile: API tokens and calendar URL;
+	// set-password links) are never compressed.
+	s.fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault, Next: func(c *fiber.Ctx) bool {
+		p := c.Path()
+		return strings.HasPrefix(p, "/profile") || strings.HasPrefix(p, "/password/") || strings.HasPrefix(p, "/admin/users")
+	}}))
 	s.fiber.Use(s.requestContext)
 	s.routes = s.routeTable()
 	for _, r := range s.routes {

@@ -107,10 +107,15 @@ func TestWebReferralFlow(t *testing.T) {
 		`select#gender option[value="diverse"]`, `select#site option[value="ES"][selected]`, `select#site option[value="DU"]`,
 		`select#reason_category option[value="property"]`, `input#police_reference[required]`, `input#referring_unit`,
 		`input#officer_name`, `input#guardian_name`, `input#guardian_phone[type="tel"]`, `textarea#notes`,
-		`form[action="/referrals"][method="post"] input[name="_csrf"][value="` + police.csrf + `"]`} {
+		`form[action="/referrals"][method="post"] input[name="_csrf"][value]`} {
 		if d.Find(sel).Length() == 0 {
 			t.Errorf("referral form lacks %s", sel)
 		}
+	}
+	// The form carries the session's token masked, another string on each
+	// page (against BREACH), never the token itself.
+	if v, _ := d.Find(`input[name="_csrf"]`).Attr("value"); v == "" || v == police.csrf {
+		t.Errorf("referral form's CSRF field %q is the raw token or empty", v)
 	}
 	if !strings.Contains(d.Find("#police-only-hint").Text(), "nie") {
 		t.Errorf("the form does not say that police data stays with the police: %q", d.Find("#police-only-hint").Text())
