@@ -252,3 +252,49 @@ func TestConsentAnswer(t *testing.T) {
 		t.Errorf("consent rule after the answer: %v", c)
 	}
 }
+
+// TestParticipantsPaged (issue 15): the participant list comes in pages of
+// limit by case number, with a Link to the next page while more follow;
+// paging through gives every visible participant once; a bad limit is 422.
+func TestParticipantsPaged(t *testing.T) {
+	key := models.EphemeralDataKey()
+	h := newHarness(t, app.Config{DataKey: &key})
+	seedDemoCases(t, h.db, key, h.logins, h.now())
+	tok := h.token(models.RoleCoordinator)
+	type item struct {
+		CaseNumber string `json:"case_number"`
+	}
+	all := decode[[]item](t, expect(t, h.api("GET", "/api/v1/participants", tok, ""), 200))
+	if len(all) < 5 {
+		t.Fatalf("demo data: %d participants", len(all))
+	}
+	var seen []string
+	next, pages := "/api/v1/participants?limit=2", 0
+	for next != "" {
+		resp := expect(t, h.api("GET", next, tok, ""), 200)
+		link := resp.Header.Get("Link")
+		page := decode[[]item](t, resp)
+		if len(page) > 2 || len(page) == 0 {
+			t.Fatalf("page of %d", len(page))
+		}
+		for _, p := range page {
+			seen = append(seen, p.CaseNumber)
+		}
+		next = ""
+		if link != "" {
+			next = link[strings.Index(link, "<")+1 : strings.Index(link, ">")]
+		}
+		pages++
+	}
+	if len(seen) != len(all) || pages != (len(all)+1)/2 {
+		t.Errorf("paged through %d participants in %d pages, want %d in %d", len(seen), pages, len(all), (len(all)+1)/2)
+	}
+	for i := range seen {
+		if i < len(all) && seen[i] != all[i].CaseNumber {
+			t.Errorf("page order: %s at %d, want %s", seen[i], i, all[i].CaseNumber)
+		}
+	}
+	for _, bad := range []string{"0", "501", "x"} {
+		expect(t, h.api("GET", "/api/v1/participants?limit="+bad, tok, ""), 422).Body.Close()
+	}
+}

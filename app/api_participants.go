@@ -63,7 +63,9 @@ func siteCode(c *fiber.Ctx) string {
 	return ""
 }
 
-// apiParticipants lists the caller's visible participants.
+// apiParticipants lists the caller's visible participants by case number,
+// a page of limit (default 50, at most 500) with a Link to the next while
+// more follow (SPEC §11): a page costs by what it shows, not by the site.
 func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 	st := models.Status(c.Query("status"))
 	if st != "" && !st.Valid() {
@@ -71,9 +73,17 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 		v.Add("status", "validation.oneof", nil)
 		return v
 	}
-	ps, err := store(c).Participants(models.ParticipantFilter{Status: st})
+	limit, err := listLimit(c)
 	if err != nil {
 		return err
+	}
+	ps, err := store(c).Participants(models.ParticipantFilter{Status: st, After: c.Query("cursor"), Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	if len(ps) > limit {
+		ps = ps[:limit]
+		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/participants", ps[limit-1].CaseNumber)+`>; rel="next"`)
 	}
 	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err

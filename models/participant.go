@@ -239,6 +239,10 @@ func (s *Store) ParticipantByID(id string) (*Participant, error) {
 type ParticipantFilter struct {
 	Status   Status
 	FamilyID string
+	// After is the case number a page continues after; Limit bounds the
+	// page (0: no bound).
+	After string
+	Limit int
 }
 
 // Participants lists the participants visible to the actor (a caseload for
@@ -250,6 +254,12 @@ func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
 	}
 	if f.FamilyID != "" {
 		q = q.Where("family_id = ?", f.FamilyID)
+	}
+	if f.After != "" {
+		q = q.Where("case_number > ?", f.After)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
 	}
 	var rows []participantRow
 	if err := q.Find(&rows).Error; err != nil {
