@@ -149,7 +149,7 @@ func TestGlossaryCatchesAWrongTerm(t *testing.T) {
 		want   int
 	}{
 		{map[string]string{"x": "يوقّع كل من له حق الحضانة.", "y": "شخص له الولاية", "z": "زيارة"}, 2}, // wrong term, and the refused one
-		{map[string]string{"x": "يوقّع كل من له الولاية وحق الحضانة.", "y": "شخص له الولاية"}, 1},     // right term, but the refused one too
+		{map[string]string{"x": "يوقّع كل من له الولاية وحق الحضانة.", "y": "شخص له الولاية"}, 1},      // right term, but the refused one too
 		{map[string]string{"x": "يوقّع كل من له الولاية على الطفل.", "y": "شخص له الولاية"}, 0},
 	} {
 		if got := glossaryFindings("ar", source, tc.target, de, ar); len(got) != tc.want {
