@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"kurve/models"
-	"kurve/models/dbtest"
 )
 
 // TestEraseDemoParticipant erases a participant of the demo data, then
@@ -21,12 +20,7 @@ func TestEraseDemoParticipant(t *testing.T) {
 	if err != nil {
 		t.Fatal("pg_dump not found: install postgresql-client (CI's .ci/run does)")
 	}
-	tdb := dbtest.New(t)
-	t.Setenv("DATABASE_URL", tdb.URL)
-	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
-	if _, err := kurve(t, "", "seed", "--demo"); err != nil {
-		t.Fatal(err)
-	}
+	tdb, _ := demoDatabase(t)
 	db := tdb.Gorm
 	// An ended demo case whose family has no other child, that came in as
 	// a referral if one did.

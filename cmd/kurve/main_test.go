@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -225,33 +224,13 @@ func TestServeRefusesWithoutKeyInProductionOrBehindSchema(t *testing.T) {
 
 func TestServeAndGracefulShutdown(t *testing.T) {
 	tdb := dbtest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	t.Setenv("DATABASE_URL", tdb.URL)
-	t.Setenv("KURVE_ADDR", addr)
 	t.Setenv("KURVE_DATA_KEY_FILE", writeKey(t))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
-	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		resp, err = http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("readyz: %v %v", resp, err)
-	}
-	resp.Body.Close()
-	cancel()
+	srv := startServing(t) // ready: /readyz answered 200
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.stop() }()
 	select {
-	case err := <-done:
+	case err := <-stopped:
 		if err != nil {
 			t.Fatalf("shutdown: %v", err)
 		}
@@ -298,45 +277,22 @@ func TestStatsConfig(t *testing.T) {
 // every entry sealed, proven against a signed checkpoint; of the two, one
 // ran the day's retention (issue 12).
 func TestTwoInstancesOneChain(t *testing.T) {
-	tdb := dbtest.New(t)
-	t.Setenv("DATABASE_URL", tdb.URL)
-	keyFile := writeKey(t)
-	t.Setenv("KURVE_DATA_KEY_FILE", keyFile)
-	if _, err := kurve(t, "", "seed", "--demo"); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := kurve(t, "", "token", "create", "--email", "koordination@es.kurve.example", "--ttl", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok = strings.TrimSpace(tok)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	tdb, _ := demoDatabase(t)
+	tok := tokenFor(t, "koordination@es.kurve.example")
 	// Statistics last refreshed a day ago: the first instance refreshes
 	// them when it starts, the second finds them fresh.
 	dbtest.Exec(t, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
 	var addrs, metricsAddrs []string
-	done := make(chan error, 2)
-	freeAddr := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return ln.Addr().String()
-	}
+	var instances []*serving
 	for range 2 {
-		addr, maddr := freeAddr(), freeAddr()
 		// Each instance reads its configuration when it starts; metrics
 		// on a listener of their own (issue 14).
-		t.Setenv("KURVE_ADDR", addr)
+		maddr := freeAddr(t)
 		t.Setenv("KURVE_METRICS_ADDR", maddr)
 		metricsAddrs = append(metricsAddrs, maddr)
-		go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
-		if !waitReady(addr) {
-			t.Fatalf("instance on %s not ready", addr)
-		}
-		addrs = append(addrs, addr)
+		s := startServing(t)
+		instances = append(instances, s)
+		addrs = append(addrs, s.addr)
 	}
 	var wg sync.WaitGroup
 	var failed atomic.Int32
@@ -411,9 +367,8 @@ func TestTwoInstancesOneChain(t *testing.T) {
 			t.Errorf("instance %d still knows the deactivated user's session", i+1)
 		}
 	}
-	cancel()
-	for range 2 {
-		if err := <-done; err != nil {
+	for _, s := range instances {
+		if err := s.stop(); err != nil {
 			t.Fatalf("shutdown: %v", err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,13 +65,7 @@ func leastPrivilegeLoginTo(t *testing.T, dbURL string) string {
 // the least-privilege role — requests on each side, the statistics
 // refresh, the audit sealer — and its missed role switch would be refused.
 func TestLeastPrivilegeServe(t *testing.T) {
-	tdb := dbtest.New(t)
-	t.Setenv("DATABASE_URL", tdb.URL)
-	keyFile := writeKey(t)
-	t.Setenv("KURVE_DATA_KEY_FILE", keyFile)
-	if _, err := kurve(t, "", "seed", "--demo"); err != nil {
-		t.Fatal(err)
-	}
+	tdb, keyFile := demoDatabase(t)
 	t.Setenv("KURVE_ENV", "production")
 	t.Setenv("KURVE_BASE_URL", "https://kurve.example.org")
 	// As the owner: findings, and production refuses to serve.
@@ -113,35 +106,16 @@ func TestLeastPrivilegeServe(t *testing.T) {
 	if err := db.Exec("SELECT 1 FROM prevention.participants LIMIT 1").Error; !models.IsPermissionDenied(err) {
 		t.Errorf("the login role reads participants without a role switch: %v", err)
 	}
-	tok, err := kurve(t, "", "token", "create", "--email", "koordination@es.kurve.example", "--ttl", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	evalTok, err := kurve(t, "", "token", "create", "--email", "evaluation@es.kurve.example", "--ttl", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("KURVE_ADDR", addr)
+	tok, evalTok := tokenFor(t, "koordination@es.kurve.example"), tokenFor(t, "evaluation@es.kurve.example")
 	// Statistics last refreshed a day ago: serve refreshes them at start.
 	dbtest.Exec(t, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
-	if !waitReady(addr) {
-		cancel()
-		t.Fatalf("production serve as the least-privilege role not ready: %v", <-done)
-	}
+	srv := startServing(t)
+	addr := srv.addr
 	for _, c := range []struct{ path, token string }{
 		{"/api/v1/participants", tok}, {"/api/v1/stats/outcomes?by=site", evalTok}, {"/api/v1/sites", tok},
 	} {
 		req, _ := http.NewRequest("GET", "http://"+addr+c.path, nil)
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(c.token))
+		req.Header.Set("Authorization", "Bearer "+c.token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -165,8 +139,7 @@ func TestLeastPrivilegeServe(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	t.Setenv("KURVE_ENV", "development")

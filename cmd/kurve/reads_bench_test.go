@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -181,12 +180,7 @@ COMMIT;
 // measurement does not include it. Retention is set out of reach of the
 // synthetic cases, so that the kept data set stays as built.
 func startServe(b *testing.B, dbURL string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(b)
 	b.Setenv("DATABASE_URL", dbURL)
 	b.Setenv("KURVE_DATA_KEY", dbtest.SyntheticDataKey())
 	b.Setenv("KURVE_ADDR", addr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -59,12 +58,8 @@ func newPGCluster(t *testing.T, name string) *pgCluster {
 	}
 	c.dir = filepath.Join(base, "data")
 	c.logForFail = filepath.Join(base, "server.log")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	c.port, _ = strconv.Atoi(port)
 	t.Cleanup(func() {
 		_ = c.cmd("pg_ctl", "-D", c.dir, "-m", "immediate", "stop").Run()
 		os.RemoveAll(base)
@@ -117,10 +112,7 @@ func TestStatisticsFromReplica(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	evalTok, err := kurve(t, "", "token", "create", "--email", "evaluation@es.kurve.example", "--ttl", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
+	evalTok := tokenFor(t, "evaluation@es.kurve.example")
 
 	replica := newPGCluster(t, "replica")
 	replica.run("pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port), "-U", "postgres", "-D", replica.dir, "-R", "-X", "stream", "--checkpoint=fast")
@@ -141,21 +133,7 @@ func TestStatisticsFromReplica(t *testing.T) {
 	defer models.Close(pdb)
 
 	t.Setenv("KURVE_REPLICA_URL", replica.url("kurve"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("KURVE_ADDR", addr)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
-	defer func() { cancel(); <-done }()
-	if !waitReady(addr) {
-		cancel()
-		t.Fatalf("serve with a replica not ready: %v", <-done)
-	}
+	addr := startServing(t).addr
 	// Every statement is logged on both: which one ran the aggregate?
 	outcomeCalls := func(c *pgCluster) int {
 		log, err := os.ReadFile(c.logForFail)
@@ -168,7 +146,7 @@ func TestStatisticsFromReplica(t *testing.T) {
 	pdb.Raw("SELECT count(*) FROM audit.events WHERE action = ?", models.AuditStatsQuery).Scan(&auditedBefore)
 	for _, path := range []string{"/api/v1/stats/outcomes?by=site", "/api/v1/stats/outcomes?by=site,year"} {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(evalTok))
+		req.Header.Set("Authorization", "Bearer "+evalTok)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,13 +27,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal("pg_dump or pg_restore not found: install postgresql-client (CI's .ci/run does)")
 	}
-	tdb := dbtest.New(t)
-	t.Setenv("DATABASE_URL", tdb.URL)
-	keyFile := writeKey(t)
-	t.Setenv("KURVE_DATA_KEY_FILE", keyFile)
-	if _, err := kurve(t, "", "seed", "--demo"); err != nil {
-		t.Fatal(err)
-	}
+	tdb, keyFile := demoDatabase(t)
 	if _, err := kurve(t, "", "audit", "seal"); err != nil {
 		t.Fatal(err)
 	}
@@ -110,26 +103,10 @@ func TestBackupRestoreDrill(t *testing.T) {
 	// In development it starts, and shows nothing it cannot read.
 	t.Setenv("KURVE_ENV", "development")
 	t.Setenv("KURVE_BASE_URL", "")
-	tok, err := kurve(t, "", "token", "create", "--email", "koordination@es.kurve.example", "--ttl", "1h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("KURVE_ADDR", addr)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &bytes.Buffer{}) }()
-	defer func() { cancel(); <-done }()
-	if !waitReady(addr) {
-		t.Fatal("development serve with a wrong key not ready")
-	}
+	tok := tokenFor(t, "koordination@es.kurve.example")
+	addr := startServing(t).addr
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/participants/"+want.ID, nil)
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(tok))
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
