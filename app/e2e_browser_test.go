@@ -607,6 +607,27 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// in Arabic, on a desktop and on a phone: axe clean, mirrored, no
 	// sideways scrolling. The dpo must use a second factor to sign in, so
 	// the session is opened in the database, as the request tests do.
+	// signInWithSecondFactor opens a session that has passed the second
+	// factor in the database (admin and dpo must have one) and starts the
+	// browser on the start page, waiting for sel.
+	signInWithSecondFactor := func(who, email, lang, sel string) {
+		t.Helper()
+		var cookie string
+		if err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+			u, err := st.UserByEmail(email)
+			if err != nil {
+				return err
+			}
+			_, cookie, err = st.NewSession(u.ID, lang, true)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		do("sign in as the "+who+" ("+lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "kurve_session", Value: cookie, URL: base})
+			return err
+		}), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(sel)), loaded)
+	}
 	dpo := emails[models.RoleDPO]
 	var erasable string
 	tdb.Gorm.Raw("SELECT case_number FROM prevention.participants WHERE status = 'ended_early' ORDER BY case_number LIMIT 1").Scan(&erasable)
@@ -619,22 +640,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		'{"cases_erased": 2, "referrals_retired": 1, "sessions_purged": 14, "tokens_purged": 3, "idempotency_keys_purged": 40, "parked_forms_purged": 1}')`)
 	for _, lang := range []string{"de", "ar"} {
 		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", lang, dpo)
-		var cookie string
-		if err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
-			u, err := st.UserByEmail(dpo)
-			if err != nil {
-				return err
-			}
-			_, cookie, err = st.NewSession(u.ID, lang, true)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		do("sign in as the dpo ("+lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "kurve_session", Value: cookie, URL: base})
-			return err
-		}), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-audit")), loaded,
-			chromedp.Click(chromedp.CSS("#home-audit")), chromedp.WaitVisible(chromedp.CSS("#audit-entries")), loaded)
+		signInWithSecondFactor("dpo", dpo, lang, "#home-audit")
+		do("the audit log ("+lang+")", chromedp.Click(chromedp.CSS("#home-audit")), chromedp.WaitVisible(chromedp.CSS("#audit-entries")), loaded)
 		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
 		wantDoc("audit log ("+lang+")", lang, dir)
 		wantStyles("audit log (" + lang + ")")
@@ -725,24 +732,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
 		newEmail, newName := "neue.fachkraft."+lang+"@es.kurve.example", map[string]string{"de": "Neue Fachkraft", "ar": "Neue Kollegin"}[lang]
 		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", lang, admin)
-		signInAdmin := func() {
-			t.Helper()
-			var cookie string
-			if err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
-				u, err := st.UserByEmail(admin)
-				if err != nil {
-					return err
-				}
-				_, cookie, err = st.NewSession(u.ID, lang, true)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			do("sign in as the admin ("+lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "kurve_session", Value: cookie, URL: base})
-				return err
-			}), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-users")), loaded)
-		}
+		signInAdmin := func() { signInWithSecondFactor("admin", admin, lang, "#home-users") }
 		signInAdmin()
 		wantDoc("admin start page ("+lang+")", lang, dir)
 		runAxe("admin-home-" + lang)
