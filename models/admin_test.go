@@ -467,3 +467,52 @@ func TestTOTPResetEndsSessions(t *testing.T) {
 		t.Errorf("second factor still set: %v %v", enabled, err)
 	}
 }
+
+// TestPasswordLinkOnceConcurrently: two submissions of one link at the
+// same moment (a double tap, two tabs) set the password once; the other
+// finds the link spent.
+func TestPasswordLinkOnceConcurrently(t *testing.T) {
+	w := newWorld(t)
+	var token string
+	if err := w.asAdmin(func(st *models.Store) error {
+		u, err := st.CreateUser(models.NewUserInput{Email: "doppelt@es.test", Name: "Doppel Klick", Role: models.RoleSocialWorker, SiteCode: "ES"})
+		if err != nil {
+			return err
+		}
+		token, _, err = st.IssuePasswordLink(u.ID, "", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 5 {
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = models.InTx(context.Background(), w.db.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+					_, err := st.SetPasswordByLink(token, "Lerche-Tapete-Nordwind-47", "Lerche-Tapete-Nordwind-47", time.Now())
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, models.ErrNotFound):
+				t.Fatalf("second submission: %v, want a spent link", err)
+			}
+		}
+		want := 0
+		if round == 0 {
+			want = 1
+		}
+		if ok != want {
+			t.Fatalf("round %d: %d submissions set the password, want %d", round, ok, want)
+		}
+	}
+}
