@@ -53,12 +53,18 @@ var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, D
 // Every connection counts days in the program's zone (TimeZone
 // Europe/Berlin), so current_date in SQL is the day the application calls
 // today at every hour, also between 23:00 and 24:00 UTC.
-func Open(dsn string) (*gorm.DB, error) {
+func Open(dsn string) (*gorm.DB, error) { return OpenTraced(dsn, nil) }
+
+// OpenTraced is Open with a tracer that sees every statement sent on the
+// pool's connections, including BEGIN and COMMIT (tests count statements
+// per request with it). A nil tracer traces nothing.
+func OpenTraced(dsn string, tracer pgx.QueryTracer) (*gorm.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: database URL: %w", err)
 	}
 	cfg.RuntimeParams["timezone"] = ProgramZone.String()
+	cfg.Tracer = tracer
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
