@@ -287,6 +287,8 @@ func dynamicIDs() map[string][]string {
 	for _, s := range models.Confirmed {
 		out["status_confirm.what_"] = append(out["status_confirm.what_"], string(s))
 	}
+	// The caseload's attention filters (app.caseFilters).
+	out["caseload.attention."] = str("review_overdue", "consent_missing", "consent_expiring", "ending_soon", "needs_worker")
 	// The dashboard's short weekday names (app.weekdayIDs).
 	out["dashboard.weekday."] = str("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 	// The agenda's and the visit list's full weekday names (app.weekdayIDs).

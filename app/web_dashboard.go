@@ -15,19 +15,32 @@ import (
 type dashboardData struct {
 	Coordinator     bool
 	Today, Week     []sessionLine
-	OverdueReviews  []caseLine
-	ConsentMissing  []caseLine
-	ConsentExpiring []caseLine
-	EndingSoon      []caseLine
+	OverdueReviews  caseList
+	ConsentMissing  caseList
+	ConsentExpiring caseList
+	EndingSoon      caseList
 	// NeedsWorker are the site's open cases without a current social
 	// worker, for instance after the admin deactivated theirs
 	// (coordinators only).
-	NeedsWorker []caseLine
+	NeedsWorker caseList
 	Caseload    []workerLoad
 
 	// VisitsToday and VisitsWeek are this week's family visits
 	// (web_agenda.go).
 	VisitsToday, VisitsWeek []visitLine
+}
+
+// dashListMax bounds each attention list of the start page: a site of
+// 12,000 cases must not make it a page of thousands of lines. The rest is
+// one link away, on the caseload filtered the same way.
+const dashListMax = 10
+
+// caseList is one attention list: its first lines, how many more cases
+// are on it, and the caseload filter that shows them all.
+type caseList struct {
+	Lines []caseLine
+	More  int
+	Href  string
 }
 
 // caseLine is one case on a dashboard list; Date is what the list is
@@ -44,7 +57,10 @@ type workerLoad struct {
 	Open, Active int
 }
 
-// dashboard is the start page of social workers and coordinators.
+// dashboard is the start page of social workers and coordinators. Its
+// cost does not grow with the site: the attention lists come from one
+// reading of the case facts (models.CaseFacts), and only the names shown
+// are decrypted.
 func (h *handlers) dashboard(c *fiber.Ctx) error {
 	st, u, lang := store(c), currentUser(c), h.s.localizer(c).Lang
 	d := dashboardData{Coordinator: u.Role == models.RoleCoordinator}
@@ -67,24 +83,72 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	if err := d.addVisits(st, monday, dayStart, at); err != nil {
 		return err
 	}
-	ps, err := st.Participants(models.ParticipantFilter{})
+	day := today(c)
+	facts, err := st.CaseFacts(day, d.Coordinator)
 	if err != nil {
 		return err
 	}
-	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
+	lists := []attentionList{
+		{&d.OverdueReviews, filterReviewOverdue, func(f *models.CaseFact) *time.Time { return f.ReviewDue }},
+		{&d.ConsentMissing, filterConsentMissing, nil},
+		{&d.ConsentExpiring, filterConsentExpiring, func(f *models.CaseFact) *time.Time { return f.ConsentExpires }},
+		{&d.EndingSoon, filterEndingSoon, func(f *models.CaseFact) *time.Time { return f.ProgramEnd }},
+	}
+	if d.Coordinator {
+		lists = append(lists, attentionList{&d.NeedsWorker, filterNeedsWorker, nil})
+	}
+	var shown []*caseLine
+	for _, l := range lists {
+		match := l.filter.pick(facts)
+		if l.date != nil {
+			models.SortFactsBy(match, l.date)
+		}
+		l.list.Href = "/participants?attention=" + string(l.filter)
+		for i := range match {
+			if i == dashListMax {
+				l.list.More = len(match) - dashListMax
+				break
+			}
+			line := caseLine{ID: match[i].ID, CaseNumber: match[i].CaseNumber, Status: match[i].Status}
+			if l.date != nil {
+				line.Date = formatDate(l.date(&match[i]))
+			}
+			l.list.Lines = append(l.list.Lines, line)
+		}
+		for i := range l.list.Lines {
+			shown = append(shown, &l.list.Lines[i])
+		}
+	}
+	ids := make([]string, 0, len(shown))
+	for _, l := range shown {
+		ids = append(ids, l.ID)
+	}
+	names, err := st.ParticipantNames(ids)
+	if err != nil {
 		return err
 	}
-	loads := map[string]*workerLoad{}
-	day := today(c)
-	for i := range ps {
-		if err := d.add(st, &ps[i], day, loads); err != nil {
-			return err
-		}
+	for _, l := range shown {
+		l.Name = names[l.ID]
+	}
+	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(names)}); err != nil {
+		return err
 	}
 	if d.Coordinator {
 		workers, err := st.StaffOfSite(u.SiteID, models.RoleSocialWorker)
 		if err != nil {
 			return err
+		}
+		loads := map[string]*workerLoad{}
+		for i := range facts {
+			for _, w := range facts[i].Workers {
+				if loads[w] == nil {
+					loads[w] = &workerLoad{}
+				}
+				loads[w].Open++
+				if facts[i].Status == models.StatusActive {
+					loads[w].Active++
+				}
+			}
 		}
 		for _, w := range workers {
 			load := workerLoad{ID: w.ID, Name: w.Name}
@@ -97,73 +161,64 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	return h.s.render(c, "dashboard.html", "home.title", d)
 }
 
-// add puts a participant on the lists that concern them; loads counts the
-// caseload per social worker (coordinators only).
-func (d *dashboardData) add(st *models.Store, p *models.Participant, day time.Time, loads map[string]*workerLoad) error {
-	line := caseLine{ID: p.ID, CaseNumber: p.CaseNumber, Name: p.FirstName + " " + p.LastName, Status: p.Status}
-	if p.Status == models.StatusActive || p.Status == models.StatusConsentPending {
-		missing, err := st.MissingConsent(p, day)
-		if err != nil {
-			return err
-		}
-		if len(missing) > 0 {
-			d.ConsentMissing = append(d.ConsentMissing, line)
-		}
-		cs, err := st.ConsentsOf(p.ID)
-		if err != nil {
-			return err
-		}
-		var soonest *time.Time
-		for _, k := range cs {
-			if k.State == models.ConsentGiven && k.ExpiresOn != nil && !k.ExpiresOn.Before(day) &&
-				!k.ExpiresOn.After(day.AddDate(0, 0, models.ProgramEndNotice)) && (soonest == nil || k.ExpiresOn.Before(*soonest)) {
-				soonest = k.ExpiresOn
-			}
-		}
-		if soonest != nil {
-			l := line
-			l.Date = formatDate(soonest)
-			d.ConsentExpiring = append(d.ConsentExpiring, l)
-		}
-	}
-	if p.Status == models.StatusActive {
-		t, err := st.TimingOf(p, day)
-		if err != nil {
-			return err
-		}
-		if t.ReviewOverdue {
-			l := line
-			l.Date = formatDate(t.ReviewDue)
-			d.OverdueReviews = append(d.OverdueReviews, l)
-		}
-		if t.EndingSoon {
-			l := line
-			l.Date = formatDate(t.ProgramEnd)
-			d.EndingSoon = append(d.EndingSoon, l)
+// attentionList fills one list of the start page: the cases its filter
+// holds for, soonest date first when the list is about a date.
+type attentionList struct {
+	list   *caseList
+	filter caseFilter
+	date   func(*models.CaseFact) *time.Time
+}
+
+// caseFilter is an attention filter of the start page and the caseload.
+type caseFilter string
+
+const (
+	filterReviewOverdue   caseFilter = "review_overdue"
+	filterConsentMissing  caseFilter = "consent_missing"
+	filterConsentExpiring caseFilter = "consent_expiring"
+	filterEndingSoon      caseFilter = "ending_soon"
+	filterNeedsWorker     caseFilter = "needs_worker"
+)
+
+// caseFilters are the attention filters in the order the caseload offers
+// them.
+var caseFilters = []caseFilter{filterReviewOverdue, filterConsentMissing, filterConsentExpiring, filterEndingSoon, filterNeedsWorker}
+
+// valid reports whether f is a known filter; needs_worker is the
+// coordinator's only.
+func (f caseFilter) valid(coordinator bool) bool {
+	for _, k := range caseFilters {
+		if f == k {
+			return f != filterNeedsWorker || coordinator
 		}
 	}
-	if !d.Coordinator || !p.Status.Open() {
-		return nil
+	return false
+}
+
+// holds reports whether a case is on the filter's list.
+func (f caseFilter) holds(c *models.CaseFact) bool {
+	switch f {
+	case filterReviewOverdue:
+		return c.ReviewOverdue
+	case filterConsentMissing:
+		return c.ConsentMissing
+	case filterConsentExpiring:
+		return c.ConsentExpires != nil
+	case filterEndingSoon:
+		return c.EndingSoon
+	case filterNeedsWorker:
+		return len(c.Workers) == 0
 	}
-	as, err := st.AssignmentsOf(p.ID)
-	if err != nil {
-		return err
-	}
-	staffed := false
-	for i := range as {
-		if a := &as[i]; a.Kind == models.AssignSocialWorker && a.CurrentOn(day) {
-			staffed = true
-			if loads[a.UserID] == nil {
-				loads[a.UserID] = &workerLoad{}
-			}
-			loads[a.UserID].Open++
-			if p.Status == models.StatusActive {
-				loads[a.UserID].Active++
-			}
+	return false
+}
+
+// pick returns the facts the filter holds for, in their order.
+func (f caseFilter) pick(facts []models.CaseFact) []models.CaseFact {
+	var out []models.CaseFact
+	for i := range facts {
+		if f.holds(&facts[i]) {
+			out = append(out, facts[i])
 		}
 	}
-	if !staffed {
-		d.NeedsWorker = append(d.NeedsWorker, line)
-	}
-	return nil
+	return out
 }

@@ -22,21 +22,79 @@ type caseloadData struct {
 	Coordinator bool
 	Filter      models.Status
 	Statuses    []models.Status
+	// Worker and Attention are the coordinator's and social worker's
+	// further filters (web_dashboard.go's caseFilter); Workers the
+	// social workers a coordinator can pick.
+	Worker     string
+	Workers    []models.Staff
+	Attention  caseFilter
+	Attentions []caseFilter
+	// Next is the link to the following page, First the link back to the
+	// first one (both empty when there is none).
+	Next, First string
 }
 
-// participantList shows the caseload: the assigned cases of a social
-// worker or mediator, the whole site for a coordinator (row-level security
-// decides), with a status filter for coordinators.
+// Filtered reports whether any filter narrows the list.
+func (d caseloadData) Filtered() bool { return d.Filter != "" || d.Worker != "" || d.Attention != "" }
+
+// caseloadPage is how many cases one page of the caseload shows.
+const caseloadPage = 50
+
+// participantList shows the caseload, a page of 50 by case number: the
+// assigned cases of a social worker or mediator, the whole site for a
+// coordinator (row-level security decides), with filters by status,
+// attention (review overdue, consent missing, ...) and, for coordinators,
+// social worker. Only the page's names are decrypted.
 func (h *handlers) participantList(c *fiber.Ctx) error {
-	u := currentUser(c)
+	st, u := store(c), currentUser(c)
 	data := caseloadData{Limited: u.Role == models.RoleMediator, Coordinator: u.Role == models.RoleCoordinator,
 		Statuses: models.Statuses}
-	if st := models.Status(c.Query("status")); data.Coordinator && st.Valid() {
-		data.Filter = st
+	f := models.ParticipantFilter{After: c.Query("cursor"), Limit: caseloadPage + 1, Brief: true}
+	if !data.Limited {
+		if s := models.Status(c.Query("status")); s.Valid() {
+			data.Filter, f.Status = s, s
+		}
+		if a := caseFilter(c.Query("attention")); a.valid(data.Coordinator) {
+			data.Attention = a
+		}
+		for _, a := range caseFilters {
+			if a.valid(data.Coordinator) {
+				data.Attentions = append(data.Attentions, a)
+			}
+		}
 	}
-	ps, err := store(c).Participants(models.ParticipantFilter{Status: data.Filter})
+	if data.Coordinator {
+		workers, err := st.StaffOfSite(u.SiteID, models.RoleSocialWorker)
+		if err != nil {
+			return err
+		}
+		data.Workers = workers
+		for _, w := range workers {
+			if w.ID == c.Query("worker") {
+				data.Worker, f.WorkerID = w.ID, w.ID
+			}
+		}
+	}
+	if data.Attention != "" {
+		facts, err := st.CaseFacts(today(c), data.Attention == filterNeedsWorker)
+		if err != nil {
+			return err
+		}
+		f.IDs = []string{}
+		for _, k := range data.Attention.pick(facts) {
+			f.IDs = append(f.IDs, k.ID)
+		}
+	}
+	ps, err := st.Participants(f)
 	if err != nil {
 		return err
+	}
+	if len(ps) > caseloadPage {
+		ps = ps[:caseloadPage]
+		data.Next = nextLink(c, "/participants", ps[len(ps)-1].CaseNumber)
+	}
+	if f.After != "" {
+		data.First = nextLink(c, "/participants", "")
 	}
 	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err

@@ -243,12 +243,33 @@ type ParticipantFilter struct {
 	// page (0: no bound).
 	After string
 	Limit int
+	// WorkerID keeps the cases this user currently works on as social
+	// worker; IDs (when not nil) keeps only these participants.
+	WorkerID string
+	IDs      []string
+	// Brief reads only what a list shows (case number, names, date of
+	// birth, status, languages): no school, notes or history is decrypted.
+	Brief bool
 }
+
+// briefParticipantColumns are what a list of participants shows.
+var briefParticipantColumns = []string{"id", "site_id", "family_id", "case_number", "first_name_enc", "last_name_enc",
+	"date_of_birth_enc", "languages", "status", "status_changed_on", "activated_on", "ended_on", "version"}
 
 // Participants lists the participants visible to the actor (a caseload for
 // social workers and mediators, the site for coordinators), by case number.
 func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
 	q := s.participantQuery().Order("case_number")
+	if f.Brief && !s.limited() {
+		q = q.Select(briefParticipantColumns)
+	}
+	if f.IDs != nil {
+		q = q.Where("id IN ?", append(f.IDs, "00000000-0000-0000-0000-000000000000"))
+	}
+	if f.WorkerID != "" {
+		q = q.Where(`EXISTS (SELECT 1 FROM prevention.assignments a WHERE a.participant_id = participants.id AND a.user_id = ?
+			AND a.kind = 'social_worker' AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today()))`, f.WorkerID)
+	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}

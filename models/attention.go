@@ -1,0 +1,183 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// CaseFact is what the start page and the caseload's filters need to know
+// of an open case: the consent rule's verdict, the soonest expiry of a
+// given consent, the review and program timing, and who the current
+// social workers are. It carries no name: the page decrypts only the names
+// it shows (ParticipantNames).
+type CaseFact struct {
+	ID, CaseNumber string
+	Status         Status
+	// ConsentMissing: the consent rule (ParticipationConsent) is not met
+	// (consent pending and active cases only).
+	ConsentMissing bool
+	// ConsentExpires is the soonest expiry of a given consent within
+	// ProgramEndNotice days (consent pending and active cases only).
+	ConsentExpires *time.Time
+	ReviewDue      *time.Time
+	ReviewOverdue  bool
+	ProgramEnd     *time.Time
+	EndingSoon     bool
+	// Workers are the current social workers' user ids (only when asked
+	// for staffing).
+	Workers []string
+}
+
+// openStatuses are the statuses of Status.Open, for SQL.
+var openStatuses = []Status{StatusReferred, StatusContacted, StatusConsentPending, StatusActive}
+
+// CaseFacts reads the facts of every open case visible to the actor
+// (row-level security decides), by case number, with a fixed number of
+// statements whatever the size of the caseload or site: cases, guardian
+// links, consents, review and extension counts, and with staffing the
+// current social-worker assignments. The rules stay in Go
+// (ParticipationConsent, ReviewDue, ProgramEnd), applied to the rows read
+// in one go. Only the dates of birth of consent-pending and active cases
+// are decrypted (the consent rule depends on the age); no name is.
+// Language mediators may not read these facts.
+func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
+	if s.limited() {
+		return nil, fmt.Errorf("models: case facts: %w", ErrForbidden)
+	}
+	var rows []struct {
+		ID, CaseNumber string
+		Status         Status
+		ActivatedOn    *time.Time
+		DateOfBirthEnc string
+		LastReview     *time.Time
+		Extensions     int
+	}
+	err := s.db.Raw(`SELECT p.id, p.case_number, p.status, p.activated_on,
+			CASE WHEN p.status IN ('consent_pending', 'active') THEN p.date_of_birth_enc ELSE '' END AS date_of_birth_enc,
+			r.last_review, coalesce(e.n, 0) AS extensions
+		FROM prevention.participants p
+		LEFT JOIN LATERAL (SELECT max(held_on) AS last_review FROM prevention.reviews WHERE participant_id = p.id AND p.status = 'active') r ON true
+		LEFT JOIN LATERAL (SELECT count(*) AS n FROM prevention.extensions WHERE participant_id = p.id AND p.status = 'active') e ON true
+		WHERE p.status IN ?
+		ORDER BY p.case_number`, openStatuses).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: case facts: %w", err)
+	}
+	// The guardian links and consents of the cases the consent rule
+	// applies to, each in one statement.
+	const consentCases = `SELECT id FROM prevention.participants WHERE status IN ('consent_pending', 'active')`
+	var links []struct {
+		ParticipantID, GuardianID string
+		HasCustody                bool
+	}
+	if err := s.db.Raw(`SELECT participant_id, guardian_id, has_custody FROM prevention.participant_guardians
+		WHERE participant_id IN (`+consentCases+`)`).Scan(&links).Error; err != nil {
+		return nil, fmt.Errorf("models: case facts: guardians: %w", err)
+	}
+	var consentRows []consentRow
+	if err := s.db.Where("participant_id IN (" + consentCases + ")").Find(&consentRows).Error; err != nil {
+		return nil, fmt.Errorf("models: case facts: consents: %w", err)
+	}
+	linksOf := map[string][]GuardianLink{}
+	for _, l := range links {
+		linksOf[l.ParticipantID] = append(linksOf[l.ParticipantID], GuardianLink{GuardianID: l.GuardianID, HasCustody: l.HasCustody})
+	}
+	consentsOf := map[string][]Consent{}
+	for i := range consentRows {
+		consentsOf[consentRows[i].ParticipantID] = append(consentsOf[consentRows[i].ParticipantID], consentRows[i].consent())
+	}
+	workersOf := map[string][]string{}
+	if staffing {
+		var as []struct{ ParticipantID, UserID string }
+		if err := s.db.Raw(`SELECT a.participant_id, a.user_id FROM prevention.assignments a
+			WHERE a.kind = 'social_worker' AND a.from_on <= ? AND (a.until_on IS NULL OR a.until_on >= ?)
+			  AND a.participant_id IN (SELECT id FROM prevention.participants WHERE status IN ?)
+			ORDER BY a.participant_id, a.user_id`, dateOf(day), dateOf(day), openStatuses).Scan(&as).Error; err != nil {
+			return nil, fmt.Errorf("models: case facts: assignments: %w", err)
+		}
+		for _, a := range as {
+			workersOf[a.ParticipantID] = append(workersOf[a.ParticipantID], a.UserID)
+		}
+	}
+	out := make([]CaseFact, 0, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		f := CaseFact{ID: r.ID, CaseNumber: r.CaseNumber, Status: r.Status, Workers: workersOf[r.ID]}
+		if r.Status == StatusConsentPending || r.Status == StatusActive {
+			o := &opener{s: s, table: participantsTable, id: r.ID}
+			dob, err := time.Parse(time.DateOnly, o.str("date_of_birth", &r.DateOfBirthEnc))
+			if o.err != nil {
+				return nil, o.err
+			}
+			if err != nil {
+				return nil, fmt.Errorf("models: participant %s: date of birth: %w", r.ID, errDecrypt)
+			}
+			cs := consentsOf[r.ID]
+			f.ConsentMissing = len(ParticipationConsent(dob, linksOf[r.ID], cs, day)) > 0
+			f.ConsentExpires = soonestExpiry(cs, day)
+		}
+		if r.Status == StatusActive {
+			f.ReviewDue = ReviewDue(r.Status, r.ActivatedOn, r.LastReview)
+			f.ReviewOverdue = ReviewOverdue(f.ReviewDue, day)
+			f.ProgramEnd = ProgramEnd(r.ActivatedOn, r.Extensions)
+			f.EndingSoon = ProgramEndingSoon(r.Status, f.ProgramEnd, day)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// soonestExpiry is the soonest expiry, within ProgramEndNotice days of
+// day, of a consent given and not yet expired.
+func soonestExpiry(cs []Consent, day time.Time) *time.Time {
+	var soonest *time.Time
+	for _, k := range cs {
+		if k.State == ConsentGiven && k.ExpiresOn != nil && !k.ExpiresOn.Before(day) &&
+			!k.ExpiresOn.After(day.AddDate(0, 0, ProgramEndNotice)) && (soonest == nil || k.ExpiresOn.Before(*soonest)) {
+			soonest = k.ExpiresOn
+		}
+	}
+	return soonest
+}
+
+// ParticipantNames decrypts the names ("first last") of the given
+// participants that the actor may see, in one statement.
+func (s *Store) ParticipantNames(ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct{ ID, FirstNameEnc, LastNameEnc string }
+	if err := s.db.Raw(`SELECT id, first_name_enc, last_name_enc FROM prevention.participants WHERE id IN ?`, ids).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: participant names: %w", err)
+	}
+	for i := range rows {
+		r := &rows[i]
+		o := &opener{s: s, table: participantsTable, id: r.ID}
+		name := o.str("first_name", &r.FirstNameEnc) + " " + o.str("last_name", &r.LastNameEnc)
+		if o.err != nil {
+			return nil, o.err
+		}
+		out[r.ID] = name
+	}
+	return out, nil
+}
+
+// SortFactsBy orders facts by a date (missing dates last), then case
+// number.
+func SortFactsBy(fs []CaseFact, date func(*CaseFact) *time.Time) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := date(&fs[i]), date(&fs[j])
+		switch {
+		case a == nil && b == nil:
+			return fs[i].CaseNumber < fs[j].CaseNumber
+		case a == nil || b == nil:
+			return b == nil
+		case !a.Equal(*b):
+			return a.Before(*b)
+		}
+		return fs[i].CaseNumber < fs[j].CaseNumber
+	})
+}
