@@ -662,6 +662,9 @@ func RefreshStatistics(ctx context.Context, db *gorm.DB) (bool, error) {
 	return RefreshStatisticsOlderThan(ctx, db, 0)
 }
 
+// statsRefreshTimeout bounds one refresh of the statistics views.
+const statsRefreshTimeout = "10min"
+
 // RefreshStatisticsOlderThan refreshes like RefreshStatistics unless some
 // instance did within age: the periodic job of every `kurve serve` runs
 // once per interval across instances.
@@ -678,6 +681,11 @@ func RefreshStatisticsOlderThan(ctx context.Context, db *gorm.DB, age time.Durat
 		// Only the views' owner may refresh them: a definer function does,
 		// for kurve_jobs (the login role owns nothing, migration 00021).
 		if err := (&Store{db: tx}).SwitchRole(DBJobs, Actor{}); err != nil {
+			return err
+		}
+		// A request's 15 s bound is too short for a refresh at 100,000
+		// participants on a busy 2-core machine; the job has its own.
+		if err := tx.Exec("SELECT set_config('statement_timeout', ?, true)", statsRefreshTimeout).Error; err != nil {
 			return err
 		}
 		if err := tx.Raw("SELECT statistics.refresh_views(make_interval(secs => ?))", age.Seconds()).Scan(&refreshed).Error; err != nil {
