@@ -82,8 +82,20 @@ var mediatorParticipantColumns = []string{"id", "site_id", "family_id", "case_nu
 
 func (s *Store) limited() bool { return s.actor.Role == RoleMediator }
 
+// participantQuery starts a read of participants. Row-level security
+// decides what is visible; the query repeats the policy's own index
+// condition for the actor's role (the site for a coordinator, the current
+// cases for a social worker or mediator), so that the planner walks that
+// index and never the whole program (migration 00023). It narrows nothing
+// the policy would not.
 func (s *Store) participantQuery() *gorm.DB {
 	q := s.db.Model(&participantRow{})
+	switch s.actor.Role {
+	case RoleCoordinator:
+		q = q.Where("site_id = ?", s.actor.SiteID)
+	case RoleSocialWorker, RoleMediator:
+		q = q.Where("id = ANY ((SELECT prevention.my_cases(?))::uuid[])", string(s.actor.Role))
+	}
 	if s.limited() {
 		q = q.Select(mediatorParticipantColumns)
 	}
