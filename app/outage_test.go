@@ -141,6 +141,11 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The end of the outage is logged once no request has been refused
+	// for a second (app.outageSettle); the load goes on until then.
+	for !strings.Contains(logs.String()[logStart:], "database available again") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 
