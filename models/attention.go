@@ -72,7 +72,7 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		HasCustody                bool
 	}
 	if err := s.db.Raw(`SELECT participant_id, guardian_id, has_custody FROM prevention.participant_guardians
-		WHERE participant_id IN (`+consentCases+`)`).Scan(&links).Error; err != nil {
+		WHERE participant_id IN (` + consentCases + `)`).Scan(&links).Error; err != nil {
 		return nil, fmt.Errorf("models: case facts: guardians: %w", err)
 	}
 	var consentRows []consentRow
