@@ -25,12 +25,14 @@ fuzz:
 
 # The benchmarks on the synthetic data set of KURVE_BENCH_PARTICIPANTS
 # (default 100000), built once and kept: p50/p95 of the evaluator's full
-# outcome table (issue 7), and audited participant reads on a running
-# `kurve serve` at 16 and 64 clients against a pgbench script of the same
-# minimum work (issue 12; KURVE_BENCH_SECONDS per phase, default 20).
+# outcome table (issue 7), and the main requests of each role (participant
+# API and page, caseload, start pages, statistics) on a running `kurve
+# serve` at 16 and 64 clients against pgbench scripts of the same minimum
+# work (issues 12 and 15; KURVE_BENCH_SECONDS per phase, default 20;
+# KURVE_BENCH_ONLY picks requests by name).
 bench:
 	$(GO) test ./app -run '^$$' -bench BenchmarkStatsOutcomes -benchtime 200x -timeout 60m
-	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkParticipantReads -benchtime 1x -timeout 60m
+	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m
 
 # Every row-level-security policy, column grant and crossing function made
 # permissive in turn; the wall's tests must catch each (issue 19). Slow:

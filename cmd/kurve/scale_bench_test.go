@@ -1,0 +1,419 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"gorm.io/gorm"
+
+	"kurve/models"
+	"kurve/models/dbtest"
+)
+
+// BenchmarkScale (issues 12 and 15) measures the requests users make most,
+// on a running `kurve serve` (its sealer, statistics refresh and retention
+// jobs included) over real HTTP, with vegeta keeping 16 and then 64
+// requests in flight for KURVE_BENCH_SECONDS (default 20) each:
+//
+//   - the participant API and the case page: social workers reading their
+//     own cases (GET /api/v1/participants/{id}, GET /participants/{id});
+//   - the caseload's first page and the start page of the coordinator of
+//     the largest site (Gelsenkirchen, a fifth of the participants);
+//   - the social workers' start pages;
+//   - the evaluator's full outcome table.
+//
+// In the same run pgbench does the minimum work of each with as many
+// clients, as the superuser, without row-level security: for the pages
+// one indexed read of a participant and one insert into a copy of the
+// audit table per transaction; for the statistics the outcome function's
+// own query and the insert. Reported per request and client count: req/s,
+// p50/p95/p99 in ms, the script's transactions/s (the ceiling) and the
+// ratio, as a Markdown table for README. The synthetic data set
+// (KURVE_BENCH_PARTICIPANTS, default 100000) is built once and kept, as
+// for BenchmarkStatsOutcomes. KURVE_BENCH_ONLY (a regular expression)
+// picks requests by name.
+//
+//	make bench
+func BenchmarkScale(b *testing.B) {
+	pgbench, err := exec.LookPath("pgbench")
+	if err != nil {
+		b.Skip("pgbench is not installed (Debian: postgresql-client)")
+	}
+	n := envInt(b, "KURVE_BENCH_PARTICIPANTS", 100_000)
+	seconds := envInt(b, "KURVE_BENCH_SECONDS", 20)
+	only := regexp.MustCompile(os.Getenv("KURVE_BENCH_ONLY"))
+	tdb := dbtest.Synthetic(b, n)
+	requests := benchRequests(b, tdb.Gorm)
+	scripts := map[string]string{"read": minimumReadScript(b, tdb.Gorm), "stats": statsScript(b)}
+
+	// serve refreshes statistics older than most of its interval at start;
+	// the measurement waits for that refresh, so make it due.
+	dbtest.Exec(b, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
+	addr := startServe(b, tdb.URL)
+	for _, r := range requests {
+		for i := range r.targets {
+			r.targets[i].URL = "http://" + addr + r.targets[i].URL
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio |", "|---|---|---|---|---|---|"}
+	ceilings := map[string]float64{}
+	for _, clients := range []int{16, 64} {
+		for _, r := range requests {
+			if !only.MatchString(r.name) {
+				continue
+			}
+			attack(r.targets, clients, 3*time.Second) // warm the pool, the plan caches and the buffers
+			app := attack(r.targets, clients, time.Duration(seconds)*time.Second)
+			if app.Success < 1 {
+				b.Fatalf("%s, %d clients: %.4f succeeded: %v, %v", r.name, clients, app.Success, app.StatusCodes, app.Errors)
+			}
+			key := fmt.Sprint(r.ceiling, clients)
+			if _, ok := ceilings[key]; !ok {
+				tps, lat := runPgbench(b, pgbench, tdb.URL, scripts[r.ceiling], clients, seconds)
+				ceilings[key] = tps
+				b.Logf("pgbench %s, %d clients: %.0f tps (p50 %.1f, p95 %.1f, p99 %.1f ms)", r.ceiling, clients, tps,
+					ms(lat(0.50)), ms(lat(0.95)), ms(lat(0.99)))
+			}
+			ratio := app.Throughput / ceilings[key]
+			b.ReportMetric(ratio, fmt.Sprintf("ratio-%s@%d", r.metric, clients))
+			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f |", r.name, clients, app.Throughput,
+				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), ceilings[key], ratio)
+			b.Log(row)
+			table = append(table, row)
+		}
+	}
+	b.Logf("on %s, %d participants, %d s per phase; peak RSS of the process (server and load generator) %d MB\n%s",
+		machine(), n, seconds, peakRSSMB(), strings.Join(table, "\n"))
+}
+
+// benchRequest is one line of BenchmarkScale's table: its targets and the
+// pgbench script of its minimum work ("read" or "stats").
+type benchRequest struct {
+	name, metric, ceiling string
+	targets               []vegeta.Target
+}
+
+// benchRequests builds the requests of BenchmarkScale: tokens and web
+// sessions for up to 64 social workers of the synthetic sites, the
+// coordinator of the largest site and the demo evaluator.
+func benchRequests(b *testing.B, db *gorm.DB) []*benchRequest {
+	var rows []struct{ Email, ParticipantID string }
+	err := db.Raw(benchCases).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		b.Fatalf("read targets: %d rows, %v", len(rows), err)
+	}
+	api := &benchRequest{name: "`GET /api/v1/participants/{id}` (social workers)", metric: "participant-api", ceiling: "read"}
+	page := &benchRequest{name: "`GET /participants/{id}` (social workers)", metric: "participant-page", ceiling: "read"}
+	home := &benchRequest{name: "`GET /` start page (social workers)", metric: "start-social-worker", ceiling: "read"}
+	tokens, cookies := map[string]string{}, map[string]string{}
+	for _, r := range rows {
+		if _, ok := tokens[r.Email]; !ok {
+			tokens[r.Email] = apiToken(b, db, r.Email)
+			cookies[r.Email] = webCookie(b, db, r.Email)
+			home.targets = append(home.targets, vegeta.Target{Method: "GET", URL: "/", Header: cookieHeader(cookies[r.Email])})
+		}
+		api.targets = append(api.targets, vegeta.Target{Method: "GET", URL: "/api/v1/participants/" + r.ParticipantID,
+			Header: http.Header{"Authorization": {"Bearer " + tokens[r.Email]}}})
+		page.targets = append(page.targets, vegeta.Target{Method: "GET", URL: "/participants/" + r.ParticipantID,
+			Header: cookieHeader(cookies[r.Email])})
+	}
+	for _, r := range []*benchRequest{api, page} {
+		rand.Shuffle(len(r.targets), func(i, j int) { r.targets[i], r.targets[j] = r.targets[j], r.targets[i] })
+	}
+	var coordinator string
+	if err := db.Raw(`SELECT u.email FROM org.users u JOIN org.sites s ON s.id = u.site_id
+		WHERE s.code = 'GE' AND u.role = 'coordinator' AND u.active ORDER BY u.email LIMIT 1`).Scan(&coordinator).Error; err != nil || coordinator == "" {
+		b.Fatalf("no coordinator at GE: %v", err)
+	}
+	var siteCases int
+	db.Raw(`SELECT count(*) FROM prevention.participants p JOIN org.sites s ON s.id = p.site_id WHERE s.code = 'GE'`).Scan(&siteCases)
+	coord := cookieHeader(webCookie(b, db, coordinator))
+	evaluator := http.Header{"Authorization": {"Bearer " + apiToken(b, db, "evaluation@es.kurve.example")}}
+	b.Logf("%d cases of %d social workers; the coordinator's site has %d participants", len(rows), len(tokens), siteCases)
+	return []*benchRequest{api, page,
+		{name: "`GET /participants` caseload, first page (coordinator, largest site)", metric: "caseload", ceiling: "read",
+			targets: []vegeta.Target{{Method: "GET", URL: "/participants", Header: coord}}},
+		{name: "`GET /` start page (coordinator, largest site)", metric: "start-coordinator", ceiling: "read",
+			targets: []vegeta.Target{{Method: "GET", URL: "/", Header: coord}}},
+		home,
+		{name: "`GET /api/v1/stats/outcomes?by=site,age_band,year` (evaluator)", metric: "stats", ceiling: "stats",
+			targets: []vegeta.Target{{Method: "GET", URL: "/api/v1/stats/outcomes?by=site,age_band,year", Header: evaluator}}},
+	}
+}
+
+func cookieHeader(cookie string) http.Header {
+	return http.Header{"Cookie": {"kurve_session=" + cookie}}
+}
+
+// webCookie signs email in (a session straight in the database, as the
+// app's tests do) and returns the session cookie's value.
+func webCookie(b *testing.B, db *gorm.DB, email string) string {
+	var cookie string
+	err := models.InTx(context.Background(), db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.UserByEmail(email)
+		if err != nil {
+			return err
+		}
+		_, cookie, err = st.NewSession(u.ID, u.Language, true)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cookie
+}
+
+// statsScript writes the pgbench script of the outcome table's minimum
+// work: the outcome function's query and the audit insert.
+func statsScript(b *testing.B) string {
+	script := fmt.Sprintf(`BEGIN;
+SELECT * FROM statistics.outcomes('{site,age_band,year}'::text[], NULL::text[], NULL::integer[], NULL::integer[], %d, false);
+INSERT INTO public.bench_events (at, actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+  VALUES (clock_timestamp(), gen_random_uuid(), 'evaluator', 'stats.outcomes', 'stats', 'outcomes',
+          gen_random_uuid(), md5(random()::text), '{}');
+COMMIT;
+`, models.MinK)
+	f := filepath.Join(b.TempDir(), "stats.sql")
+	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// machine names the CPU and its cores, for the table's caption.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+			model = string(m[1])
+		}
+	}
+	return fmt.Sprintf("%s, %d cores", model, runtime.NumCPU())
+}
+
+// peakRSSMB is the process's peak resident memory (VmHWM) in MB.
+func peakRSSMB() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	m := regexp.MustCompile(`(?m)^VmHWM:\s*(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return -1
+	}
+	kb, _ := strconv.Atoi(string(m[1]))
+	return kb / 1024
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s: want a positive whole number", name)
+	}
+	return n
+}
+
+// benchCases are the cases up to 64 social workers of the synthetic sites
+// are assigned to today, with the worker's e-mail address.
+const benchCases = `WITH workers AS (
+		SELECT id, email FROM org.users
+		WHERE role = 'social_worker' AND email LIKE '%.synthetic.kurve.example' ORDER BY email LIMIT 64)
+	SELECT w.email, a.participant_id::text AS participant_id
+	FROM workers w JOIN prevention.assignments a ON a.user_id = w.id
+	JOIN prevention.participants p ON p.id = a.participant_id
+	WHERE a.kind = 'social_worker' AND a.from_on <= current_date
+	  AND (a.until_on IS NULL OR a.until_on >= current_date) AND p.erased_at IS NULL`
+
+func apiToken(b *testing.B, db *gorm.DB, email string) string {
+	var plain string
+	err := models.InTx(context.Background(), db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		u, err := st.UserByEmail(email)
+		if err != nil {
+			return err
+		}
+		_, plain, err = st.CreateAPIToken(u.ID, "bench", 2*time.Hour)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plain
+}
+
+// minimumReadScript writes the pgbench script of a read's minimum work:
+// the same cases as readTargets (numbered in public.bench_ids) and an
+// insert into public.bench_events, a copy of audit.events with its
+// indexes. Both tables are the benchmark's own.
+func minimumReadScript(b *testing.B, db *gorm.DB) string {
+	for _, q := range []string{
+		`DROP TABLE IF EXISTS public.bench_ids, public.bench_events`,
+		`CREATE TABLE public.bench_ids (n int PRIMARY KEY, id uuid NOT NULL)`,
+		`INSERT INTO public.bench_ids SELECT row_number() OVER (ORDER BY participant_id), participant_id::uuid FROM (` + benchCases + `) c`,
+		`CREATE TABLE public.bench_events (LIKE audit.events INCLUDING INDEXES)`,
+		`ALTER TABLE public.bench_events ALTER id ADD GENERATED BY DEFAULT AS IDENTITY`,
+		`ANALYZE public.bench_ids`,
+	} {
+		dbtest.Exec(b, db, q)
+	}
+	var count int
+	if err := db.Raw("SELECT count(*) FROM public.bench_ids").Scan(&count).Error; err != nil {
+		b.Fatal(err)
+	}
+	script := fmt.Sprintf(`\set n random(1, %d)
+BEGIN;
+SELECT p.* FROM prevention.participants p WHERE p.id = (SELECT id FROM public.bench_ids WHERE n = :n);
+INSERT INTO public.bench_events (at, actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+  VALUES (clock_timestamp(), gen_random_uuid(), 'social_worker', 'participant.read', 'participant', gen_random_uuid()::text,
+          gen_random_uuid(), md5(random()::text), '{}');
+COMMIT;
+`, count)
+	f := filepath.Join(b.TempDir(), "read.sql")
+	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// startServe runs `kurve serve` in this process on the data set and waits
+// until it answers and its first statistics refresh is done, so that the
+// measurement does not include it. Retention is set out of reach of the
+// synthetic cases, so that the kept data set stays as built.
+func startServe(b *testing.B, dbURL string) string {
+	addr := freeAddr(b)
+	b.Setenv("DATABASE_URL", dbURL)
+	b.Setenv("KURVE_DATA_KEY", dbtest.SyntheticDataKey())
+	b.Setenv("KURVE_ADDR", addr)
+	b.Setenv("KURVE_RETENTION_MONTHS", "600")
+	refreshed := make(chan struct{})
+	var once sync.Once
+	prev := slog.Default()
+	slog.SetDefault(slog.New(&watchHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
+		msg: "statistics refreshed", seen: func() { once.Do(func() { close(refreshed) }) }}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &strings.Builder{}) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("serve: %v", err)
+		}
+		slog.SetDefault(prev)
+	})
+	if !waitReady(addr) {
+		b.Fatal("serve not ready")
+	}
+	select {
+	case <-refreshed:
+	case <-time.After(5 * time.Minute):
+		b.Fatal("no statistics refresh within 5 minutes")
+	}
+	return addr
+}
+
+// watchHandler passes records on and calls seen when msg is logged.
+type watchHandler struct {
+	slog.Handler
+	msg  string
+	seen func()
+}
+
+func (h *watchHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.seen()
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *watchHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *watchHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &watchHandler{Handler: h.Handler.WithAttrs(as), msg: h.msg, seen: h.seen}
+}
+
+func (h *watchHandler) WithGroup(name string) slog.Handler {
+	return &watchHandler{Handler: h.Handler.WithGroup(name), msg: h.msg, seen: h.seen}
+}
+
+// attack keeps clients requests in flight for d (a closed loop: vegeta's
+// unlimited rate with exactly that many workers) and returns the metrics.
+func attack(targets []vegeta.Target, clients int, d time.Duration) *vegeta.Metrics {
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)),
+		vegeta.Connections(clients), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+	var m vegeta.Metrics
+	for res := range a.Attack(vegeta.NewStaticTargeter(targets...), vegeta.Rate{}, d, "reads") {
+		m.Add(res)
+	}
+	m.Close()
+	return &m
+}
+
+var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
+
+// runPgbench runs script with clients connections for seconds and returns
+// its transactions per second and a percentile function of its
+// per-transaction latencies (from pgbench's transaction log).
+func runPgbench(b *testing.B, pgbench, dbURL, script string, clients, seconds int) (float64, func(float64) time.Duration) {
+	dir := b.TempDir()
+	cmd := exec.Command(pgbench, "--no-vacuum", "--client", strconv.Itoa(clients), "--jobs", "2",
+		"--time", strconv.Itoa(seconds), "--file", script, "--log", "--log-prefix", filepath.Join(dir, "tx"), dbURL)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("pgbench: %v\n%s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("pgbench printed no tps:\n%s", out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	var lat []time.Duration
+	logs, _ := filepath.Glob(filepath.Join(dir, "tx*"))
+	for _, name := range logs {
+		f, err := os.Open(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			// client_id transaction_no time(µs) script_no time_epoch time_us
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 3 {
+				continue
+			}
+			us, err := strconv.ParseInt(fields[2], 10, 64)
+			if err != nil {
+				b.Fatalf("pgbench log %s: %q", name, sc.Text())
+			}
+			lat = append(lat, time.Duration(us)*time.Microsecond)
+		}
+		f.Close()
+	}
+	if len(lat) == 0 {
+		b.Fatal("pgbench logged no transactions")
+	}
+	slices.Sort(lat)
+	return tps, func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+}
