@@ -16,14 +16,44 @@
 -- that the planner walks (site_id, case_number) or the primary key
 -- (models.Store.participantQuery).
 --
+-- The small functions every policy calls per row (org.current_user_id(),
+-- org.current_site_id(), org.current_app_role(), org.today()) lose their
+-- `SET search_path` clause, which kept PostgreSQL from inlining them and
+-- cost a configuration save and restore per call; their bodies name
+-- pg_catalog themselves instead. They are SECURITY INVOKER and read only
+-- the transaction's own settings. prevention.my_cases is PL/pgSQL, whose
+-- plan PostgreSQL keeps per connection (a SQL function's is made anew per
+-- statement).
+--
 -- The rules are unchanged: a coordinator sees the site, a social worker
 -- and a language mediator what a current assignment of their kind gives
 -- them, nobody an erased participant.
 
 -- +goose Up
 -- +goose StatementBegin
-CREATE FUNCTION prevention.coordinated_site() RETURNS uuid
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+CREATE OR REPLACE FUNCTION org.current_user_id() RETURNS uuid LANGUAGE sql STABLE AS $$
+  SELECT nullif(pg_catalog.current_setting('kurve.user_id', true), '')::uuid
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION org.current_site_id() RETURNS uuid LANGUAGE sql STABLE AS $$
+  SELECT nullif(pg_catalog.current_setting('kurve.site_id', true), '')::uuid
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION org.current_app_role() RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT nullif(pg_catalog.current_setting('kurve.role', true), '')
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION org.today() RETURNS date LANGUAGE sql STABLE AS $$
+  SELECT coalesce(nullif(pg_catalog.current_setting('kurve.today', true), '')::date,
+                  (pg_catalog.now() AT TIME ZONE 'Europe/Berlin')::date)
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION prevention.coordinated_site() RETURNS uuid LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN org.current_app_role() = 'coordinator' THEN org.current_site_id() END
 $$;
 -- +goose StatementEnd
@@ -36,10 +66,12 @@ GRANT EXECUTE ON FUNCTION prevention.coordinated_site() TO kurve_prevention, kur
 -- which asks this; it returns the caller's own ids only.
 -- +goose StatementBegin
 CREATE FUNCTION prevention.my_cases(p_kind text) RETURNS uuid[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
-  SELECT coalesce(array_agg(a.participant_id), '{}') FROM prevention.assignments a
-  WHERE a.user_id = org.current_user_id() AND a.kind = p_kind AND org.current_app_role() = p_kind
-    AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today())
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  RETURN (SELECT coalesce(array_agg(a.participant_id), '{}') FROM prevention.assignments a
+    WHERE a.user_id = org.current_user_id() AND a.kind = p_kind AND org.current_app_role() = p_kind
+      AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today()));
+END
 $$;
 -- +goose StatementEnd
 REVOKE EXECUTE ON FUNCTION prevention.my_cases(text) FROM PUBLIC;
@@ -77,10 +109,13 @@ ALTER POLICY sessions_update ON prevention.sessions
 ALTER POLICY intake_decisions_coordinator ON prevention.intake_decisions
   USING (site_id = (SELECT prevention.coordinated_site()));
 
--- The coordinator's caseload in case-number order, a page at a time.
+-- The coordinator's caseload in case-number order, a page at a time; a
+-- user's cases of one kind from the index alone.
 CREATE INDEX participants_site_case_idx ON prevention.participants (site_id, case_number);
+CREATE INDEX assignments_user_kind_idx ON prevention.assignments (user_id, kind) INCLUDE (participant_id, from_on, until_on);
 
 -- +goose Down
+DROP INDEX prevention.assignments_user_kind_idx;
 DROP INDEX prevention.participants_site_case_idx;
 ALTER POLICY intake_decisions_coordinator ON prevention.intake_decisions
   USING (prevention.is_coordinator_of(site_id));
@@ -118,3 +153,7 @@ ALTER POLICY participants_read ON prevention.participants
       AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today())))));
 DROP FUNCTION prevention.my_cases(text);
 DROP FUNCTION prevention.coordinated_site();
+ALTER FUNCTION org.current_user_id() SET search_path = pg_catalog;
+ALTER FUNCTION org.current_site_id() SET search_path = pg_catalog;
+ALTER FUNCTION org.current_app_role() SET search_path = pg_catalog;
+ALTER FUNCTION org.today() SET search_path = pg_catalog;
