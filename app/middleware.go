@@ -231,14 +231,13 @@ func (s *Server) identify(c *fiber.Ctx, st *models.Store, api bool) (*models.Use
 	if sess.UserID == nil {
 		return nil, sess, nil
 	}
-	u, err := st.UserByID(*sess.UserID)
-	if errors.Is(err, models.ErrNotFound) {
+	if sess.User == nil {
 		// Deactivated user: the session dies with the account.
 		_ = st.DeleteSession(sess.ID)
 		s.clearSessionCookie(c)
 		return nil, nil, nil
 	}
-	return u, sess, err
+	return sess.User, sess, nil
 }
 
 // language decides the interface language: the user's setting, else the

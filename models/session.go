@@ -21,6 +21,10 @@ type Session struct {
 	Flash      *string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// User is the session's active user with their site, as
+	// SessionByCookie read them; nil for an anonymous session or a
+	// deactivated user.
+	User *User `gorm:"-"`
 }
 
 // TableName implements gorm's Tabler.
@@ -53,12 +57,59 @@ func (s *Store) SessionByCookie(cookie string) (*Session, error) {
 	if !ok || id == "" || secret == "" || len(cookie) > 200 {
 		return nil, fmt.Errorf("models: session: %w", ErrNotFound)
 	}
-	var sess Session
-	if err := s.db.Where("id = ?", id).Take(&sess).Error; err != nil {
+	// One query for the session, its user and the user's site: every
+	// page asks it (the user's columns are NULL for an anonymous session
+	// or a deactivated user).
+	var row struct {
+		Session
+		UID             *string    `gorm:"column:u_id"`
+		USiteID         *string    `gorm:"column:u_site_id"`
+		UEmail          *string    `gorm:"column:u_email"`
+		UName           *string    `gorm:"column:u_name"`
+		URole           *string    `gorm:"column:u_role"`
+		ULanguage       *string    `gorm:"column:u_language"`
+		UPasswordHash   *string    `gorm:"column:u_password_hash"`
+		UActive         *bool      `gorm:"column:u_active"`
+		UVersion        *int       `gorm:"column:u_version"`
+		UTOTPSecret     *string    `gorm:"column:u_totp_secret"`
+		UTOTPEnabledAt  *time.Time `gorm:"column:u_totp_enabled_at"`
+		UTOTPLastStep   *int64     `gorm:"column:u_totp_last_step"`
+		UCreatedAt      *time.Time `gorm:"column:u_created_at"`
+		UUpdatedAt      *time.Time `gorm:"column:u_updated_at"`
+		SCode           *string    `gorm:"column:s_code"`
+		SName           *string    `gorm:"column:s_name"`
+		SControllerName *string    `gorm:"column:s_controller_name"`
+		SControllerAddr *string    `gorm:"column:s_controller_address"`
+		SPrivacyContact *string    `gorm:"column:s_privacy_contact"`
+		SActive         *bool      `gorm:"column:s_active"`
+		SVersion        *int       `gorm:"column:s_version"`
+		SCreatedAt      *time.Time `gorm:"column:s_created_at"`
+		SUpdatedAt      *time.Time `gorm:"column:s_updated_at"`
+	}
+	err := s.db.Raw(`SELECT se.*, u.id AS u_id, u.site_id AS u_site_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
+			u.language AS u_language, u.password_hash AS u_password_hash, u.active AS u_active, u.version AS u_version,
+			u.totp_secret AS u_totp_secret, u.totp_enabled_at AS u_totp_enabled_at, u.totp_last_step AS u_totp_last_step,
+			u.created_at AS u_created_at, u.updated_at AS u_updated_at,
+			si.code AS s_code, si.name AS s_name, si.controller_name AS s_controller_name, si.controller_address AS s_controller_address,
+			si.privacy_contact AS s_privacy_contact, si.active AS s_active, si.version AS s_version,
+			si.created_at AS s_created_at, si.updated_at AS s_updated_at
+		FROM auth.sessions se LEFT JOIN org.users u ON u.id = se.user_id AND u.active LEFT JOIN org.sites si ON si.id = u.site_id
+		WHERE se.id = ?`, id).Take(&row).Error
+	if err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: session: %w", ErrNotFound)
 		}
 		return nil, fmt.Errorf("models: session: %w", err)
+	}
+	sess := row.Session
+	if row.UID != nil {
+		sess.User = &User{ID: *row.UID, SiteID: *row.USiteID, Email: *row.UEmail, Name: *row.UName, Role: Role(*row.URole),
+			Language: *row.ULanguage, PasswordHash: *row.UPasswordHash, Active: *row.UActive, Version: *row.UVersion,
+			TOTPSecret: row.UTOTPSecret, TOTPEnabledAt: row.UTOTPEnabledAt, TOTPLastStep: *row.UTOTPLastStep,
+			CreatedAt: *row.UCreatedAt, UpdatedAt: *row.UUpdatedAt,
+			Site: &Site{ID: *row.USiteID, Code: *row.SCode, Name: *row.SName, Active: *row.SActive,
+				ControllerName: *row.SControllerName, ControllerAddress: *row.SControllerAddr, PrivacyContact: *row.SPrivacyContact,
+				Version: *row.SVersion, CreatedAt: *row.SCreatedAt, UpdatedAt: *row.SUpdatedAt}}
 	}
 	if subtle.ConstantTimeCompare(sess.SecretHash, sha256Bytes(secret)) != 1 {
 		return nil, fmt.Errorf("models: session: %w", ErrNotFound)
