@@ -3,7 +3,7 @@
 GO ?= go
 export GOFLAGS := -buildvcs=false
 
-.PHONY: build run test test-night fuzz bench mutate-wall mutate lint clean stop-db
+.PHONY: build run test test-night fuzz bench lighthouse mutate-wall mutate lint clean stop-db
 
 build:
 	$(GO) build -o bin/kurve ./cmd/kurve
@@ -33,6 +33,12 @@ fuzz:
 bench:
 	$(GO) test ./app -run '^$$' -bench BenchmarkStatsOutcomes -benchtime 200x -timeout 60m
 	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m
+
+# Lighthouse (mobile) on the main pages of each role at the synthetic data
+# set of KURVE_BENCH_PARTICIPANTS (default 100000); needs npm ci and
+# Debian's chromium (issue 15).
+lighthouse:
+	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkLighthouse -benchtime 1x -timeout 60m
 
 # Every row-level-security policy, column grant and crossing function made
 # permissive in turn; the wall's tests must catch each (issue 19). Slow:
