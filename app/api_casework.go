@@ -20,16 +20,22 @@ func goalOut(g *models.Goal) goalJSON {
 		Outcome: optString(g.Outcome), Version: g.Version}
 }
 
-// apiGoals lists a participant's goals.
+// apiGoals lists a participant's goals, oldest first, in pages.
 func (h *handlers) apiGoals(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	gs, err := store(c).GoalsOf(p.ID)
+	pg, limit, err := listPage(c)
 	if err != nil {
 		return err
 	}
+	gs, err := store(c).GoalsPage(p.ID, pg)
+	if err != nil {
+		return err
+	}
+	gs, next := trimPage(gs, limit, (*models.Goal).Cursor)
+	linkNext(c, next)
 	out := make([]goalJSON, 0, len(gs))
 	for i := range gs {
 		out = append(out, goalOut(&gs[i]))
@@ -117,16 +123,23 @@ func timingOut(t *models.Timing) timingJSON {
 		EndingSoon: t.EndingSoon}
 }
 
-// apiReviews lists a participant's case reviews with the review timing.
+// apiReviews lists a participant's case reviews with the review timing;
+// the reviews, newest first, come in pages (the Link names the next).
 func (h *handlers) apiReviews(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	rs, err := store(c).ReviewsOf(p.ID)
+	pg, limit, err := listPage(c)
 	if err != nil {
 		return err
 	}
+	rs, err := store(c).ReviewsPage(p.ID, pg)
+	if err != nil {
+		return err
+	}
+	rs, next := trimPage(rs, limit, (*models.Review).Cursor)
+	linkNext(c, next)
 	t, err := store(c).TimingOf(p, today(c))
 	if err != nil {
 		return err

@@ -73,18 +73,16 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 		v.Add("status", "validation.oneof", nil)
 		return v
 	}
-	limit, err := listLimit(c)
+	pg, limit, err := listPage(c)
 	if err != nil {
 		return err
 	}
-	ps, err := store(c).Participants(models.ParticipantFilter{Status: st, After: c.Query("cursor"), Limit: limit + 1})
+	ps, err := store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
 	if err != nil {
 		return err
 	}
-	if len(ps) > limit {
-		ps = ps[:limit]
-		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/participants", ps[limit-1].CaseNumber)+`>; rel="next"`)
-	}
+	ps, next := trimPage(ps, limit, func(p *models.Participant) string { return p.CaseNumber })
+	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err
 	}

@@ -81,24 +81,33 @@ func (h *handlers) apiReferralCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "status": models.FeedbackReceived})
 }
 
-// apiReferrals lists referrals: for a police liaison their own, as
-// feedback; for a coordinator the site's intake queue.
+// apiReferrals lists referrals in pages: for a police liaison their own,
+// as feedback, newest first; for a coordinator the site's intake queue,
+// oldest first, of one reason category with ?reason=.
 func (h *handlers) apiReferrals(c *fiber.Ctx) error {
+	pg, limit, err := listPage(c)
+	if err != nil {
+		return err
+	}
 	if currentUser(c).Role == models.RolePoliceLiaison {
-		fs, err := store(c).ReferralFeedback()
+		fs, err := store(c).FeedbackPage(pg)
 		if err != nil {
 			return err
 		}
+		fs, next := trimPage(fs, limit, (*models.Feedback).Cursor)
+		linkNext(c, next)
 		out := make([]feedbackJSON, 0, len(fs))
 		for i := range fs {
 			out = append(out, feedbackOut(&fs[i]))
 		}
 		return c.JSON(out)
 	}
-	q, err := store(c).IntakeQueue()
+	q, err := store(c).IntakePage(models.IntakeFilter{Reason: c.Query("reason"), Page: pg})
 	if err != nil {
 		return err
 	}
+	q, next := trimPage(q, limit, (*models.IntakeReferral).Cursor)
+	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
 		return err
 	}

@@ -232,16 +232,23 @@ func (h *handlers) apiSessionPatch(c *fiber.Ctx) error {
 	return c.JSON(sessionOut(s, h.s.localizer(c).Lang))
 }
 
-// apiParticipantSessions lists a participant's sessions, with notes.
+// apiParticipantSessions lists a participant's sessions, newest first, with
+// notes, in pages.
 func (h *handlers) apiParticipantSessions(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	ss, err := store(c).SessionsOf(p.ID)
+	pg, limit, err := listPage(c)
 	if err != nil {
 		return err
 	}
+	ss, err := store(c).SessionsPage(p.ID, pg)
+	if err != nil {
+		return err
+	}
+	ss, next := trimPage(ss, limit, (*models.CaseSession).Cursor)
+	linkNext(c, next)
 	lang := h.s.localizer(c).Lang
 	out := make([]sessionJSON, 0, len(ss))
 	for i := range ss {

@@ -126,16 +126,17 @@ func usersPage(c *fiber.Ctx) ([]models.User, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	limit, err := listLimit(c)
+	pg, limit, err := listPage(c)
 	if err != nil {
 		return nil, "", err
 	}
-	f.Limit = limit + 1
+	f.Limit = pg.Limit
 	us, err := store(c).Users(f)
-	if err != nil || len(us) <= limit {
-		return us, "", err
+	if err != nil {
+		return nil, "", err
 	}
-	return us[:limit], us[limit-1].Email, nil
+	us, next := trimPage(us, limit, func(u *models.User) string { return u.Email })
+	return us, next, nil
 }
 
 // A write the database refuses (a unique address, the rules of migration
