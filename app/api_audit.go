@@ -202,7 +202,7 @@ func auditEntryOut(e models.AuditEntry) auditEntryJSON {
 }
 
 // nextLink is the URL of the next page: the request's own query with the
-// next cursor.
+// next cursor (none: the first page).
 func nextLink(c *fiber.Ctx, path, next string) string {
 	q := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
@@ -210,7 +210,12 @@ func nextLink(c *fiber.Ctx, path, next string) string {
 			q.Add(string(k), string(v))
 		}
 	})
-	q.Set("cursor", next)
+	if next != "" {
+		q.Set("cursor", next)
+	}
+	if len(q) == 0 {
+		return path
+	}
 	return path + "?" + q.Encode()
 }
 

@@ -26,15 +26,11 @@ func (h *handlers) apiGoals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, limit, err := listPage(c)
+	gs, next, err := readPage(c, func(pg models.Page) ([]models.Goal, error) { return store(c).GoalsPage(p.ID, pg) },
+		(*models.Goal).Cursor)
 	if err != nil {
 		return err
 	}
-	gs, err := store(c).GoalsPage(p.ID, pg)
-	if err != nil {
-		return err
-	}
-	gs, next := trimPage(gs, limit, (*models.Goal).Cursor)
 	linkNext(c, next)
 	out := make([]goalJSON, 0, len(gs))
 	for i := range gs {
@@ -130,15 +126,11 @@ func (h *handlers) apiReviews(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, limit, err := listPage(c)
+	rs, next, err := readPage(c, func(pg models.Page) ([]models.Review, error) { return store(c).ReviewsPage(p.ID, pg) },
+		(*models.Review).Cursor)
 	if err != nil {
 		return err
 	}
-	rs, err := store(c).ReviewsPage(p.ID, pg)
-	if err != nil {
-		return err
-	}
-	rs, next := trimPage(rs, limit, (*models.Review).Cursor)
 	linkNext(c, next)
 	t, err := store(c).TimingOf(p, today(c))
 	if err != nil {

@@ -73,15 +73,12 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 		v.Add("status", "validation.oneof", nil)
 		return v
 	}
-	pg, limit, err := listPage(c)
+	ps, next, err := readPage(c, func(pg models.Page) ([]models.Participant, error) {
+		return store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
+	}, func(p *models.Participant) string { return p.CaseNumber })
 	if err != nil {
 		return err
 	}
-	ps, err := store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
-	if err != nil {
-		return err
-	}
-	ps, next := trimPage(ps, limit, func(p *models.Participant) string { return p.CaseNumber })
 	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err

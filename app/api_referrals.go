@@ -85,16 +85,11 @@ func (h *handlers) apiReferralCreate(c *fiber.Ctx) error {
 // as feedback, newest first; for a coordinator the site's intake queue,
 // oldest first, of one reason category with ?reason=.
 func (h *handlers) apiReferrals(c *fiber.Ctx) error {
-	pg, limit, err := listPage(c)
-	if err != nil {
-		return err
-	}
 	if currentUser(c).Role == models.RolePoliceLiaison {
-		fs, err := store(c).FeedbackPage(pg)
+		fs, next, err := readPage(c, store(c).FeedbackPage, (*models.Feedback).Cursor)
 		if err != nil {
 			return err
 		}
-		fs, next := trimPage(fs, limit, (*models.Feedback).Cursor)
 		linkNext(c, next)
 		out := make([]feedbackJSON, 0, len(fs))
 		for i := range fs {
@@ -102,11 +97,10 @@ func (h *handlers) apiReferrals(c *fiber.Ctx) error {
 		}
 		return c.JSON(out)
 	}
-	q, err := store(c).IntakePage(models.IntakeFilter{Reason: c.Query("reason"), Page: pg})
+	q, next, err := intakePage(c, c.Query("reason"))
 	if err != nil {
 		return err
 	}
-	q, next := trimPage(q, limit, (*models.IntakeReferral).Cursor)
 	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
 		return err

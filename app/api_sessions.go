@@ -239,15 +239,11 @@ func (h *handlers) apiParticipantSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, limit, err := listPage(c)
+	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) { return store(c).SessionsPage(p.ID, pg) },
+		(*models.CaseSession).Cursor)
 	if err != nil {
 		return err
 	}
-	ss, err := store(c).SessionsPage(p.ID, pg)
-	if err != nil {
-		return err
-	}
-	ss, next := trimPage(ss, limit, (*models.CaseSession).Cursor)
 	linkNext(c, next)
 	lang := h.s.localizer(c).Lang
 	out := make([]sessionJSON, 0, len(ss))

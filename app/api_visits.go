@@ -117,15 +117,12 @@ func (h *handlers) apiVisits(c *fiber.Ctx) error {
 		v.Add("to", "validation.after_from", nil)
 		return v
 	}
-	pg, limit, err := listPage(c)
+	vs, next, err := readPage(c, func(pg models.Page) ([]models.Visit, error) {
+		return store(c).VisitsPage(models.VisitFilter{From: start, To: end, Status: c.Query("status"), Page: pg})
+	}, (*models.Visit).Cursor)
 	if err != nil {
 		return err
 	}
-	vs, err := store(c).VisitsPage(models.VisitFilter{From: start, To: end, Status: c.Query("status"), Page: pg})
-	if err != nil {
-		return err
-	}
-	vs, next := trimPage(vs, limit, (*models.Visit).Cursor)
 	linkNext(c, next)
 	limited := currentUser(c).Role == models.RoleMediator
 	out := make([]visitJSON, 0, len(vs))

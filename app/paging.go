@@ -31,6 +31,21 @@ func trimPage[T any](rows []T, limit int, cursor func(*T) string) ([]T, string) 
 	return rows, cursor(&rows[limit-1])
 }
 
+// readPage reads one page of a list through read and returns it with the
+// cursor of the next page ("" when none follows).
+func readPage[T any](c *fiber.Ctx, read func(models.Page) ([]T, error), cursor func(*T) string) ([]T, string, error) {
+	pg, limit, err := listPage(c)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := read(pg)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := trimPage(rows, limit, cursor)
+	return rows, next, nil
+}
+
 // linkNext sets the Link header to the request's own URL with the next
 // cursor while another page follows.
 func linkNext(c *fiber.Ctx, next string) {
@@ -38,3 +53,7 @@ func linkNext(c *fiber.Ctx, next string) {
 		c.Set(fiber.HeaderLink, "<"+nextLink(c, c.Path(), next)+`>; rel="next"`)
 	}
 }
+
+// firstLink is the URL of the first page of the request's list: its own
+// query without the cursor.
+func firstLink(c *fiber.Ctx, path string) string { return nextLink(c, path, "") }

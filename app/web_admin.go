@@ -126,17 +126,10 @@ func usersPage(c *fiber.Ctx) ([]models.User, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	pg, limit, err := listPage(c)
-	if err != nil {
-		return nil, "", err
-	}
-	f.Limit = pg.Limit
-	us, err := store(c).Users(f)
-	if err != nil {
-		return nil, "", err
-	}
-	us, next := trimPage(us, limit, func(u *models.User) string { return u.Email })
-	return us, next, nil
+	return readPage(c, func(pg models.Page) ([]models.User, error) {
+		f.Limit = pg.Limit
+		return store(c).Users(f)
+	}, func(u *models.User) string { return u.Email })
 }
 
 // A write the database refuses (a unique address, the rules of migration
