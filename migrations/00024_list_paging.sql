@@ -10,8 +10,11 @@
 --   the queue. Without arguments each answers as before. The feedback list
 --   breaks ties of the same creation time by id, newest first, so that one
 --   row comparison pages it.
--- * A coordinator's visit list reads the site's visits by start: without
---   an index on the start every page read all visits of the program.
+-- * A coordinator's visit list reads the site's visits by start, from the
+--   cursor on. Without an index that starts with the site and the start,
+--   every page checked the row security of every visit of the program in
+--   the time range: 300 ms for a site with no visit at the 100k synthetic
+--   data set, 0.3 ms with it (models.Store.VisitsPage names the site).
 
 -- +goose Up
 DROP FUNCTION crossing.intake_queue();
@@ -74,10 +77,10 @@ $$;
 REVOKE ALL ON FUNCTION crossing.referral_feedback(uuid, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION crossing.referral_feedback(uuid, integer) TO kurve_enforcement;
 
-CREATE INDEX visits_starts_idx ON prevention.visits (starts_at, id);
+CREATE INDEX visits_site_starts_idx ON prevention.visits (site_id, starts_at, id);
 
 -- +goose Down
-DROP INDEX prevention.visits_starts_idx;
+DROP INDEX prevention.visits_site_starts_idx;
 
 DROP FUNCTION crossing.referral_feedback(uuid, integer);
 
