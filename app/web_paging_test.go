@@ -129,7 +129,7 @@ func TestIntakeQueuePaged(t *testing.T) {
 	if n := first.Find("#intake tr.intake-row").Length(); n != 50 {
 		t.Errorf("first page shows %d referrals, want 50", n)
 	}
-	got, hrefs := webPages(t, h, &coord, "/intake", "#intake tr.intake-row", "a#intake-next")
+	got, hrefs := webPages(t, h, &coord, "/intake", "#intake tr.intake-row", "a#intake-more")
 	if want := queue(""); !slices.Equal(got, want) || len(hrefs) != 1 {
 		t.Errorf("queue pages %d referrals in %d pages, want %d in 2", len(got), len(hrefs)+1, len(want))
 	}
@@ -137,7 +137,7 @@ func TestIntakeQueuePaged(t *testing.T) {
 		t.Error("no link back to the first page")
 	}
 	// The reason filter, two a page: the next link keeps it.
-	got, hrefs = webPages(t, h, &coord, "/intake?reason=property&limit=2", "#intake tr.intake-row", "a#intake-next")
+	got, hrefs = webPages(t, h, &coord, "/intake?reason=property&limit=2", "#intake tr.intake-row", "a#intake-more")
 	if want := queue("property"); !slices.Equal(got, want) || len(want) < 5 {
 		t.Errorf("property referrals %v, want %v", got, want)
 	}

@@ -268,14 +268,10 @@ func (s *Store) SessionsOf(participantID string) ([]CaseSession, error) {
 // SessionsPage lists one page of the sessions of a participant, newest
 // first.
 func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, error) {
-	after, err := pg.keyset("tu")
+	where, args, err := pg.seek("tu", "(s.started_at, s.id) < (?::timestamptz, ?::uuid)",
+		"s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", participantID)
 	if err != nil {
 		return nil, err
-	}
-	where, args := "s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", []any{participantID}
-	if after != nil {
-		where += " AND (s.started_at, s.id) < (?::timestamptz, ?::uuid)"
-		args = append(args, after...)
 	}
 	return s.sessions(pg.Limit, where, args...)
 }

@@ -106,17 +106,14 @@ func (s *Store) GoalsPage(participantID string, pg Page) ([]Goal, error) {
 }
 
 func (s *Store) goals(pg Page, where string, arg string) ([]Goal, error) {
-	after, err := pg.keyset("tu")
+	where, args, err := pg.seek("tu", "(created_at, id) > (?::timestamptz, ?::uuid)", where, arg)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := uuid.Parse(arg); err != nil {
 		return nil, nil
 	}
-	q := s.db.Where(where, arg)
-	if after != nil {
-		q = q.Where("(created_at, id) > (?::timestamptz, ?::uuid)", after...)
-	}
+	q := s.db.Where(where, args...)
 	if pg.Limit > 0 {
 		q = q.Limit(pg.Limit)
 	}
@@ -231,14 +228,9 @@ func (s *Store) ReviewsOf(participantID string) ([]Review, error) {
 // ReviewsPage lists one page of a participant's reviews, newest first (by
 // the day held, then by when recorded).
 func (s *Store) ReviewsPage(participantID string, pg Page) ([]Review, error) {
-	after, err := pg.keyset("dtu")
+	where, args, err := pg.seek("dtu", "(held_on, created_at, id) < (?::date, ?::timestamptz, ?::uuid)", "participant_id = ?", participantID)
 	if err != nil {
 		return nil, err
-	}
-	sql, args := "SELECT id, participant_id, held_on, notes_enc, created_at FROM prevention.reviews WHERE participant_id = ?", []any{participantID}
-	if after != nil {
-		sql += " AND (held_on, created_at, id) < (?::date, ?::timestamptz, ?::uuid)"
-		args = append(args, after...)
 	}
 	var rows []struct {
 		ID, ParticipantID string
@@ -246,7 +238,8 @@ func (s *Store) ReviewsPage(participantID string, pg Page) ([]Review, error) {
 		NotesEnc          *string
 		CreatedAt         time.Time
 	}
-	err = s.db.Raw(sql+" ORDER BY held_on DESC, created_at DESC, id DESC LIMIT ?::integer", append(args, pg.sqlLimit())...).Scan(&rows).Error
+	err = s.db.Raw("SELECT id, participant_id, held_on, notes_enc, created_at FROM prevention.reviews WHERE "+where+
+		" ORDER BY held_on DESC, created_at DESC, id DESC LIMIT ?::integer", append(args, pg.sqlLimit())...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: reviews: %w", err)
 	}

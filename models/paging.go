@@ -83,6 +83,17 @@ func (p Page) keyset(kinds string) ([]any, error) {
 	return out, nil
 }
 
+// seek adds the page's keyset condition cond (a row comparison with one
+// placeholder per letter of kinds, see keyset) to where and the cursor's
+// values to args; the first page has none.
+func (p Page) seek(kinds, cond, where string, args ...any) (string, []any, error) {
+	k, err := p.keyset(kinds)
+	if err != nil || k == nil {
+		return where, args, err
+	}
+	return where + " AND " + cond, append(args, k...), nil
+}
+
 // sqlLimit is the page's LIMIT as an SQL value: NULL, no limit, for
 // every row.
 func (p Page) sqlLimit() any {

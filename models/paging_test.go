@@ -10,29 +10,35 @@ import (
 	"kurve/models/dbtest"
 )
 
-// walkIntake reads the intake queue in pages of n as user, each after the
-// last row of the one before, and returns the ids.
-func walkIntake(w *world, user string, n int) []string {
+// walk reads a list in pages of n as user, each after the last row of the
+// one before, and returns the rows' ids.
+func walk[T any](w *world, user string, n int, read func(*models.Store, models.Page) ([]T, error), id, cursor func(*T) string) []string {
 	w.t.Helper()
 	var ids []string
 	after := ""
 	for pages := 0; pages < 20; pages++ {
-		var q []models.IntakeReferral
+		var rows []T
 		w.must(user, func(st *models.Store) (err error) {
-			q, err = st.IntakePage(models.IntakeFilter{Page: models.Page{After: after, Limit: n}})
+			rows, err = read(st, models.Page{After: after, Limit: n})
 			return err
 		})
-		for _, r := range q {
-			ids = append(ids, r.ID)
+		for i := range rows {
+			ids = append(ids, id(&rows[i]))
 		}
-		if len(q) < n {
+		if len(rows) < n {
 			return ids
 		}
-		after = q[len(q)-1].Cursor()
+		after = cursor(&rows[len(rows)-1])
 	}
 	w.t.Fatal("more than 20 pages")
 	return nil
 }
+
+func intakePage(st *models.Store, pg models.Page) ([]models.IntakeReferral, error) {
+	return st.IntakePage(models.IntakeFilter{Page: pg})
+}
+
+func intakeID(r *models.IntakeReferral) string { return r.ID }
 
 // TestCrossingPages: both crossings read a page after a referral's id, in
 // their order, ties of the creation time broken by id; a cursor naming a
@@ -70,7 +76,7 @@ func TestCrossingPages(t *testing.T) {
 		t.Errorf("ties not by id: %v, tied %v", want, tied)
 	}
 	for _, n := range []int{1, 2, 3} {
-		if got := walkIntake(w, "coord", n); !slices.Equal(got, want) {
+		if got := walk(w, "coord", n, intakePage, intakeID, (*models.IntakeReferral).Cursor); !slices.Equal(got, want) {
 			t.Errorf("pages of %d: %v, want %v", n, got, want)
 		}
 	}
@@ -95,22 +101,7 @@ func TestCrossingPages(t *testing.T) {
 	})
 	other := w.refer("Fritz")
 	dbtest.Exec(t, w.db.Gorm, "UPDATE enforcement.referrals SET submitted_by = ? WHERE id = ?", w.users["coord"].ID, other.ID)
-	var got []string
-	after := ""
-	for range 10 {
-		var page []models.Feedback
-		w.must("police", func(st *models.Store) (err error) {
-			page, err = st.FeedbackPage(models.Page{After: after, Limit: 2})
-			return err
-		})
-		for _, f := range page {
-			got = append(got, f.ID)
-		}
-		if len(page) < 2 {
-			break
-		}
-		after = page[1].Cursor()
-	}
+	got := walk(w, "police", 2, (*models.Store).FeedbackPage, func(f *models.Feedback) string { return f.ID }, (*models.Feedback).Cursor)
 	if len(fb) != 6 || !slices.Equal(got, fb) {
 		t.Errorf("feedback pages %v, want %v", got, fb)
 	}

@@ -247,10 +247,6 @@ func (s *Store) VisitsPage(f VisitFilter) ([]Visit, error) {
 		v.Add("status", "validation.oneof", nil)
 		return nil, v
 	}
-	after, err := f.keyset("tu")
-	if err != nil {
-		return nil, err
-	}
 	where, args := "v.starts_at >= ? AND v.starts_at < ?", []any{f.From, f.To}
 	if s.actor.Role == RoleCoordinator {
 		// Row security decides; naming the site (the one the policy lets a
@@ -264,9 +260,9 @@ func (s *Store) VisitsPage(f VisitFilter) ([]Visit, error) {
 		where += " AND v.status = ?"
 		args = append(args, f.Status)
 	}
-	if after != nil {
-		where += " AND (v.starts_at, v.id) > (?::timestamptz, ?::uuid)"
-		args = append(args, after...)
+	where, args, err := f.seek("tu", "(v.starts_at, v.id) > (?::timestamptz, ?::uuid)", where, args...)
+	if err != nil {
+		return nil, err
 	}
 	return s.visits(f.Limit, where, args...)
 }
