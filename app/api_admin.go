@@ -69,8 +69,8 @@ type passwordLinkJSON struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
-// listLimit is the page size of GET /api/v1/users: limit, default 50,
-// at most 500 (SPEC §11).
+// listLimit is the page size of a list: limit, default 50, at most 500
+// (SPEC §11).
 func listLimit(c *fiber.Ctx) (int, error) {
 	s := c.Query("limit")
 	if s == "" {
@@ -115,9 +115,7 @@ func (h *handlers) apiUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/users", next)+`>; rel="next"`)
-	}
+	linkNext(c, next)
 	out := make([]userJSON, 0, len(us))
 	for i := range us {
 		out = append(out, userOut(&us[i]))

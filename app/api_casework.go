@@ -20,16 +20,18 @@ func goalOut(g *models.Goal) goalJSON {
 		Outcome: optString(g.Outcome), Version: g.Version}
 }
 
-// apiGoals lists a participant's goals.
+// apiGoals lists a participant's goals, oldest first, in pages.
 func (h *handlers) apiGoals(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	gs, err := store(c).GoalsOf(p.ID)
+	gs, next, err := readPage(c, func(pg models.Page) ([]models.Goal, error) { return store(c).GoalsPage(p.ID, pg) },
+		(*models.Goal).Cursor)
 	if err != nil {
 		return err
 	}
+	linkNext(c, next)
 	out := make([]goalJSON, 0, len(gs))
 	for i := range gs {
 		out = append(out, goalOut(&gs[i]))
@@ -117,16 +119,19 @@ func timingOut(t *models.Timing) timingJSON {
 		EndingSoon: t.EndingSoon}
 }
 
-// apiReviews lists a participant's case reviews with the review timing.
+// apiReviews lists a participant's case reviews with the review timing;
+// the reviews, newest first, come in pages (the Link names the next).
 func (h *handlers) apiReviews(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	rs, err := store(c).ReviewsOf(p.ID)
+	rs, next, err := readPage(c, func(pg models.Page) ([]models.Review, error) { return store(c).ReviewsPage(p.ID, pg) },
+		(*models.Review).Cursor)
 	if err != nil {
 		return err
 	}
+	linkNext(c, next)
 	t, err := store(c).TimingOf(p, today(c))
 	if err != nil {
 		return err

@@ -73,18 +73,13 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 		v.Add("status", "validation.oneof", nil)
 		return v
 	}
-	limit, err := listLimit(c)
+	ps, next, err := readPage(c, func(pg models.Page) ([]models.Participant, error) {
+		return store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
+	}, func(p *models.Participant) string { return p.CaseNumber })
 	if err != nil {
 		return err
 	}
-	ps, err := store(c).Participants(models.ParticipantFilter{Status: st, After: c.Query("cursor"), Limit: limit + 1})
-	if err != nil {
-		return err
-	}
-	if len(ps) > limit {
-		ps = ps[:limit]
-		c.Set(fiber.HeaderLink, "<"+nextLink(c, "/api/v1/participants", ps[limit-1].CaseNumber)+`>; rel="next"`)
-	}
+	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err
 	}

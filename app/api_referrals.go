@@ -81,24 +81,27 @@ func (h *handlers) apiReferralCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "status": models.FeedbackReceived})
 }
 
-// apiReferrals lists referrals: for a police liaison their own, as
-// feedback; for a coordinator the site's intake queue.
+// apiReferrals lists referrals in pages: for a police liaison their own,
+// as feedback, newest first; for a coordinator the site's intake queue,
+// oldest first, of one reason category with ?reason=.
 func (h *handlers) apiReferrals(c *fiber.Ctx) error {
 	if currentUser(c).Role == models.RolePoliceLiaison {
-		fs, err := store(c).ReferralFeedback()
+		fs, next, err := readPage(c, store(c).FeedbackPage, (*models.Feedback).Cursor)
 		if err != nil {
 			return err
 		}
+		linkNext(c, next)
 		out := make([]feedbackJSON, 0, len(fs))
 		for i := range fs {
 			out = append(out, feedbackOut(&fs[i]))
 		}
 		return c.JSON(out)
 	}
-	q, err := store(c).IntakeQueue()
+	q, next, err := intakePage(c, c.Query("reason"))
 	if err != nil {
 		return err
 	}
+	linkNext(c, next)
 	if err := audit(c, currentUser(c), models.AuditReferralRead, "referral", "", map[string]any{"count": len(q)}); err != nil {
 		return err
 	}

@@ -232,16 +232,19 @@ func (h *handlers) apiSessionPatch(c *fiber.Ctx) error {
 	return c.JSON(sessionOut(s, h.s.localizer(c).Lang))
 }
 
-// apiParticipantSessions lists a participant's sessions, with notes.
+// apiParticipantSessions lists a participant's sessions, newest first, with
+// notes, in pages.
 func (h *handlers) apiParticipantSessions(c *fiber.Ctx) error {
 	p, err := readParticipant(c)
 	if err != nil {
 		return err
 	}
-	ss, err := store(c).SessionsOf(p.ID)
+	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) { return store(c).SessionsPage(p.ID, pg) },
+		(*models.CaseSession).Cursor)
 	if err != nil {
 		return err
 	}
+	linkNext(c, next)
 	lang := h.s.localizer(c).Lang
 	out := make([]sessionJSON, 0, len(ss))
 	for i := range ss {

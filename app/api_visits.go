@@ -96,7 +96,8 @@ func visitError(err error) error {
 }
 
 // apiVisits lists the caller's visits between from and to (dates; default
-// this week and the next three).
+// this week and the next three), of one status with ?status=, by start in
+// pages.
 func (h *handlers) apiVisits(c *fiber.Ctx) error {
 	dp := newDateParser()
 	from, to := dp.opt("from", c.Query("from")), dp.opt("to", c.Query("to"))
@@ -116,10 +117,13 @@ func (h *handlers) apiVisits(c *fiber.Ctx) error {
 		v.Add("to", "validation.after_from", nil)
 		return v
 	}
-	vs, err := store(c).Visits(start, end)
+	vs, next, err := readPage(c, func(pg models.Page) ([]models.Visit, error) {
+		return store(c).VisitsPage(models.VisitFilter{From: start, To: end, Status: c.Query("status"), Page: pg})
+	}, (*models.Visit).Cursor)
 	if err != nil {
 		return err
 	}
+	linkNext(c, next)
 	limited := currentUser(c).Role == models.RoleMediator
 	out := make([]visitJSON, 0, len(vs))
 	for i := range vs {

@@ -126,16 +126,10 @@ func usersPage(c *fiber.Ctx) ([]models.User, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	limit, err := listLimit(c)
-	if err != nil {
-		return nil, "", err
-	}
-	f.Limit = limit + 1
-	us, err := store(c).Users(f)
-	if err != nil || len(us) <= limit {
-		return us, "", err
-	}
-	return us[:limit], us[limit-1].Email, nil
+	return readPage(c, func(pg models.Page) ([]models.User, error) {
+		f.Limit = pg.Limit
+		return store(c).Users(f)
+	}, func(u *models.User) string { return u.Email })
 }
 
 // A write the database refuses (a unique address, the rules of migration

@@ -20,6 +20,12 @@ type agendaView struct {
 	Count                    int
 	AlertMessage             string
 	AlertItems               []string
+	// Status filters the week's visits ("": all); a week shows pages of
+	// 50 visits, NextURL and FirstURL page through them keeping the
+	// filter.
+	Status            string
+	Statuses          []string
+	NextURL, FirstURL string
 }
 
 type agendaDay struct {
@@ -45,9 +51,10 @@ func weekStart(s string, today time.Time) time.Time {
 	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 }
 
-// visitAgenda shows the week of ?week= (a day of it; default this week).
+// visitAgenda shows the week of ?week= (a day of it; default this week),
+// its visits of ?status= (default all), a page of them after ?cursor=.
 func (h *handlers) visitAgenda(c *fiber.Ctx) error {
-	return h.renderAgenda(c, weekStart(c.Query("week"), today(c)), agendaView{})
+	return h.renderAgenda(c, weekStart(c.Query("week"), today(c)), agendaView{Status: c.Query("status")})
 }
 
 // agendaRefused shows the agenda again with why a one-tap form was
@@ -67,9 +74,24 @@ func (h *handlers) agendaRefused(c *fiber.Ctx, week string, err error) error {
 func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) error {
 	st, u := store(c), currentUser(c)
 	next := monday.AddDate(0, 0, 7)
-	vs, err := st.Visits(monday, next)
-	if err != nil {
+	a.Statuses = models.VisitStatuses
+	vs, more, err := agendaPage(c, monday, a.Status)
+	var errs map[string]string
+	if ve, ok := asValidation(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		a.AlertMessage, vs = h.s.localizer(c).T("error.validation"), nil
+		errs = formErrors(h.s.localizer(c), ve)
+		for _, f := range sortedKeys(errs) {
+			a.AlertItems = append(a.AlertItems, errs[f])
+		}
+	} else if err != nil {
 		return err
+	}
+	if more != "" {
+		a.NextURL = nextLink(c, "/visits", more)
+	}
+	if c.Query("cursor") != "" {
+		a.FirstURL = firstLink(c, "/visits")
 	}
 	staff, err := st.StaffOfSite(u.SiteID, models.RoleSocialWorker, models.RoleCoordinator, models.RoleMediator)
 	if err != nil {
@@ -110,7 +132,16 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 		}
 	}
 	page := h.s.newPage(c, "agenda.title", a)
+	page.Errors = errs
 	return h.s.renderPage(c, "visit_agenda.html", page)
+}
+
+// agendaPage reads one page of the week's visits of status (all when
+// ""), with the cursor of the next page while more follow.
+func agendaPage(c *fiber.Ctx, monday time.Time, status string) ([]models.Visit, string, error) {
+	return readPage(c, func(pg models.Page) ([]models.Visit, error) {
+		return store(c).VisitsPage(models.VisitFilter{From: monday, To: monday.AddDate(0, 0, 7), Status: status, Page: pg})
+	}, (*models.Visit).Cursor)
 }
 
 // visitFamily returns the family of a visited child, once per child

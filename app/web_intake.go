@@ -19,14 +19,34 @@ type intakeQueueRow struct {
 	Age                                  int
 }
 
+// intakeListData is a page of the queue (50 by default) with the reason
+// filter as chosen; NextURL and FirstURL page through it keeping the
+// filter.
 type intakeListData struct {
-	Rows []intakeQueueRow
+	Rows              []intakeQueueRow
+	Reason            string
+	Reasons           []string
+	NextURL, FirstURL string
+	AlertMessage      string
+	AlertItems        []string
 }
 
-// intakeList shows the site's intake queue, oldest first.
+// intakeList shows the site's intake queue, oldest first, of ?reason=
+// (default every reason category), a page after ?cursor=.
 func (h *handlers) intakeList(c *fiber.Ctx) error {
-	q, err := store(c).IntakeQueue()
-	if err != nil {
+	data := intakeListData{Reason: c.Query("reason"), Reasons: models.ReasonCategories}
+	q, next, err := intakePage(c, data.Reason)
+	if ve, ok := asValidation(err); ok {
+		l := h.s.localizer(c)
+		data.AlertMessage = l.T("error.validation")
+		errs := formErrors(l, ve)
+		for _, f := range sortedKeys(errs) {
+			data.AlertItems = append(data.AlertItems, errs[f])
+		}
+		p := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "intake.list_title", data)
+		p.Errors = errs
+		return h.s.renderPage(c, "intake_list.html", p)
+	} else if err != nil {
 		return err
 	}
 	// The queue shows names of children: reading it is audited like the
@@ -35,12 +55,25 @@ func (h *handlers) intakeList(c *fiber.Ctx) error {
 		return err
 	}
 	day := today(c)
-	data := intakeListData{}
 	for _, r := range q {
 		data.Rows = append(data.Rows, intakeQueueRow{ID: r.ID, Name: r.FirstName + " " + r.LastName,
 			ReceivedOn: r.ReceivedOn.Format(time.DateOnly), ReasonCategory: r.ReasonCategory, Age: models.AgeOn(r.DateOfBirth, day)})
 	}
+	if next != "" {
+		data.NextURL = nextLink(c, "/intake", next)
+	}
+	if c.Query("cursor") != "" {
+		data.FirstURL = firstLink(c, "/intake")
+	}
 	return h.s.render(c, "intake_list.html", "intake.list_title", data)
+}
+
+// intakePage reads one page of the queue of reason ("": all), shared with
+// the API, with the cursor of the next page while more follow.
+func intakePage(c *fiber.Ctx, reason string) ([]models.IntakeReferral, string, error) {
+	return readPage(c, func(pg models.Page) ([]models.IntakeReferral, error) {
+		return store(c).IntakePage(models.IntakeFilter{Reason: reason, Page: pg})
+	}, (*models.IntakeReferral).Cursor)
 }
 
 // intakeView is the data of intake_show.html. Decided hides the decision

@@ -250,7 +250,7 @@ func (s *Store) SessionByID(id string) (*CaseSession, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: session %s: %w", id, ErrNotFound)
 	}
-	ss, err := s.sessions("s.id = ?", id)
+	ss, err := s.sessions(0, "s.id = ?", id)
 	if err != nil {
 		return nil, err
 	}
@@ -262,16 +262,27 @@ func (s *Store) SessionByID(id string) (*CaseSession, error) {
 
 // SessionsOf lists the sessions of a participant, newest first.
 func (s *Store) SessionsOf(participantID string) ([]CaseSession, error) {
-	return s.sessions("s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", participantID)
+	return s.SessionsPage(participantID, Page{})
+}
+
+// SessionsPage lists one page of the sessions of a participant, newest
+// first.
+func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, error) {
+	where, args, err := pg.seek("tu", "(s.started_at, s.id) < (?::timestamptz, ?::uuid)",
+		"s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", participantID)
+	if err != nil {
+		return nil, err
+	}
+	return s.sessions(pg.Limit, where, args...)
 }
 
 // SessionsBetween lists the sessions from..to (exclusive) that the actor
 // leads (social workers) or of the site (coordinators).
 func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
 	if s.actor.Role == RoleCoordinator {
-		return s.sessions("s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'", from, to)
+		return s.sessions(0, "s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'", from, to)
 	}
-	return s.sessions(`s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
+	return s.sessions(0, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
 		AND s.id IN (SELECT session_id FROM prevention.session_staff WHERE user_id = ?)`, from, to, s.actor.UserID)
 }
 
@@ -290,7 +301,9 @@ func (s *Store) LastMeasureCode() (string, error) {
 	return codes[0], nil
 }
 
-func (s *Store) sessions(where string, args ...any) ([]CaseSession, error) {
+// sessions reads the sessions that match where, newest first, at most
+// limit of them (0: all).
+func (s *Store) sessions(limit int, where string, args ...any) ([]CaseSession, error) {
 	var rows []struct {
 		CaseSession sessionRow `gorm:"embedded"`
 		MCode       string
@@ -304,14 +317,18 @@ func (s *Store) sessions(where string, args ...any) ([]CaseSession, error) {
 		ModTr       *string
 		ModAr       *string
 	}
-	err := s.db.Table("prevention.sessions s").
+	q := s.db.Table("prevention.sessions s")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	err := q.
 		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, s.location_enc,
 			s.mediator_present, s.notes_enc, s.created_by, s.version, s.updated_at,
 			m.code AS m_code, m.name_de AS m_de, m.name_en AS m_en, m.name_tr AS m_tr, m.name_ar AS m_ar,
 			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar`).
 		Joins("JOIN prevention.measures m ON m.id = s.measure_id").
 		Joins("LEFT JOIN prevention.measure_modules mo ON mo.id = s.module_id").
-		Where(where, args...).Order("s.started_at DESC").Scan(&rows).Error
+		Where(where, args...).Order("s.started_at DESC, s.id DESC").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: sessions: %w", err)
 	}

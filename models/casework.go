@@ -24,6 +24,7 @@ type Goal struct {
 	Progress      string
 	Outcome       string
 	Version       int
+	CreatedAt     time.Time
 }
 
 type goalRow struct {
@@ -35,7 +36,9 @@ type goalRow struct {
 	Outcome       *string
 	Version       int
 	CreatedBy     *string
-	UpdatedAt     time.Time
+	// CreatedAt is the database's (the goals' order); GORM never writes it.
+	CreatedAt time.Time `gorm:"->"`
+	UpdatedAt time.Time
 }
 
 func (goalRow) TableName() string { return "prevention.goals" }
@@ -82,7 +85,7 @@ func (s *Store) CreateGoal(participantID, title string, target *time.Time, today
 
 // GoalByID returns a visible goal.
 func (s *Store) GoalByID(id string) (*Goal, error) {
-	gs, err := s.goals("id = ?", id)
+	gs, err := s.goals(Page{}, "id = ?", id)
 	if err != nil {
 		return nil, err
 	}
@@ -94,22 +97,35 @@ func (s *Store) GoalByID(id string) (*Goal, error) {
 
 // GoalsOf lists a participant's goals, oldest first.
 func (s *Store) GoalsOf(participantID string) ([]Goal, error) {
-	return s.goals("participant_id = ?", participantID)
+	return s.GoalsPage(participantID, Page{})
 }
 
-func (s *Store) goals(where string, arg string) ([]Goal, error) {
+// GoalsPage lists one page of a participant's goals, oldest first.
+func (s *Store) GoalsPage(participantID string, pg Page) ([]Goal, error) {
+	return s.goals(pg, "participant_id = ?", participantID)
+}
+
+func (s *Store) goals(pg Page, where string, arg string) ([]Goal, error) {
+	where, args, err := pg.seek("tu", "(created_at, id) > (?::timestamptz, ?::uuid)", where, arg)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := uuid.Parse(arg); err != nil {
 		return nil, nil
 	}
+	q := s.db.Where(where, args...)
+	if pg.Limit > 0 {
+		q = q.Limit(pg.Limit)
+	}
 	var rows []goalRow
-	if err := s.db.Where(where, arg).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := q.Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: goals: %w", err)
 	}
 	out := make([]Goal, 0, len(rows))
 	for _, r := range rows {
 		o := &opener{s: s, table: goalsTable, id: r.ID}
 		g := Goal{ID: r.ID, ParticipantID: r.ParticipantID, Title: o.str("title", &r.TitleEnc), TargetOn: r.TargetOn,
-			Progress: r.Progress, Outcome: deref(r.Outcome), Version: r.Version}
+			Progress: r.Progress, Outcome: deref(r.Outcome), Version: r.Version, CreatedAt: r.CreatedAt}
 		if o.err != nil {
 			return nil, o.err
 		}
@@ -166,6 +182,7 @@ type Review struct {
 	ParticipantID string
 	HeldOn        time.Time
 	Notes         string
+	CreatedAt     time.Time
 }
 
 // RecordReview stores a case review of an active participant.
@@ -205,13 +222,24 @@ func (s *Store) RecordReview(participantID string, heldOn time.Time, notes strin
 
 // ReviewsOf lists a participant's reviews, newest first.
 func (s *Store) ReviewsOf(participantID string) ([]Review, error) {
+	return s.ReviewsPage(participantID, Page{})
+}
+
+// ReviewsPage lists one page of a participant's reviews, newest first (by
+// the day held, then by when recorded).
+func (s *Store) ReviewsPage(participantID string, pg Page) ([]Review, error) {
+	where, args, err := pg.seek("dtu", "(held_on, created_at, id) < (?::date, ?::timestamptz, ?::uuid)", "participant_id = ?", participantID)
+	if err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		ID, ParticipantID string
 		HeldOn            time.Time
 		NotesEnc          *string
+		CreatedAt         time.Time
 	}
-	err := s.db.Raw("SELECT id, participant_id, held_on, notes_enc FROM prevention.reviews WHERE participant_id = ? ORDER BY held_on DESC, created_at DESC",
-		participantID).Scan(&rows).Error
+	err = s.db.Raw("SELECT id, participant_id, held_on, notes_enc, created_at FROM prevention.reviews WHERE "+where+
+		" ORDER BY held_on DESC, created_at DESC, id DESC LIMIT ?::integer", append(args, pg.sqlLimit())...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: reviews: %w", err)
 	}
@@ -221,7 +249,7 @@ func (s *Store) ReviewsOf(participantID string) ([]Review, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Review{ID: r.ID, ParticipantID: r.ParticipantID, HeldOn: r.HeldOn, Notes: n})
+		out = append(out, Review{ID: r.ID, ParticipantID: r.ParticipantID, HeldOn: r.HeldOn, Notes: n, CreatedAt: r.CreatedAt})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
 // ReasonCategories are the referral reasons of SPEC §5.
@@ -188,8 +189,19 @@ type Feedback struct {
 // ReferralFeedback returns the feedback on the acting police liaison's
 // referrals, newest first, through the feedback crossing.
 func (s *Store) ReferralFeedback() ([]Feedback, error) {
+	return s.FeedbackPage(Page{})
+}
+
+// FeedbackPage returns one page of ReferralFeedback; the crossing reads
+// the page after the cursor's referral.
+func (s *Store) FeedbackPage(pg Page) ([]Feedback, error) {
+	after, err := pg.afterID()
+	if err != nil {
+		return nil, err
+	}
 	var out []Feedback
-	if err := s.db.Raw("SELECT id, police_reference, status, since FROM crossing.referral_feedback()").Scan(&out).Error; err != nil {
+	if err := s.db.Raw("SELECT id, police_reference, status, since FROM crossing.referral_feedback(?::uuid, ?::integer)",
+		after, pg.sqlLimit()).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("models: referral feedback: %w", err)
 	}
 	return out, nil
@@ -242,7 +254,31 @@ type intakeRow struct {
 
 // IntakeQueue lists the undecided referrals of the coordinator's site.
 func (s *Store) IntakeQueue() ([]IntakeReferral, error) {
-	return s.intake("")
+	return s.IntakePage(IntakeFilter{})
+}
+
+// IntakeFilter narrows the intake queue to one reason category when set,
+// one page of it.
+type IntakeFilter struct {
+	Reason string
+	Page
+}
+
+// IntakePage lists one page of the intake queue, oldest first; the
+// crossing reads the page after the cursor's referral.
+func (s *Store) IntakePage(f IntakeFilter) ([]IntakeReferral, error) {
+	v := &ValidationError{}
+	if f.Reason != "" && !contains(ReasonCategories, f.Reason) {
+		v.Add("reason", "validation.oneof", nil)
+	}
+	after, err := f.afterID()
+	if err != nil {
+		return nil, err
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	return s.intake(s.db.Raw("SELECT * FROM crossing.intake_queue(?::text, ?::uuid, ?::integer)", nilIfEmpty(f.Reason), after, f.sqlLimit()))
 }
 
 // IntakeReferralByID returns one undecided referral of the coordinator's
@@ -251,7 +287,7 @@ func (s *Store) IntakeReferralByID(id string) (*IntakeReferral, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: intake %s: %w", id, ErrNotFound)
 	}
-	rs, err := s.intake(id)
+	rs, err := s.intake(s.db.Raw("SELECT * FROM crossing.intake_queue() WHERE id = ?", id))
 	if err != nil {
 		return nil, err
 	}
@@ -261,11 +297,7 @@ func (s *Store) IntakeReferralByID(id string) (*IntakeReferral, error) {
 	return &rs[0], nil
 }
 
-func (s *Store) intake(id string) ([]IntakeReferral, error) {
-	q := s.db.Raw("SELECT * FROM crossing.intake_queue()")
-	if id != "" {
-		q = s.db.Raw("SELECT * FROM crossing.intake_queue() WHERE id = ?", id)
-	}
+func (s *Store) intake(q *gorm.DB) ([]IntakeReferral, error) {
 	var rows []intakeRow
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: intake queue: %w", err)

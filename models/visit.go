@@ -216,7 +216,7 @@ func (s *Store) VisitByID(id string) (*Visit, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: visit %s: %w", id, ErrNotFound)
 	}
-	vs, err := s.visits("v.id = ?", id)
+	vs, err := s.visits(0, "v.id = ?", id)
 	if err != nil {
 		return nil, err
 	}
@@ -229,18 +229,52 @@ func (s *Store) VisitByID(id string) (*Visit, error) {
 // Visits lists the visible visits from..to (exclusive) of the actor: a
 // mediator's or social worker's own, or, for coordinators, the site's.
 func (s *Store) Visits(from, to time.Time) ([]Visit, error) {
-	if s.actor.Role == RoleCoordinator {
-		return s.visits("v.starts_at >= ? AND v.starts_at < ?", from, to)
+	return s.VisitsPage(VisitFilter{From: from, To: to})
+}
+
+// VisitFilter selects the actor's visits starting from From until To
+// (exclusive), of one Status when set, one page of them.
+type VisitFilter struct {
+	From, To time.Time
+	Status   string
+	Page
+}
+
+// VisitsPage lists one page of the actor's visits by start, like Visits.
+func (s *Store) VisitsPage(f VisitFilter) ([]Visit, error) {
+	if f.Status != "" && !contains(VisitStatuses, f.Status) {
+		v := &ValidationError{}
+		v.Add("status", "validation.oneof", nil)
+		return nil, v
 	}
-	return s.visits("v.starts_at >= ? AND v.starts_at < ? AND (v.mediator_id = ? OR v.social_worker_id = ?)", from, to, s.actor.UserID, s.actor.UserID)
+	where, args := "v.starts_at >= ? AND v.starts_at < ?", []any{f.From, f.To}
+	if s.actor.Role == RoleCoordinator {
+		// Row security decides; naming the site (the one the policy lets a
+		// coordinator see) lets the site's index serve the keyset.
+		where += " AND v.site_id = org.current_site_id()"
+	} else {
+		where += " AND (v.mediator_id = ? OR v.social_worker_id = ?)"
+		args = append(args, s.actor.UserID, s.actor.UserID)
+	}
+	if f.Status != "" {
+		where += " AND v.status = ?"
+		args = append(args, f.Status)
+	}
+	where, args, err := f.seek("tu", "(v.starts_at, v.id) > (?::timestamptz, ?::uuid)", where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.visits(f.Limit, where, args...)
 }
 
 // VisitsOf lists a participant's visits.
 func (s *Store) VisitsOf(participantID string) ([]Visit, error) {
-	return s.visits("v.participant_id = ?", participantID)
+	return s.visits(0, "v.participant_id = ?", participantID)
 }
 
-func (s *Store) visits(where string, args ...any) ([]Visit, error) {
+// visits reads the visits that match where by start, at most limit of
+// them (0: all).
+func (s *Store) visits(limit int, where string, args ...any) ([]Visit, error) {
 	cols := "v.id, v.site_id, v.participant_id, v.starts_at, v.ends_at, v.purpose, v.mediator_id, v.social_worker_id, v.status, v.version, v.updated_at, p.case_number"
 	if !s.limited() {
 		cols += ", v.outcome_note_enc"
@@ -249,8 +283,11 @@ func (s *Store) visits(where string, args ...any) ([]Visit, error) {
 		Row        visitRow `gorm:"embedded"`
 		CaseNumber string
 	}
-	err := s.db.Table("prevention.visits v").Select(cols).Joins("JOIN prevention.participants p ON p.id = v.participant_id").
-		Where(where, args...).Order("v.starts_at").Scan(&rows).Error
+	q := s.db.Table("prevention.visits v").Select(cols).Joins("JOIN prevention.participants p ON p.id = v.participant_id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	err := q.Where(where, args...).Order("v.starts_at, v.id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: visits: %w", err)
 	}
