@@ -75,7 +75,7 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 	}
 	ps, next, err := readPage(c, func(pg models.Page) ([]models.Participant, error) {
 		return store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
-	}, func(p *models.Participant) string { return p.CaseNumber })
+	}, (*models.Participant).Cursor)
 	if err != nil {
 		return err
 	}

@@ -91,10 +91,10 @@ func (h *handlers) participantList(c *fiber.Ctx) error {
 	}
 	if len(ps) > caseloadPage {
 		ps = ps[:caseloadPage]
-		data.Next = nextLink(c, "/participants", ps[len(ps)-1].CaseNumber)
+		data.Next = nextLink(c, "/participants", ps[len(ps)-1].Cursor())
 	}
 	if f.After != "" {
-		data.First = nextLink(c, "/participants", "")
+		data.First = firstLink(c, "/participants")
 	}
 	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
 		return err

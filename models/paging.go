@@ -40,7 +40,7 @@ func cursorDay(t time.Time) string { return t.Format(time.DateOnly) }
 
 // keyset decodes the page's cursor into SQL values, one per letter of
 // kinds: 't' a timestamp, 'd' a day (YYYY-MM-DD, for a ?::date), 'u' an
-// id. It returns nil for the first page; a token that cursorOf did not
+// id, 's' a short text (a case number). It returns nil for the first page; a token that cursorOf did not
 // make for this shape is a validation error of the field cursor.
 func (p Page) keyset(kinds string) ([]any, error) {
 	if p.After == "" {
@@ -78,6 +78,11 @@ func (p Page) keyset(kinds string) ([]any, error) {
 				return nil, bad()
 			}
 			out[i] = s
+		case 's':
+			if s == "" || len(s) > 100 {
+				return nil, bad()
+			}
+			out[i] = s
 		}
 	}
 	return out, nil
@@ -102,6 +107,10 @@ func (p Page) sqlLimit() any {
 	}
 	return p.Limit
 }
+
+// Cursor is the position of the participant in the lists (by case
+// number, unique).
+func (p *Participant) Cursor() string { return cursorOf(p.CaseNumber) }
 
 // Cursor is the position of the visit in the visit lists (by start).
 func (v *Visit) Cursor() string { return cursorOf(cursorTime(v.StartsAt), v.ID) }

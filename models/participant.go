@@ -251,8 +251,8 @@ func (s *Store) ParticipantByID(id string) (*Participant, error) {
 type ParticipantFilter struct {
 	Status   Status
 	FamilyID string
-	// After is the case number a page continues after; Limit bounds the
-	// page (0: no bound).
+	// After is the cursor (Participant.Cursor) a page continues after;
+	// Limit bounds the page (0: no bound).
 	After string
 	Limit int
 	// WorkerID keeps the cases this user currently works on as social
@@ -288,8 +288,12 @@ func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
 	if f.FamilyID != "" {
 		q = q.Where("family_id = ?", f.FamilyID)
 	}
-	if f.After != "" {
-		q = q.Where("case_number > ?", f.After)
+	after, err := Page{After: f.After}.keyset("s")
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		q = q.Where("case_number > ?", after[0])
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
