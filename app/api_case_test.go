@@ -297,4 +297,8 @@ func TestParticipantsPaged(t *testing.T) {
 	for _, bad := range []string{"0", "501", "x"} {
 		expect(t, h.api("GET", "/api/v1/participants?limit="+bad, tok, ""), 422).Body.Close()
 	}
+	// The cursor is opaque: what the server did not make is refused.
+	for _, bad := range []string{"%25%25", "bm90IGEgY3Vyc29y~", "YX5i" /* two values */, "AAEC" /* control bytes */} {
+		expect(t, h.api("GET", "/api/v1/participants?cursor="+bad, tok, ""), 422).Body.Close()
+	}
 }

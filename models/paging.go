@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Keyset paging of the lists (SPEC §11, issue 15). A page continues after
@@ -79,7 +81,7 @@ func (p Page) keyset(kinds string) ([]any, error) {
 			}
 			out[i] = s
 		case 's':
-			if s == "" || len(s) > 100 {
+			if s == "" || len(s) > 100 || !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
 				return nil, bad()
 			}
 			out[i] = s
