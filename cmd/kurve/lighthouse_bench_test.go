@@ -56,6 +56,7 @@ func BenchmarkLighthouse(b *testing.B) {
 	for _, e := range []string{who.Coordinator, who.SocialWorker, who.Mediator, "evaluation@es.kurve.example"} {
 		cookies[e] = webCookie(b, tdb.Gorm, e)
 	}
+	dbtest.Exec(b, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'") // startServe waits for a refresh
 	addr := startServe(b, tdb.URL)
 	pages := []struct{ name, email, path string }{
 		{"login", "", "/login"},
