@@ -29,7 +29,7 @@ func (c ChildName) Name() string { return c.FirstName + " " + c.LastName }
 const MaxChildSearch = 20
 
 // childRow is what a picker reads of a participant; DateOfBirthEnc only
-// where a consent check needs it.
+// where a consent check needs it, InGroup only for the session form.
 type childRow struct {
 	ID             string
 	CaseNumber     string
@@ -37,6 +37,7 @@ type childRow struct {
 	FirstNameEnc   string
 	LastNameEnc    string
 	DateOfBirthEnc string
+	InGroup        bool
 }
 
 func (s *Store) openChild(r *childRow) (ChildName, error) {
@@ -155,10 +156,7 @@ func (s *Store) SessionChildren(q SessionChoice, day time.Time) (children []Sess
 	if ids := validIDs([]string{q.GroupID}); len(ids) == 1 {
 		group = ids[0]
 	}
-	var rows []struct {
-		childRow
-		InGroup bool
-	}
+	var rows []childRow
 	// Each source is a set of ids; the participants are read by primary
 	// key, so no source makes PostgreSQL read the site.
 	err = s.db.Raw(`WITH ids AS (
@@ -196,7 +194,7 @@ func (s *Store) SessionChildren(q SessionChoice, day time.Time) (children []Sess
 		return nil
 	}
 	for i := range rows {
-		if err := add(&rows[i].childRow, rows[i].InGroup, false); err != nil {
+		if err := add(&rows[i], rows[i].InGroup, false); err != nil {
 			return nil, false, err
 		}
 	}
