@@ -33,11 +33,13 @@ CREATE TABLE prevention.group_members (
 );
 CREATE INDEX group_members_participant_idx ON prevention.group_members (participant_id);
 
--- The session form searches active children by the start of their case
--- number (LIKE 'ES-2026-00%'). The unique index on case_number serves LIKE
--- only under the C collation; this one does under any, and in the order
--- the form lists them.
-CREATE INDEX participants_case_number_prefix_idx ON prevention.participants (case_number COLLATE "C");
+-- The session form finds active children by the start of their case
+-- number, in case-number order, at most a few. Written as starts_with():
+-- under row security a LIKE (not leakproof) is checked only after the
+-- policy, row by row, so PostgreSQL cannot use an index for it;
+-- starts_with() is leakproof and becomes a range of this index (under the
+-- C collation, whatever the database's).
+CREATE INDEX participants_status_case_number_idx ON prevention.participants (status, case_number COLLATE "C");
 
 ------------------------------------------------------------------------------
 -- Grants: social workers and coordinators only. A group is renamed or
@@ -95,5 +97,5 @@ CREATE TRIGGER participants_erased_leave_groups AFTER UPDATE OF erased_at ON pre
 -- +goose Down
 DROP TRIGGER participants_erased_leave_groups ON prevention.participants;
 DROP FUNCTION prevention.erased_leaves_groups();
-DROP INDEX prevention.participants_case_number_prefix_idx;
+DROP INDEX prevention.participants_status_case_number_idx;
 DROP TABLE prevention.group_members, prevention.groups;

@@ -48,18 +48,19 @@ func ValidateGroupName(name string) error {
 	return v.OrNil()
 }
 
-const groupColumns = `g.id, g.site_id, g.name, g.owner_id, u.name AS owner_name, g.created_at, g.archived_at,
-	(SELECT count(*) FROM prevention.group_members m JOIN prevention.participants p ON p.id = m.participant_id
-	 WHERE m.group_id = g.id) AS members,
-	(SELECT count(*) FROM prevention.group_members m JOIN prevention.participants p ON p.id = m.participant_id
-	 WHERE m.group_id = g.id AND p.status = 'active') AS active`
+// groupQuery reads groups with their owner's name and the counts of
+// their visible members (all, and those in the program), counted in one
+// pass per group.
+const groupQuery = `SELECT g.id, g.site_id, g.name, g.owner_id, u.name AS owner_name, g.created_at, g.archived_at, c.members, c.active
+	FROM prevention.groups g LEFT JOIN org.users u ON u.id = g.owner_id
+	CROSS JOIN LATERAL (SELECT count(*) AS members, count(*) FILTER (WHERE p.status = 'active') AS active
+		FROM prevention.group_members m JOIN prevention.participants p ON p.id = m.participant_id WHERE m.group_id = g.id) c`
 
 // groups reads groups with their owner and visible member counts: one
 // statement however many groups and members.
 func (s *Store) groups(where string, args ...any) ([]Group, error) {
 	var out []Group
-	err := s.db.Raw(`SELECT `+groupColumns+` FROM prevention.groups g LEFT JOIN org.users u ON u.id = g.owner_id
-		WHERE `+where+` ORDER BY g.owner_id = org.current_user_id() DESC, lower(g.name), g.id`, args...).Scan(&out).Error
+	err := s.db.Raw(groupQuery+` WHERE `+where+` ORDER BY g.owner_id = org.current_user_id() DESC, lower(g.name), g.id`, args...).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: groups: %w", err)
 	}
