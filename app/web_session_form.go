@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -80,6 +81,8 @@ type sessionFormData struct {
 	// SearchMax).
 	Searched, More bool
 	SearchMax      int
+	// SearchHidden go along with a search: the group and the ticks.
+	SearchHidden url.Values
 }
 
 // renderSessionForm shows the form. It never lists the whole site: it
@@ -117,6 +120,10 @@ func (h *handlers) renderSessionForm(c *fiber.Ctx, f sessionForm, ve *models.Val
 			d.Form.ParticipantIDs = append(d.Form.ParticipantIDs, ch.ID)
 		}
 		d.Rows = append(d.Rows, pickRow{ID: ch.ID, CaseNumber: ch.CaseNumber, Name: ch.Name(), ConsentMissing: ch.ConsentMissing})
+	}
+	d.SearchHidden = url.Values{"participant": d.Form.ParticipantIDs}
+	if f.Group != "" {
+		d.SearchHidden.Set("group", f.Group)
 	}
 	ms, err := st.Measures(false)
 	if err != nil {
