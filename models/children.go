@@ -121,9 +121,6 @@ func statusList(statuses []Status) []string {
 	return out
 }
 
-// OpenStatuses are the statuses of a running case.
-var OpenStatuses = []Status{StatusReferred, StatusContacted, StatusConsentPending, StatusActive}
-
 // SessionChoice says which children the quick session form offers besides
 // the ones found: those ticked already, the members of the group picked,
 // and the actor's own caseload.

@@ -291,3 +291,18 @@ func TestSessionChildren(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupRules: the pure rules the groups rely on, without a database.
+func TestGroupRules(t *testing.T) {
+	for _, st := range models.Statuses {
+		if st.Open() != slices.Contains(models.OpenStatuses, st) {
+			t.Errorf("%s: Open() %v disagrees with OpenStatuses", st, st.Open())
+		}
+	}
+	for name, ok := range map[string]bool{"Dienstagsgruppe": true, " x ": true, strings.Repeat("ä", 80): true,
+		"": false, " \t ": false, strings.Repeat("ä", 81): false} {
+		if err := models.ValidateGroupName(name); (err == nil) != ok {
+			t.Errorf("ValidateGroupName(%q) = %v", name, err)
+		}
+	}
+}
