@@ -166,9 +166,15 @@ func (h *handlers) groupArchive(c *fiber.Ctx) error {
 }
 
 // groupMembersAdd adds the ticked children; none ticked is a form error.
+// The audit names the children asked for, by id.
 func (h *handlers) groupMembersAdd(c *fiber.Ctx) error {
 	id := utils.CopyString(c.Params("id"))
-	ids := formValues(c, "participant_ids")
+	var ids []string
+	for _, v := range formValues(c, "participant_ids") {
+		if ref := participantRef(v); ref != "" {
+			ids = append(ids, ref)
+		}
+	}
 	if len(ids) == 0 {
 		v := &models.ValidationError{}
 		v.Add("participant_ids", "validation.group_pick", nil)
