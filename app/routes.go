@@ -160,6 +160,16 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/participants/:id/extensions", Access: Side, Roles: caseStaff, Handler: h.extensionCreate},
 		{Method: "GET", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingNew},
 		{Method: "POST", Path: "/participants/:id/closing", Access: Side, Roles: caseStaff, Handler: h.closingCreate},
+		// Groups for sessions (issue 15): named groups of children of the
+		// site, kept by coordinators and social workers; members follow
+		// their children's visibility. The session form offers them.
+		{Method: "GET", Path: "/groups", Access: Side, Roles: caseStaff, Handler: h.groupList},
+		{Method: "POST", Path: "/groups", Access: Side, Roles: caseStaff, Handler: h.groupCreate},
+		{Method: "GET", Path: "/groups/:id", Access: Side, Roles: caseStaff, Handler: h.groupShow},
+		{Method: "POST", Path: "/groups/:id", Access: Side, Roles: caseStaff, Handler: h.groupUpdate},
+		{Method: "POST", Path: "/groups/:id/archive", Access: Side, Roles: caseStaff, Handler: h.groupArchive},
+		{Method: "POST", Path: "/groups/:id/members", Access: Side, Roles: caseStaff, Handler: h.groupMembersAdd},
+		{Method: "POST", Path: "/groups/:id/members/:pid/remove", Access: Side, Roles: caseStaff, Handler: h.groupMemberRemove},
 		{Method: "GET", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureList},
 		{Method: "POST", Path: "/measures", Access: Side, Roles: coordinators, Handler: h.measureCreate},
 		{Method: "POST", Path: "/measures/:code", Access: Side, Roles: coordinators, Handler: h.measureUpdate},

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"kurve/models"
@@ -9,12 +12,18 @@ import (
 // sessionForm is the quick session form as typed. Module is
 // "<measure>/<module>" (the select lists the modules of every measure),
 // so the server can tell a module of another measure.
+//
+// Group is the group picked (its members are listed, and ticked when the
+// group is picked: TickGroup) and Search a case-number prefix; both go
+// along when the form is shown again, so that it lists the same children.
 type sessionForm struct {
 	ParticipantIDs                                         []string
 	Attendance                                             map[string]string
 	Measure, Module, Date, Time, Duration, Location, Notes string
 	MediatorPresent                                        bool
 	StaffIDs                                               []string
+	Group, Search                                          string
+	TickGroup                                              bool
 }
 
 // Picked reports whether the child's checkbox is ticked.
@@ -65,31 +74,56 @@ type sessionFormData struct {
 	Self, Today string
 	Problems    []string
 	Coordinator bool
+	// MyGroups are the groups offered: the user's own first, each with
+	// children in the program the user may see.
+	MyGroups []models.Group
+	// Searched: a search ran; More: it found more than it lists (at most
+	// SearchMax).
+	Searched, More bool
+	SearchMax      int
+	// SearchHidden go along with a search: the group and the ticks.
+	SearchHidden url.Values
 }
 
-// renderSessionForm shows the form: the user's active participants (a
-// social worker's caseload, a coordinator's site), the active catalogue
-// and the colleagues who may be recorded as present. The listing is
-// audited once.
+// renderSessionForm shows the form. It never lists the whole site: it
+// offers the user's groups, the children ticked, the members of the group
+// picked, a social worker's own caseload and the children found by case
+// number, read with a fixed number of statements (models.SessionChildren)
+// and with one consent check for all of them; the active catalogue; and
+// the colleagues who may be recorded as present. The listing is audited
+// once.
 func (h *handlers) renderSessionForm(c *fiber.Ctx, f sessionForm, ve *models.ValidationError) error {
 	st, u, l := store(c), currentUser(c), h.s.localizer(c)
 	day := today(c)
 	d := sessionFormData{Form: f, Attendances: models.Attendances, Self: u.ID, Today: formatDate(&day),
-		Coordinator: u.Role == models.RoleCoordinator}
-	ps, err := st.Participants(models.ParticipantFilter{Status: models.StatusActive})
+		Coordinator: u.Role == models.RoleCoordinator, Searched: strings.TrimSpace(f.Search) != "", SearchMax: models.MaxChildSearch}
+	gs, err := st.Groups()
 	if err != nil {
 		return err
 	}
-	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
+	for _, g := range gs {
+		if g.Active > 0 {
+			d.MyGroups = append(d.MyGroups, g)
+		}
+	}
+	children, more, err := st.SessionChildren(models.SessionChoice{Ticked: f.ParticipantIDs, GroupID: f.Group,
+		Caseload: u.Role == models.RoleSocialWorker, Search: f.Search}, day)
+	if err != nil {
 		return err
 	}
-	for i := range ps {
-		p := &ps[i]
-		missing, err := st.MissingConsent(p, day)
-		if err != nil {
-			return err
+	d.More = more
+	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(children)}); err != nil {
+		return err
+	}
+	for _, ch := range children {
+		if f.TickGroup && ch.InGroup && !d.Form.Picked(ch.ID) {
+			d.Form.ParticipantIDs = append(d.Form.ParticipantIDs, ch.ID)
 		}
-		d.Rows = append(d.Rows, pickRow{ID: p.ID, CaseNumber: p.CaseNumber, Name: p.FirstName + " " + p.LastName, ConsentMissing: len(missing) > 0})
+		d.Rows = append(d.Rows, pickRow{ID: ch.ID, CaseNumber: ch.CaseNumber, Name: ch.Name(), ConsentMissing: ch.ConsentMissing})
+	}
+	d.SearchHidden = url.Values{"participant": d.Form.ParticipantIDs}
+	if f.Group != "" {
+		d.SearchHidden.Set("group", f.Group)
 	}
 	ms, err := st.Measures(false)
 	if err != nil {

@@ -15,17 +15,23 @@ import (
 // one child or a group, with defaults filled and attendance by one tap per
 // child. It works without JavaScript.
 
-// sessionNew shows the form with its defaults; ?participant=<id> ticks
-// that child (the link from the case page).
+// sessionNew shows the form with its defaults. ?participant=<id> (once
+// or more) ticks children (the link from the case page); ?group=<id>
+// lists a group's members and ticks them (works without JavaScript);
+// ?q= finds active children by the start of their case number.
 func (h *handlers) sessionNew(c *fiber.Ctx) error {
 	t := now(c).In(programZone)
 	at := t.Round(15 * time.Minute)
 	if at.Day() != t.Day() {
 		at = t.Truncate(15 * time.Minute)
 	}
-	f := sessionForm{Date: at.Format(time.DateOnly), Time: at.Format("15:04"), Duration: "60", Attendance: map[string]string{}}
-	if id := participantRef(c.Query("participant")); id != "" {
-		f.ParticipantIDs = []string{id}
+	f := sessionForm{Date: at.Format(time.DateOnly), Time: at.Format("15:04"), Duration: "60", Attendance: map[string]string{},
+		Group: participantRef(c.Query("group")), Search: strings.TrimSpace(c.Query("q"))}
+	f.TickGroup = f.Group != ""
+	for _, v := range c.Context().QueryArgs().PeekMulti("participant") {
+		if id := participantRef(string(v)); id != "" && !f.Picked(id) {
+			f.ParticipantIDs = append(f.ParticipantIDs, id)
+		}
 	}
 	last, err := store(c).LastMeasureCode()
 	if err != nil {
@@ -83,7 +89,7 @@ func readSessionForm(c *fiber.Ctx) sessionForm {
 	f := sessionForm{ParticipantIDs: formValues(c, "participant_ids"), Measure: c.FormValue("type"), Module: c.FormValue("module"),
 		Date: strings.TrimSpace(c.FormValue("date")), Time: strings.TrimSpace(c.FormValue("time")), Duration: c.FormValue("duration_minutes"),
 		Location: c.FormValue("location"), Notes: c.FormValue("notes"), MediatorPresent: c.FormValue("mediator_present") != "",
-		Attendance: map[string]string{}}
+		Group: participantRef(c.FormValue("group")), Search: strings.TrimSpace(c.FormValue("q")), Attendance: map[string]string{}}
 	self := currentUser(c).ID
 	for _, id := range formValues(c, "staff_ids") {
 		if id != self {

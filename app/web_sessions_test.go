@@ -203,15 +203,20 @@ func TestSessionFormListsOnlyOwnActiveParticipants(t *testing.T) {
 	}
 
 	// A child whose social-worker assignment ended leaves the worker's
-	// form, but stays in the coordinator's (the whole site).
+	// form (also their search), but the coordinator finds it by its case
+	// number. The coordinator's form never lists the site by itself.
 	var assignment string
 	h.db.Gorm.Raw("SELECT id FROM prevention.assignments WHERE participant_id = ? AND kind = 'social_worker'", active[1]).Scan(&assignment)
 	snPost(t, h, &coord, "/assignments/"+assignment+"/end", url.Values{"until": {wcDate(0, -2)}, "participant": {active[1]}}, http.StatusSeeOther)
-	if listed(snGet(t, h, &sw, "/sessions/new", http.StatusOK))[active[1]] {
+	cn := url.QueryEscape(snCaseNumber(t, h, active[1]))
+	if listed(snGet(t, h, &sw, "/sessions/new", http.StatusOK))[active[1]] || listed(snGet(t, h, &sw, "/sessions/new?q="+cn, http.StatusOK))[active[1]] {
 		t.Error("a child no longer assigned is still offered to the social worker")
 	}
-	if !listed(snGet(t, h, &coord, "/sessions/new", http.StatusOK))[active[1]] {
-		t.Error("the coordinator's form lacks an active child of the site")
+	if got := listed(snGet(t, h, &coord, "/sessions/new", http.StatusOK)); len(got) != 0 {
+		t.Errorf("the coordinator's form lists %d children without a group or a search", len(got))
+	}
+	if got := listed(snGet(t, h, &coord, "/sessions/new?q="+cn, http.StatusOK)); !got[active[1]] || len(got) != 1 {
+		t.Errorf("the coordinator's search by case number offers %v", got)
 	}
 }
 

@@ -40,7 +40,7 @@ var AuditActions = []string{
 	AuditParticipantList, AuditParticipantRead, AuditParticipantCreate, AuditParticipantUpdate, AuditParticipantStatus,
 	AuditParticipantReopen, AuditFamilyRead, AuditFamilyUpdate, AuditGuardianAdd, AuditConsentRecord, AuditConsentWithdraw,
 	AuditConsentAnswer, AuditReferralCreate, AuditReferralRead, AuditReferralAccept, AuditReferralDecline, AuditMeasureSave,
-	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
+	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGroupCreate, AuditGroupRead, AuditGroupUpdate, AuditGroupMembers, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
 	AuditProgramExtend, AuditCaseClose, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
 	AuditStatsQuery, AuditStatsExport, AuditAuditSearch, AuditAuditExport,
 	AuditParticipantErase, AuditParticipantExport, AuditRetentionRun,

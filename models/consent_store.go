@@ -237,6 +237,59 @@ func (s *Store) MissingConsent(p *Participant, day time.Time) ([]Missing, error)
 	return ParticipationConsent(*p.DateOfBirth, links, cs, day), nil
 }
 
+// MissingConsents applies the consent rule on day to several visible
+// participants at once, given their dates of birth by id: one statement
+// reads the custody links and consents of all of them. It returns what is
+// missing per participant (none: valid).
+func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time) (map[string][]Missing, error) {
+	out := map[string][]Missing{}
+	if len(datesOfBirth) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(datesOfBirth))
+	for id := range datesOfBirth {
+		ids = append(ids, id)
+	}
+	var rows []struct {
+		ParticipantID string
+		Link          bool
+		GuardianID    *string
+		HasCustody    bool
+		Purposes      TextArray
+		State         *string
+		GivenOn       *time.Time
+		ExpiresOn     *time.Time
+		WithdrawnOn   *time.Time
+	}
+	err := s.db.Raw(`SELECT pg.participant_id, true AS link, pg.guardian_id, pg.has_custody,
+			NULL::text[] AS purposes, NULL AS state, NULL::date AS given_on, NULL::date AS expires_on, NULL::date AS withdrawn_on
+		FROM prevention.participant_guardians pg WHERE pg.participant_id IN ?
+		UNION ALL
+		SELECT c.participant_id, false, c.guardian_id, false, c.purposes, c.state, c.given_on, c.expires_on, c.withdrawn_on
+		FROM prevention.consents c WHERE c.participant_id IN ?`, ids, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: consents: %w", err)
+	}
+	links := map[string][]GuardianLink{}
+	consents := map[string][]Consent{}
+	for i := range rows {
+		r := &rows[i]
+		if r.Link {
+			links[r.ParticipantID] = append(links[r.ParticipantID], GuardianLink{GuardianID: deref(r.GuardianID), HasCustody: r.HasCustody})
+			continue
+		}
+		c := consentRow{ParticipantID: r.ParticipantID, GuardianID: r.GuardianID, Purposes: r.Purposes, State: ConsentState(deref(r.State)),
+			GivenOn: r.GivenOn, ExpiresOn: r.ExpiresOn, WithdrawnOn: r.WithdrawnOn}
+		consents[r.ParticipantID] = append(consents[r.ParticipantID], c.consent())
+	}
+	for id, dob := range datesOfBirth {
+		if m := ParticipationConsent(dob, links[id], consents[id], day); len(m) > 0 {
+			out[id] = m
+		}
+	}
+	return out, nil
+}
+
 // AnswerConsent records the family's answer to a requested consent: given
 // (on a date) or refused. Other transitions are not answers: withdrawal has
 // its own action, expiry its job.

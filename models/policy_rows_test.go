@@ -38,6 +38,7 @@ func TestRowPoliciesHideOtherCases(t *testing.T) {
 			EndsAt: today.AddDate(0, 0, 2).Add(10 * time.Hour), Purpose: "follow_up", SocialWorkerID: w.users["sw2"].ID}, today)
 		return err
 	})
+	w.group("sw2", "Fremdgruppe", theirs.ID)
 	tables := map[string]string{
 		"prevention.participants":          "id = ?",
 		"prevention.families":              "id = (SELECT family_id FROM prevention.participants WHERE id = ?)",
@@ -53,6 +54,7 @@ func TestRowPoliciesHideOtherCases(t *testing.T) {
 		"prevention.session_participants":  "participant_id = ?",
 		"prevention.sessions":              "id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)",
 		"prevention.visits":                "participant_id = ?",
+		"prevention.group_members":         "participant_id = ?",
 	}
 	// The owner sees the rows: the queries find what they look for.
 	for table, where := range tables {

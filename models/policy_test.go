@@ -49,6 +49,9 @@ type policyWorld struct {
 	theirsConsent, theirsSession     string
 	duMeasure, referral, theirsGuard string
 	theirsVisit                      *models.Visit
+	// Groups: the colleague's (with their case), an empty one of sw's,
+	// and an empty one at Duisburg.
+	theirsGroup, emptyGroup, duGroup string
 }
 
 func newPolicyWorld(t *testing.T) *policyWorld {
@@ -108,6 +111,9 @@ func newPolicyWorld(t *testing.T) *policyWorld {
 		w.duMeasure = m.ID
 		return st.SaveModule("du_measure", models.MeasureInput{Code: "du_module", Labels: models.Labels{"DU", "DU", "DU", "DU"}, Active: true})
 	})
+	w.theirsGroup = w.group("sw2", "Fremdgruppe", w.theirs.ID)
+	w.emptyGroup = w.group("sw", "Leergruppe")
+	w.duGroup = w.group("coordDU", "Gruppe Duisburg")
 	// A referral, declined by the coordinator of Essen.
 	w.referral = w.refer("Abgelehnt").ID
 	w.must("coord", func(st *models.Store) error { return st.DeclineReferral(w.referral, "duplicate") })
@@ -246,6 +252,30 @@ func (w *policyWorld) cases() []policyCase {
 		{policy: "prevention.assignments assignments_update USING", what: "ending an assignment at another site, or as a social worker",
 			sql: "UPDATE prevention.assignments SET until_on = until_on WHERE participant_id = ?", args: []any{theirs},
 			refused: []string{"sw2", "coordDU"}, allowed: "coord"},
+		// Groups: the site's staff see its groups, the owner and the
+		// coordinator change them; members follow their children.
+		{policy: "prevention.groups groups_read USING", what: "another site's group",
+			sql: "SELECT 1 FROM prevention.groups WHERE id = ?", args: []any{w.duGroup}, refused: []string{"coord", "sw", "med"}, allowed: "swDU"},
+		{policy: "prevention.groups groups_insert CHECK", what: "a group at another site, or in another's name",
+			sql: insertCopy("prevention.groups"), args: []any{w.copyOf("prevention.groups", "id = ?", w.duGroup,
+				map[string]any{"id": "00000000-0000-4000-8000-000000000009", "name": "Kopie"})},
+			refused: []string{"coord", "swDU"}, allowed: "coordDU"},
+		{policy: "prevention.groups groups_update USING", what: "renaming a colleague's group or another site's",
+			sql: "UPDATE prevention.groups SET name = name WHERE id = ?", args: []any{w.theirsGroup}, refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
+		unfiltered("prevention.groups groups_update USING", "UPDATE prevention.groups SET archived_at = archived_at"),
+		{policy: "prevention.group_members group_members_read USING", what: "a colleague's case in a group",
+			sql: "SELECT 1 FROM prevention.group_members WHERE group_id = ? AND participant_id = ?", args: []any{w.theirsGroup, theirs},
+			refused: []string{"sw", "idle", "coordDU", "swDU"}, allowed: "sw2"},
+		{policy: "prevention.group_members group_members_insert CHECK", what: "a colleague's case put into a group",
+			sql: "INSERT INTO prevention.group_members (group_id, participant_id) VALUES (?, ?)", args: []any{w.emptyGroup, theirs},
+			refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
+		{policy: "prevention.group_members group_members_insert CHECK", what: "another site's case put into a group",
+			sql: "INSERT INTO prevention.group_members (group_id, participant_id) VALUES (?, ?)", args: []any{w.duGroup, du},
+			refused: []string{"coord", "sw"}, allowed: "coordDU"},
+		{policy: "prevention.group_members group_members_delete USING", what: "taking a colleague's case out of a group",
+			sql: "DELETE FROM prevention.group_members WHERE group_id = ? AND participant_id = ?", args: []any{w.theirsGroup, theirs},
+			refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
+		unfiltered("prevention.group_members group_members_delete USING", "DELETE FROM prevention.group_members"),
 		// Case counters.
 		{policy: "prevention.case_counters case_counters_coordinator USING", what: "another site's case numbers",
 			sql: "UPDATE prevention.case_counters SET last = last WHERE site_id = ?", args: []any{w.du.SiteID},
@@ -441,6 +471,8 @@ var columnGrants = map[string]string{
 	"prevention.assignments SELECT kurve_mediation": "id participant_id site_id user_id kind from_on until_on",
 	// An assignment only ends; it is never moved to another person or case.
 	"prevention.assignments UPDATE kurve_prevention": "until_on",
+	// A group is renamed or archived; never moved to another site or owner.
+	"prevention.groups UPDATE kurve_prevention": "name archived_at",
 	// A closing is only reopened; its assessment is never rewritten.
 	"prevention.closings UPDATE kurve_prevention": "reopened_at reopened_by",
 	// Mediators: the guardians' names, contact and languages only.

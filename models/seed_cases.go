@@ -96,7 +96,42 @@ func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time
 			n++
 		}
 	}
-	return n, s.SeedDemoSessions(socialWorkerID, today)
+	if err := s.SeedDemoSessions(socialWorkerID, today); err != nil {
+		return n, err
+	}
+	return n, s.SeedDemoGroups()
+}
+
+// demoGroups are the demo site's session groups (issue 15): the weekly
+// social-skills group with every active child, and a smaller one.
+var demoGroups = []struct {
+	name    string
+	members int // the first so many active children; 0: all
+}{{"Dienstagsgruppe", 0}, {"Boxen am Freitag", 2}}
+
+// SeedDemoGroups creates the demo groups at the actor's site, owned by the
+// actor (the coordinator).
+func (s *Store) SeedDemoGroups() error {
+	active, err := s.Participants(ParticipantFilter{Status: StatusActive})
+	if err != nil || len(active) == 0 {
+		return err
+	}
+	for _, dg := range demoGroups {
+		g, err := s.CreateGroup(dg.name)
+		if err != nil {
+			return fmt.Errorf("models: demo group: %w", err)
+		}
+		var ids []string
+		for i, p := range active {
+			if dg.members == 0 || i < dg.members {
+				ids = append(ids, p.ID)
+			}
+		}
+		if _, err := s.AddGroupMembers(g.ID, ids); err != nil {
+			return fmt.Errorf("models: demo group members: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerID, mediatorID string, today time.Time) error {

@@ -31,6 +31,9 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// OpenStatuses are the statuses of a running case (Open).
+var OpenStatuses = []Status{StatusReferred, StatusContacted, StatusConsentPending, StatusActive}
+
 // Open reports whether the case is still running (not in a final state).
 func (s Status) Open() bool {
 	switch s {
