@@ -102,8 +102,5 @@ func (h *handlers) participantStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return h.statusFailure(c, id, models.Status(status), err)
 	}
-	if err := setFlash(c, "flash.status_changed"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.status_changed")
 }
