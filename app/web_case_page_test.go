@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,6 +49,37 @@ func cpForm(form *goquery.Selection, kv ...string) url.Values {
 	return v
 }
 
+// cpSameMissing checks that the summary and the consent section say the
+// same is missing: the same (guardian, purpose) pairs, the summary with
+// one line a guardian ("Name: Teilnahme, Datenverarbeitung"), the section
+// with one a purpose ("Name: Einwilligung … fehlt: Teilnahme").
+func cpSameMissing(t *testing.T, where string, d *goquery.Document) {
+	t.Helper()
+	pairs := func(sel string, split bool) []string {
+		var out []string
+		d.Find(sel).Each(func(_ int, li *goquery.Selection) {
+			who := li.Find(".who").Text()
+			rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(li.Text()), who+":"))
+			if !split {
+				if i := strings.LastIndex(rest, ": "); i >= 0 {
+					rest = rest[i+2:]
+				}
+				out = append(out, who+"/"+rest)
+				return
+			}
+			for _, p := range strings.Split(rest, ", ") {
+				out = append(out, who+"/"+p)
+			}
+		})
+		slices.Sort(out)
+		return out
+	}
+	summary, section := pairs("#summary-consent li", true), pairs("#consent-missing li", false)
+	if len(summary) == 0 || !slices.Equal(summary, section) {
+		t.Errorf("%s: the summary says %q is missing, the consent section %q", where, summary, section)
+	}
+}
+
 // cpIDs are the ids of the links of the section index, in order.
 func cpIndex(d *goquery.Document) (ids, titles []string) {
 	d.Find("nav#case-index a").Each(func(_ int, a *goquery.Selection) {
@@ -82,12 +114,7 @@ func TestCasePageSummary(t *testing.T) {
 	if d.Find(`#summary-consent[data-valid="false"]`).Length() != 1 {
 		t.Error("summary: consent of a new referral not shown as missing")
 	}
-	var inSummary, inSection []string
-	d.Find("#summary-consent li").Each(func(_ int, s *goquery.Selection) { inSummary = append(inSummary, s.Text()) })
-	d.Find("#consent-missing li").Each(func(_ int, s *goquery.Selection) { inSection = append(inSection, s.Text()) })
-	if len(inSummary) == 0 || fmt.Sprint(inSummary) != fmt.Sprint(inSection) {
-		t.Errorf("summary says %q is missing, the consent section %q", inSummary, inSection)
-	}
+	cpSameMissing(t, "new referral", d)
 	if got := cpTasks(d); fmt.Sprint(got) != fmt.Sprint(map[string]string{"consent_missing": "#case-consent", "no_social_worker": "#case-assignments"}) {
 		t.Errorf("tasks of a new referral: %v", got)
 	}
@@ -100,6 +127,18 @@ func TestCasePageSummary(t *testing.T) {
 	if got := cpTasks(wcPage(t, h, &coord, fresh, http.StatusOK)); fmt.Sprint(got) != fmt.Sprint(map[string]string{"consent_missing": "#case-consent"}) {
 		t.Errorf("tasks once a social worker is assigned: %v", got)
 	}
+
+	// A case waiting for consent: the summary names each guardian once,
+	// with what they have not consented to.
+	pending := demoIDs(t, h, models.StatusConsentPending)
+	if len(pending) == 0 {
+		t.Fatal("demo data: no case waiting for consent")
+	}
+	d = wcPage(t, h, &sw, pending[0], http.StatusOK)
+	if n := d.Find("#summary-consent li").Length(); n == 0 || n >= d.Find("#consent-missing li").Length() {
+		t.Errorf("summary lists %d lines of missing consent, the section %d: want one a guardian", n, d.Find("#consent-missing li").Length())
+	}
+	cpSameMissing(t, "waiting for consent", d)
 
 	// An active case: the next review as the reviews section says, the
 	// consent valid, nothing to do.

@@ -128,6 +128,32 @@ var taskSections = map[models.Task]string{
 	models.TaskNoSocialWorker: "case-assignments",
 }
 
+// missingByParty is what missingTexts says, one line per guardian (or the
+// young person's own assent) with the purposes that party has not
+// consented to: the short form for the summary.
+func missingByParty(l *Localizer, missing []models.Missing, names map[string]string) []caseNote {
+	var out []caseNote
+	at := map[string]int{}
+	for _, m := range missing {
+		if m.NoCustodian {
+			out = append(out, caseNote{Text: l.T("consent.no_custodian")})
+			continue
+		}
+		who := names[m.GuardianID]
+		if m.Assent {
+			who = l.T("consent.own_assent")
+		}
+		purpose := l.T("purpose." + string(m.Purpose))
+		if i, ok := at[who]; ok {
+			out[i].Text += ", " + purpose
+			continue
+		}
+		at[who] = len(out)
+		out = append(out, caseNote{Who: who, Text: purpose})
+	}
+	return out
+}
+
 // summarise fills v.Sections and v.Summary from what v holds. Tasks are
 // for case staff only: a language mediator's page knows nothing of
 // consent, reviews or goals.

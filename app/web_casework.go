@@ -58,6 +58,7 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 		return err
 	}
 	v.Missing = missingTexts(h.s.localizer(c), missing, names)
+	v.MissingBy = missingByParty(h.s.localizer(c), missing, names)
 	as, err := st.AssignmentsOf(p.ID)
 	if err != nil {
 		return err

@@ -28,10 +28,12 @@ type caseView struct {
 	// within models.ReopenDays).
 	Reopen bool
 	// History is the status history, oldest first.
-	History      []statusItem
-	EndReasons   []string
-	Consents     []consentItem
-	Missing      []caseNote
+	History    []statusItem
+	EndReasons []string
+	Consents   []consentItem
+	Missing    []caseNote
+	// MissingBy is Missing in short, one line per guardian (summary).
+	MissingBy    []caseNote
 	Assignments  []assignmentItem
 	Workers      []models.Staff
 	Kinds        []string
