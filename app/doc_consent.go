@@ -85,7 +85,7 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 	d.Footer = l.T("consent_form.footer", "Version", isolateLTR(d.Version), "Language", isolate(d.Language))
 	d.Privacy = docPrivacy{ControllerName: site.ControllerName, ControllerAddress: site.ControllerAddress, Contact: site.PrivacyContact,
 		Retention: l.T("consent_form.privacy.retention_text", "Months", h.s.cfg.RetentionMonths)}
-	v.Back, v.Content = "/participants/"+p.ID, d
+	v.Back, v.Content = caseURL(p.ID, "case-documents"), d
 	return h.renderDocument(c, "doc_consent.html", l.T("consent_form.title")+" – "+p.CaseNumber, v)
 }
 

@@ -77,6 +77,6 @@ func (h *handlers) visitNotice(c *fiber.Ctx) error {
 	if vis.Status != models.VisitPlanned {
 		v.Warning = v.UI.T("doc.toolbar.not_planned")
 	}
-	v.Back, v.Content = "/participants/"+p.ID, d
+	v.Back, v.Content = caseURL(p.ID, "visit-"+vis.ID), d
 	return h.renderDocument(c, "doc_visit_notice.html", l.T("visit_notice.title")+" – "+p.CaseNumber, v)
 }

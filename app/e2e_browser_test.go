@@ -221,6 +221,49 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 	}
 
+	// casePageOnPhone checks the case page at phone width (issue 15): the
+	// summary first, then the index; every index link leads to a section
+	// on the page; the index starts on the reading side (right in RTL);
+	// following a link brings its section to the top; no sideways scroll.
+	casePageOnPhone := func(where, dir string) {
+		t.Helper()
+		c := evalJS[map[string]any](bctx, t, `(() => {
+			const nav = document.getElementById("case-index"), sum = document.getElementById("case-summary");
+			const links = Array.from(document.querySelectorAll("#case-index a"));
+			const ul = nav ? nav.querySelector("ul").getBoundingClientRect() : null;
+			const first = links.length ? links[0].getBoundingClientRect() : null;
+			return {
+				order: !!nav && !!sum && !!(sum.compareDocumentPosition(nav) & Node.DOCUMENT_POSITION_FOLLOWING),
+				summaryTop: sum ? sum.getBoundingClientRect().top : -1,
+				links: links.length,
+				broken: links.filter(a => { const s = document.getElementById(a.hash.slice(1)); return !s || s.tagName !== "SECTION"; }).map(a => a.hash),
+				startGap: first && ul ? (document.documentElement.dir === "rtl" ? ul.right - first.right : first.left - ul.left) : -1,
+				height: document.documentElement.scrollHeight,
+				fits: document.documentElement.scrollWidth <= window.innerWidth + 1,
+			};
+		})()`)
+		t.Logf("%s on a phone: page height %v px, %v index links", where, c["height"], c["links"])
+		if c["order"] != true || c["summaryTop"].(float64) < 0 || c["summaryTop"].(float64) > 844 {
+			t.Errorf("%s: summary then index expected at the top, summary at %v", where, c["summaryTop"])
+		}
+		if c["links"].(float64) < 5 || len(c["broken"].([]any)) > 0 {
+			t.Errorf("%s: %v index links, leading nowhere: %v", where, c["links"], c["broken"])
+		}
+		if g := c["startGap"].(float64); g < 0 || g > 2 {
+			t.Errorf("%s (%s): the index does not start on the reading side (gap %v px)", where, dir, g)
+		}
+		if c["fits"] != true {
+			t.Errorf("%s: the case page scrolls sideways on a phone", where)
+		}
+		do("follow the index to the guardians ("+where+")", chromedp.Click(chromedp.CSS(`#case-index a[href="#case-guardians"]`)),
+			chromedp.Poll[chromedp.Void](`location.hash === "#case-guardians"`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
+		if top := evalJS[float64](bctx, t, `document.getElementById("case-guardians").getBoundingClientRect().top`); top < -1 || top > 40 {
+			t.Errorf("%s: after following the index the guardians section is at %v px, not at the top", where, top)
+		}
+		do("back to the index ("+where+")", chromedp.Click(chromedp.CSS(`#case-guardians a.to-index`)),
+			chromedp.Poll[chromedp.Void](`location.hash === "#case-index"`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
+	}
+
 	// 1. German login page.
 	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	inlineBlocked("login (de)")
@@ -313,6 +356,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	screenshot("participant-ar-phone.png")
 	runAxe("participant-ar-phone")
+	casePath := st.Path
+	casePageOnPhone("participant (ar)", "rtl")
 
 	// The quick session form on a phone (issue 5), in German, reached from
 	// the start page: no sideways scrolling, axe clean; then a group session
@@ -327,6 +372,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#lang-select"), "de"),
 		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
 		chromedp.WaitReady(chromedp.CSS(`html[lang="de"]`)), loaded)
+	do("open the case in German", chromedp.Navigate(base+casePath), chromedp.WaitVisible(chromedp.CSS("#case-index")), loaded)
+	wantDoc("participant (de)", "de", "ltr")
+	casePageOnPhone("participant (de)", "ltr")
+	screenshot("participant-de-phone.png")
+	runAxe("participant-de-phone")
+	do("back to the start page", chromedp.Navigate(base+"/"), loaded)
 	do("open the session form from the start page", chromedp.WaitVisible(chromedp.CSS("#record-session")),
 		tap("#record-session"), chromedp.WaitVisible(chromedp.CSS("#session-submit")), loaded)
 	if st = wantDoc("session form (de)", "de", "ltr"); st.Path != "/sessions/new" {

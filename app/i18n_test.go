@@ -311,6 +311,10 @@ func dynamicIDs() map[string][]string {
 	for _, p := range models.Purposes {
 		out["purpose."] = append(out["purpose."], string(p))
 	}
+	// The open tasks in the summary of the case page.
+	for _, task := range models.Tasks {
+		out["case.task."] = append(out["case.task."], string(task))
+	}
 	for _, cs := range []models.ConsentState{models.ConsentRequested, models.ConsentGiven, models.ConsentRefused, models.ConsentWithdrawn, models.ConsentExpired} {
 		out["consent_state."] = append(out["consent_state."], string(cs))
 	}

@@ -522,7 +522,7 @@ func TestEndingACaseIsDeliberate(t *testing.T) {
 	for _, lang := range []string{"de", "ar"} {
 		c := doc(t, h.web("GET", "/participants/"+id+"/status/ended_early", &sw, nil, "Accept-Language", lang))
 		if c.Find(`form input[name="confirmed"][value="yes"]`).Length() != 1 || c.Find("select#end-reason").Length() != 1 ||
-			c.Find(`a#status-cancel[href="/participants/`+id+`"]`).Length() != 1 || strings.TrimSpace(c.Find("#confirm-undo").Text()) == "" {
+			c.Find(`a#status-cancel[href="/participants/`+id+`#case-status"]`).Length() != 1 || strings.TrimSpace(c.Find("#confirm-undo").Text()) == "" {
 			t.Errorf("confirmation page (%s) incomplete", lang)
 		}
 	}

@@ -22,10 +22,7 @@ func (h *handlers) assignmentCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFailure(c, id, err)
 	}
-	if err := setFlash(c, "flash.assigned"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.assigned")
 }
 
 // assignmentEnd ends an assignment on a date; its history stays. The form
@@ -47,8 +44,5 @@ func (h *handlers) assignmentEnd(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if err := setFlash(c, "flash.assignment_ended"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+a.ParticipantID, fiber.StatusSeeOther)
+	return h.backToCase(c, a.ParticipantID, "flash.assignment_ended")
 }

@@ -41,6 +41,8 @@ type caseworkView struct {
 	Reviews      []models.Review
 	Timing       *models.Timing
 	Closing      *models.Closing
+	// Next is the child's next planned session, if any.
+	Next *caseSessionItem
 	// Kept is what a refused form of the case page had typed.
 	Kept map[string]string
 }
@@ -75,7 +77,11 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	if err != nil {
 		return err
 	}
+	next, at := -1, now(c)
 	for i := range ss {
+		if ss[i].Status == models.SessionPlanned && ss[i].StartedAt.After(at) && (next < 0 || ss[i].StartedAt.Before(ss[next].StartedAt)) {
+			next = i
+		}
 		item := caseSessionItem{sessionLine: sessionLineOf(&ss[i], lang), Note: firstLine(ss[i].Notes, 120)}
 		for _, sp := range ss[i].Participants {
 			if sp.ParticipantID == p.ID {
@@ -83,6 +89,9 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 			}
 		}
 		w.Sessions = append(w.Sessions, item)
+	}
+	if next >= 0 {
+		w.Next = &w.Sessions[next]
 	}
 	if w.Goals, err = st.GoalsOf(p.ID); err != nil {
 		return err

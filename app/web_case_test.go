@@ -361,7 +361,7 @@ func TestWebCaseAccessByRole(t *testing.T) {
 	// zone, so access has ended.
 	resp = h.web("POST", endAction, &coord, url.Values{"until": {wcDate(0, -2)}, "participant": {mine}})
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+mine {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+mine+"#case-assignments" {
 		t.Fatalf("end assignment: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	wcPage(t, h, &sw, mine, http.StatusNotFound)
@@ -495,7 +495,7 @@ func TestWebStatusAndConsentFlow(t *testing.T) {
 	}
 	resp = h.web("POST", action, &sw, url.Values{"withdrawn_on": {wcDay(0)}})
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+id {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+id+"#case-consent" {
 		t.Fatalf("withdraw: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	d = wcPage(t, h, &sw, id, http.StatusOK)
@@ -591,7 +591,7 @@ func TestWebStaleEditKeepsInput(t *testing.T) {
 	// The family form: back link, stale version 409 with input kept.
 	href := d.Find("#edit-family").AttrOr("href", "")
 	fd := doc(t, h.web("GET", href, &sw, nil))
-	if fd.Find(`.back a[href="/participants/`+id+`"]`).Length() != 1 {
+	if fd.Find(`.back a[href="/participants/`+id+`#case-family"]`).Length() != 1 {
 		t.Errorf("family form has no way back to the case (%s)", href)
 	}
 	action := fd.Find("form.case-form").AttrOr("action", "")
@@ -599,7 +599,7 @@ func TestWebStaleEditKeepsInput(t *testing.T) {
 		"address": {"Neue Straße 1"}, "phone": {"0201 1"}, "family_lang_ku": {"interpreter"}}
 	resp = h.web("POST", action, &sw, fam)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+id {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/participants/"+id+"#case-family" {
 		t.Fatalf("family save: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if got := wcPage(t, h, &sw, id, http.StatusOK).Find("#family-languages").Text(); got != "Kurdisch (Kurmandschi) (Sprachmittlung nötig)" {

@@ -58,6 +58,7 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 		return err
 	}
 	v.Missing = missingTexts(h.s.localizer(c), missing, names)
+	v.MissingBy = missingByParty(h.s.localizer(c), missing, names)
 	as, err := st.AssignmentsOf(p.ID)
 	if err != nil {
 		return err
@@ -102,8 +103,5 @@ func (h *handlers) participantStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return h.statusFailure(c, id, models.Status(status), err)
 	}
-	if err := setFlash(c, "flash.status_changed"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.status_changed")
 }

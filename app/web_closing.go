@@ -40,7 +40,7 @@ func (h *handlers) closingNew(c *fiber.Ctx) error {
 		return err
 	}
 	if p.Status != models.StatusActive {
-		return c.Redirect("/participants/"+p.ID, fiber.StatusSeeOther)
+		return c.Redirect(caseURL(p.ID, "case-closing"), fiber.StatusSeeOther)
 	}
 	day := today(c)
 	f := closingForm{EndedOn: formatDate(&day), Outcome: string(models.StatusCompleted), Goals: map[string]string{}, Version: p.Version}
@@ -92,10 +92,7 @@ func (h *handlers) closingCreate(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := setFlash(c, "flash.case_closed"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.case_closed")
 }
 
 func (h *handlers) renderClosingForm(c *fiber.Ctx, p *models.Participant, f closingForm, ve *models.ValidationError, conflict bool) error {

@@ -143,10 +143,7 @@ func (h *handlers) consentCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := setFlash(c, "flash.consent_recorded"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.consent_recorded")
 }
 
 // consentWithdraw withdraws a given consent as of a date (SPEC §4); the
@@ -167,10 +164,7 @@ func (h *handlers) consentWithdraw(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFailure(c, k.ParticipantID, err)
 	}
-	if err := setFlash(c, "flash.consent_withdrawn"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+k.ParticipantID, fiber.StatusSeeOther)
+	return h.backToCase(c, k.ParticipantID, "flash.consent_withdrawn")
 }
 
 // consentAnswer records the family's answer to a requested consent:
@@ -198,10 +192,7 @@ func (h *handlers) consentAnswer(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFailure(c, k.ParticipantID, err)
 	}
-	if err := setFlash(c, "flash.consent_answered"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+k.ParticipantID, fiber.StatusSeeOther)
+	return h.backToCase(c, k.ParticipantID, "flash.consent_answered")
 }
 
 func ptr[T any](v T) *T { return &v }

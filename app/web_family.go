@@ -72,12 +72,11 @@ func (h *handlers) familyUpdate(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	if data.Participant != "" {
+		return h.backToCase(c, data.Participant, "flash.family_saved")
+	}
 	if err := setFlash(c, "flash.family_saved"); err != nil {
 		return err
 	}
-	back := "/participants"
-	if data.Participant != "" {
-		back += "/" + data.Participant
-	}
-	return c.Redirect(back, fiber.StatusSeeOther)
+	return c.Redirect("/participants", fiber.StatusSeeOther)
 }

@@ -97,11 +97,3 @@ func (h *handlers) extensionCreate(c *fiber.Ctx) error {
 	}
 	return h.backToCase(c, id, "flash.program_extended")
 }
-
-// backToCase ends a successful case-page form: flash, then the case page.
-func (h *handlers) backToCase(c *fiber.Ctx, participantID, flashID string) error {
-	if err := setFlash(c, flashID); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+participantID, fiber.StatusSeeOther)
-}

@@ -97,8 +97,5 @@ func (h *handlers) guardianCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := setFlash(c, "flash.guardian_added"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.guardian_added")
 }

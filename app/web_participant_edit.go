@@ -42,8 +42,5 @@ func (h *handlers) participantUpdate(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := setFlash(c, "flash.participant_saved"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.participant_saved")
 }

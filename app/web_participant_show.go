@@ -28,10 +28,12 @@ type caseView struct {
 	// within models.ReopenDays).
 	Reopen bool
 	// History is the status history, oldest first.
-	History      []statusItem
-	EndReasons   []string
-	Consents     []consentItem
-	Missing      []caseNote
+	History    []statusItem
+	EndReasons []string
+	Consents   []consentItem
+	Missing    []caseNote
+	// MissingBy is Missing in short, one line per guardian (summary).
+	MissingBy    []caseNote
 	Assignments  []assignmentItem
 	Workers      []models.Staff
 	Kinds        []string
@@ -47,6 +49,14 @@ type caseView struct {
 	// Proposal is the mediators of the assignment form, best match for
 	// the family's interpreter languages first (coordinators).
 	Proposal *mediatorProposal
+
+	// Summary and Sections are the top of the page: what needs attention
+	// and the index of the sections (web_case_summary.go).
+	Summary  *caseSummary
+	Sections []caseSection
+	// Flash is the message of the save that led here, shown in the
+	// section FlashAt that was saved (see caseFlashSections).
+	Flash, FlashAt string
 }
 
 // caseNote is one line of a list of problems; Who names the guardian a
@@ -103,8 +113,12 @@ func (h *handlers) renderCase(c *fiber.Ctx, p *models.Participant, issue *caseIs
 	if err := h.loadVisits(c, v); err != nil {
 		return err
 	}
+	summarise(l, v)
 	page := h.s.newPage(c, "participant.title", v)
 	page.Title = l.T("participant.title_case", "CaseNumber", p.CaseNumber)
+	if id, ok := c.Locals(localFlash).(string); ok && v.hasSection(caseFlashSections[id]) {
+		v.Flash, v.FlashAt, page.Flash = page.Flash, caseFlashSections[id], ""
+	}
 	if issue != nil {
 		v.AlertMessage = l.T(issue.MessageID)
 		v.AlertItems = missingTexts(l, issue.Missing, names)

@@ -84,10 +84,7 @@ func (h *handlers) participantReopen(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFailure(c, id, err)
 	}
-	if err := setFlash(c, "flash.case_reopened"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+id, fiber.StatusSeeOther)
+	return h.backToCase(c, id, "flash.case_reopened")
 }
 
 // statusFailure shows a refused confirmed status change on its own page

@@ -36,6 +36,8 @@ func visitLineOf(v *models.Visit, now time.Time) visitLine {
 // (Limited) get it without outcome notes.
 type visitsView struct {
 	Limited bool
+	// Next is the next planned visit that has not ended yet, if any.
+	Next *visitItem
 	// CanPlan is true while the case is open.
 	CanPlan  bool
 	Items    []visitItem
@@ -133,13 +135,20 @@ func (h *handlers) loadVisits(c *fiber.Ctx, v *caseView) error {
 	if err != nil {
 		return err
 	}
+	next, at := -1, now(c)
 	for i := range vs {
+		if vs[i].Status == models.VisitPlanned && vs[i].EndsAt.After(at) && (next < 0 || vs[i].StartsAt.Before(vs[next].StartsAt)) {
+			next = i
+		}
 		item := visitItem{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if !v.Limited {
 			item.Note = vs[i].OutcomeNote
 		}
 		item.Move = visitForm{Date: item.Day, Start: item.Start, End: item.End}
 		vv.Items = append(vv.Items, item)
+	}
+	if next >= 0 {
+		vv.Next = &vv.Items[next]
 	}
 	vv.Form = visitForm{Date: formatDate(ptr(today(c))), Purpose: defaultPurpose(p.Status)}
 	if u.Role == models.RoleMediator {
@@ -234,10 +243,7 @@ func (h *handlers) visitCreate(c *fiber.Ctx) error {
 	if err := audit(c, u, models.AuditVisitCreate, "participant", v.ParticipantID, map[string]any{"visit_id": v.ID}); err != nil {
 		return err
 	}
-	if err := setFlash(c, "flash.visit_planned"); err != nil {
-		return err
-	}
-	return c.Redirect("/participants/"+p.ID+"#case-visits", fiber.StatusSeeOther)
+	return h.backToCase(c, p.ID, "flash.visit_planned")
 }
 
 // visitUpdate moves a visit, records what happened (one tap: done, nobody

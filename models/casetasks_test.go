@@ -1,0 +1,54 @@
+package models_test
+
+import (
+	"slices"
+	"testing"
+
+	"kurve/models"
+)
+
+func TestOpenTasks(t *testing.T) {
+	// fine is an active case that needs nothing.
+	fine := models.CaseFacts{Status: models.StatusActive, ConsentValid: true, Goals: 2, SocialWorker: true}
+	with := func(change func(*models.CaseFacts)) models.CaseFacts {
+		f := fine
+		change(&f)
+		return f
+	}
+	cases := []struct {
+		name  string
+		facts models.CaseFacts
+		want  []models.Task
+	}{
+		{"nothing to do", fine, nil},
+		{"consent missing", with(func(f *models.CaseFacts) { f.ConsentValid = false }), []models.Task{models.TaskConsentMissing}},
+		{"a consent awaits its answer", with(func(f *models.CaseFacts) { f.ConsentRequested = true }), []models.Task{models.TaskConsentAnswer}},
+		{"review overdue", with(func(f *models.CaseFacts) { f.ReviewOverdue = true }), []models.Task{models.TaskReviewOverdue}},
+		{"program ending", with(func(f *models.CaseFacts) { f.ProgramEnding = true }), []models.Task{models.TaskProgramEnding}},
+		{"active without goals", with(func(f *models.CaseFacts) { f.Goals = 0 }), []models.Task{models.TaskNoGoals}},
+		{"no social worker", with(func(f *models.CaseFacts) { f.SocialWorker = false }), []models.Task{models.TaskNoSocialWorker}},
+		{"goals are not expected before the case is active",
+			models.CaseFacts{Status: models.StatusConsentPending, ConsentValid: true, SocialWorker: true}, nil},
+		{"everything at once, in summary order",
+			models.CaseFacts{Status: models.StatusActive, ConsentRequested: true, ReviewOverdue: true, ProgramEnding: true},
+			models.Tasks},
+		{"a new referral: consent and staff", models.CaseFacts{Status: models.StatusReferred},
+			[]models.Task{models.TaskConsentMissing, models.TaskNoSocialWorker}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := models.OpenTasks(tc.facts); !slices.Equal(got, tc.want) {
+				t.Errorf("tasks %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// A closed case needs nothing, whatever its facts.
+	for _, s := range models.Statuses {
+		if s.Open() {
+			continue
+		}
+		if got := models.OpenTasks(models.CaseFacts{Status: s}); got != nil {
+			t.Errorf("closed case (%s): tasks %v, want none", s, got)
+		}
+	}
+}
