@@ -351,6 +351,15 @@ func audit(c *fiber.Ctx, u *models.User, action, objectType, objectID string, de
 	return store(c).Audit(ev)
 }
 
+// auditEach records action on each of objectIDs, in one statement.
+func auditEach(c *fiber.Ctx, u *models.User, action, objectType string, objectIDs []string) error {
+	ev := models.AuditEvent{Action: action, ObjectType: objectType, RequestID: requestID(c)}
+	if u != nil {
+		ev.ActorID, ev.ActorRole, ev.SiteID = &u.ID, string(u.Role), &u.SiteID
+	}
+	return store(c).AuditEach(ev, objectIDs)
+}
+
 // commitOnError keeps the request's writes even though it answers with an
 // error status (failed login attempts are counted and audited).
 func commitOnError(c *fiber.Ctx) { c.Locals(localCommitOnError, true) }

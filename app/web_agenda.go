@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -113,17 +112,16 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 		index[day.Date] = i
 		a.Days = append(a.Days, day)
 	}
-	families := map[string]*models.Family{}
+	families, err := visitFamilies(c, st, vs)
+	if err != nil {
+		return err
+	}
 	for i := range vs {
 		item := agendaVisit{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if vs[i].MediatorID == u.ID {
 			item.MediatorName = "" // the agenda's own reader
 		}
-		fam, err := visitFamily(c, st, vs[i].ParticipantID, families)
-		if err != nil {
-			return err
-		}
-		if fam != nil {
+		if fam := families[vs[i].ParticipantID]; fam != nil {
 			item.Address, item.Phone = fam.Address, fam.Phone
 		}
 		if d, ok := index[item.Day]; ok {
@@ -144,33 +142,29 @@ func agendaPage(c *fiber.Ctx, monday time.Time, status string) ([]models.Visit, 
 	}, (*models.Visit).Cursor)
 }
 
-// visitFamily returns the family of a visited child, once per child
-// (cached in seen), and audits the read of the child's record. A child the
-// user can no longer see has no family here (nil).
-func visitFamily(c *fiber.Ctx, st *models.Store, participantID string, seen map[string]*models.Family) (*models.Family, error) {
-	if fam, ok := seen[participantID]; ok {
-		return fam, nil
+// visitFamilies returns the families of the visited children, by child,
+// in one statement, and audits the read of each child's record once. A
+// child the user can no longer see has no family here.
+func visitFamilies(c *fiber.Ctx, st *models.Store, vs []models.Visit) (map[string]*models.Family, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for i := range vs {
+		if id := vs[i].ParticipantID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
-	seen[participantID] = nil
-	p, err := st.ParticipantByID(participantID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
-	}
+	fams, err := st.ContactsOf(ids)
 	if err != nil {
 		return nil, err
 	}
-	if err := audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID, nil); err != nil {
-		return nil, err
+	read := make([]string, 0, len(fams))
+	for _, id := range ids {
+		if fams[id] != nil {
+			read = append(read, id)
+		}
 	}
-	fam, err := st.FamilyByID(p.FamilyID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	seen[participantID] = fam
-	return fam, nil
+	return fams, auditEach(c, currentUser(c), models.AuditParticipantRead, "participant", read)
 }
 
 // addVisits puts the visits of this week on the dashboard, today's apart.

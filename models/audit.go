@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // AuditEvent is one entry of the append-only audit log. Details must never
@@ -93,6 +94,34 @@ func (s *Store) Audit(e AuditEvent) error {
 	err := s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
 		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, nullif(?, ''), ?::jsonb)`,
 		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.SiteID, e.RequestID, string(details)).Error
+	if err != nil {
+		return fmt.Errorf("models: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditEach records e once per object id (e.ObjectID is ignored), in one
+// statement: a list that shows several records audits a read of each.
+func (s *Store) AuditEach(e AuditEvent, objectIDs []string) error {
+	if len(objectIDs) == 0 {
+		return nil
+	}
+	details := []byte("{}")
+	if len(e.Details) > 0 {
+		var err error
+		if details, err = json.Marshal(e.Details); err != nil {
+			return fmt.Errorf("models: audit details: %w", err)
+		}
+	}
+	for _, id := range objectIDs {
+		if id == "" || strings.Contains(id, ",") {
+			return fmt.Errorf("models: audit %s: object id %q", e.Action, id)
+		}
+	}
+	err := s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+		SELECT ?, ?, ?, nullif(?, ''), o.id, ?, nullif(?, ''), ?::jsonb
+		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS o(id, n) ORDER BY o.n`,
+		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.SiteID, e.RequestID, string(details), strings.Join(objectIDs, ",")).Error
 	if err != nil {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}
