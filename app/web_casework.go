@@ -53,9 +53,14 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 			WithdrawnOn: formatDate(k.WithdrawnOn), Withdrawable: k.State == models.ConsentGiven,
 			Answerable: k.State == models.ConsentRequested, Version: k.Version})
 	}
-	missing, err := st.MissingConsent(p, day)
-	if err != nil {
-		return err
+	// The consent rule on the guardians and consents the page has read.
+	links := make([]models.GuardianLink, 0, len(v.Guardians))
+	for _, g := range v.Guardians {
+		links = append(links, models.GuardianLink{GuardianID: g.ID, HasCustody: g.HasCustody})
+	}
+	var missing []models.Missing
+	if p.DateOfBirth != nil {
+		missing = models.ParticipationConsent(*p.DateOfBirth, links, cs, day)
 	}
 	v.Missing = missingTexts(h.s.localizer(c), missing, names)
 	v.MissingBy = missingByParty(h.s.localizer(c), missing, names)
@@ -63,6 +68,7 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 	if err != nil {
 		return err
 	}
+	v.assigned = as
 	for i := range as {
 		a := &as[i]
 		v.Assignments = append(v.Assignments, assignmentItem{ID: a.ID, UserName: a.UserName, Kind: a.Kind,

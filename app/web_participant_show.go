@@ -13,6 +13,9 @@ import (
 // and the guardians are loaded: the mediation database role could not read
 // more, and the page must not ask.
 type caseView struct {
+	// assigned are the case's assignments as loadCasework read them (case
+	// staff only), for the visit form's preselection.
+	assigned    []models.Assignment
 	P           *models.Participant
 	Limited     bool
 	Coordinator bool

@@ -154,9 +154,7 @@ func (h *handlers) loadVisits(c *fiber.Ctx, v *caseView) error {
 	if u.Role == models.RoleMediator {
 		vv.SelfName, vv.Form.MediatorID = u.Name, u.ID
 	} else {
-		if err := defaultVisitPeople(st, p.ID, u, &vv.Form, today(c)); err != nil {
-			return err
-		}
+		defaultVisitPeople(v.assigned, u, &vv.Form, today(c))
 	}
 	if r, ok := c.Locals(localVisitRefusal).(*visitRefusal); ok {
 		vv.ErrFor, vv.Errors = r.For, r.Errors
@@ -190,11 +188,7 @@ func defaultPurpose(s models.Status) string {
 
 // defaultVisitPeople preselects the case's current mediator, and the
 // social worker planning the visit or else the case's current one.
-func defaultVisitPeople(st *models.Store, participantID string, u *models.User, f *visitForm, day time.Time) error {
-	as, err := st.AssignmentsOf(participantID)
-	if err != nil {
-		return err
-	}
+func defaultVisitPeople(as []models.Assignment, u *models.User, f *visitForm, day time.Time) {
 	for i := range as {
 		a := &as[i]
 		if !a.CurrentOn(day) {
@@ -214,7 +208,6 @@ func defaultVisitPeople(st *models.Store, participantID string, u *models.User, 
 	if u.Role == models.RoleSocialWorker {
 		f.SocialWorkerID = u.ID
 	}
-	return nil
 }
 
 // visitCreate plans a visit from the case page. A mediator plans as

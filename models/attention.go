@@ -65,27 +65,11 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		return nil, fmt.Errorf("models: case facts: %w", err)
 	}
 	// The guardian links and consents of the cases the consent rule
-	// applies to, each in one statement.
-	const consentCases = `SELECT id FROM prevention.participants WHERE status IN ('consent_pending', 'active')`
-	var links []struct {
-		ParticipantID, GuardianID string
-		HasCustody                bool
-	}
-	if err := s.db.Raw(`SELECT participant_id, guardian_id, has_custody FROM prevention.participant_guardians
-		WHERE participant_id IN (` + consentCases + `)`).Scan(&links).Error; err != nil {
-		return nil, fmt.Errorf("models: case facts: guardians: %w", err)
-	}
-	var consentRows []consentRow
-	if err := s.db.Where("participant_id IN (" + consentCases + ")").Find(&consentRows).Error; err != nil {
-		return nil, fmt.Errorf("models: case facts: consents: %w", err)
-	}
-	linksOf := map[string][]GuardianLink{}
-	for _, l := range links {
-		linksOf[l.ParticipantID] = append(linksOf[l.ParticipantID], GuardianLink{GuardianID: l.GuardianID, HasCustody: l.HasCustody})
-	}
-	consentsOf := map[string][]Consent{}
-	for i := range consentRows {
-		consentsOf[consentRows[i].ParticipantID] = append(consentsOf[consentRows[i].ParticipantID], consentRows[i].consent())
+	// applies to, in one statement.
+	linksOf, consentsOf, err := s.linksAndConsents(
+		`IN (SELECT id FROM prevention.participants WHERE status IN ('consent_pending', 'active'))`)
+	if err != nil {
+		return nil, fmt.Errorf("models: case facts: %w", err)
 	}
 	workersOf := map[string][]string{}
 	if staffing {

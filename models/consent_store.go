@@ -250,6 +250,22 @@ func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time
 	for id := range datesOfBirth {
 		ids = append(ids, id)
 	}
+	links, consents, err := s.linksAndConsents("IN ?", ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, dob := range datesOfBirth {
+		if m := ParticipationConsent(dob, links[id], consents[id], day); len(m) > 0 {
+			out[id] = m
+		}
+	}
+	return out, nil
+}
+
+// linksAndConsents reads, in one statement, the guardian links and the
+// consents of the participants whose id satisfies "participant_id <in>"
+// (in: "IN ?" with a list of ids, or "IN (SELECT …)"), by participant.
+func (s *Store) linksAndConsents(in string, arg ...any) (map[string][]GuardianLink, map[string][]Consent, error) {
 	var rows []struct {
 		ParticipantID string
 		Link          bool
@@ -263,12 +279,12 @@ func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time
 	}
 	err := s.db.Raw(`SELECT pg.participant_id, true AS link, pg.guardian_id, pg.has_custody,
 			NULL::text[] AS purposes, NULL AS state, NULL::date AS given_on, NULL::date AS expires_on, NULL::date AS withdrawn_on
-		FROM prevention.participant_guardians pg WHERE pg.participant_id IN ?
+		FROM prevention.participant_guardians pg WHERE pg.participant_id `+in+`
 		UNION ALL
 		SELECT c.participant_id, false, c.guardian_id, false, c.purposes, c.state, c.given_on, c.expires_on, c.withdrawn_on
-		FROM prevention.consents c WHERE c.participant_id IN ?`, ids, ids).Scan(&rows).Error
+		FROM prevention.consents c WHERE c.participant_id `+in, append(arg, arg...)...).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("models: consents: %w", err)
+		return nil, nil, fmt.Errorf("models: consents: %w", err)
 	}
 	links := map[string][]GuardianLink{}
 	consents := map[string][]Consent{}
@@ -282,12 +298,7 @@ func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time
 			GivenOn: r.GivenOn, ExpiresOn: r.ExpiresOn, WithdrawnOn: r.WithdrawnOn}
 		consents[r.ParticipantID] = append(consents[r.ParticipantID], c.consent())
 	}
-	for id, dob := range datesOfBirth {
-		if m := ParticipationConsent(dob, links[id], consents[id], day); len(m) > 0 {
-			out[id] = m
-		}
-	}
-	return out, nil
+	return links, consents, nil
 }
 
 // AnswerConsent records the family's answer to a requested consent: given
