@@ -167,19 +167,30 @@ func visitFamilies(c *fiber.Ctx, st *models.Store, vs []models.Visit) (map[strin
 	return fams, auditEach(c, currentUser(c), models.AuditParticipantRead, "participant", read)
 }
 
-// addVisits puts the visits of this week on the dashboard, today's apart.
+// addVisits puts today's visits and those of the rest of this week on the
+// dashboard, at most dashListMax of each (a coordinator's site has hundreds a week;
+// the agenda pages through them all).
 func (d *dashboardData) addVisits(st *models.Store, monday, day, now time.Time) error {
-	vs, err := st.Visits(monday, monday.AddDate(0, 0, 7))
-	if err != nil {
+	read := func(from, to time.Time, lines *[]visitLine, more *bool) error {
+		vs, err := st.VisitsPage(models.VisitFilter{From: from, To: to, Page: models.Page{Limit: dashListMax + 1}})
+		if err != nil {
+			return err
+		}
+		if len(vs) > dashListMax {
+			vs, *more = vs[:dashListMax], true
+		}
+		for i := range vs {
+			*lines = append(*lines, visitLineOf(&vs[i], now))
+		}
+		return nil
+	}
+	tomorrow, sunday := day.AddDate(0, 0, 1), monday.AddDate(0, 0, 7)
+	if err := read(day, tomorrow, &d.VisitsToday, &d.MoreVisitsToday); err != nil {
 		return err
 	}
-	for i := range vs {
-		line := visitLineOf(&vs[i], now)
-		if line.Day == day.Format(time.DateOnly) {
-			d.VisitsToday = append(d.VisitsToday, line)
-		} else {
-			d.VisitsWeek = append(d.VisitsWeek, line)
-		}
+	// The rest of the week, as the list says.
+	if err := read(tomorrow, sunday, &d.VisitsWeek, &d.MoreVisitsWeek); err != nil {
+		return err
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type dashboardData struct {
 	// VisitsToday and VisitsWeek are this week's family visits
 	// (web_agenda.go).
 	VisitsToday, VisitsWeek []visitLine
+	// MoreVisitsToday and MoreVisitsWeek: the lists are cut at
+	// dashListMax; the agenda has the rest.
+	MoreVisitsToday, MoreVisitsWeek bool
 }
 
 // dashListMax bounds each attention list of the start page: a site of

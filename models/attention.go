@@ -45,6 +45,10 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 	if s.limited() {
 		return nil, fmt.Errorf("models: case facts: %w", ErrForbidden)
 	}
+	visible, arg := s.visibleCases("p")
+	if arg == nil {
+		return nil, fmt.Errorf("models: case facts: %w", ErrForbidden)
+	}
 	var rows []struct {
 		ID, CaseNumber string
 		Status         Status
@@ -59,15 +63,15 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		FROM prevention.participants p
 		LEFT JOIN LATERAL (SELECT max(held_on) AS last_review FROM prevention.reviews WHERE participant_id = p.id AND p.status = 'active') r ON true
 		LEFT JOIN LATERAL (SELECT count(*) AS n FROM prevention.extensions WHERE participant_id = p.id AND p.status = 'active') e ON true
-		WHERE p.status IN ?
-		ORDER BY p.case_number`, openStatuses).Scan(&rows).Error
+		WHERE p.status IN ? AND `+visible+`
+		ORDER BY p.case_number`, openStatuses, arg).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: case facts: %w", err)
 	}
 	// The guardian links and consents of the cases the consent rule
 	// applies to, in one statement.
 	linksOf, consentsOf, err := s.linksAndConsents(
-		`IN (SELECT id FROM prevention.participants WHERE status IN ('consent_pending', 'active'))`)
+		`IN (SELECT p.id FROM prevention.participants p WHERE p.status IN ('consent_pending', 'active') AND `+visible+`)`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("models: case facts: %w", err)
 	}
@@ -76,8 +80,8 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		var as []struct{ ParticipantID, UserID string }
 		if err := s.db.Raw(`SELECT a.participant_id, a.user_id FROM prevention.assignments a
 			WHERE a.kind = 'social_worker' AND a.from_on <= ? AND (a.until_on IS NULL OR a.until_on >= ?)
-			  AND a.participant_id IN (SELECT id FROM prevention.participants WHERE status IN ?)
-			ORDER BY a.participant_id, a.user_id`, dateOf(day), dateOf(day), openStatuses).Scan(&as).Error; err != nil {
+			  AND a.participant_id IN (SELECT p.id FROM prevention.participants p WHERE p.status IN ? AND `+visible+`)
+			ORDER BY a.participant_id, a.user_id`, dateOf(day), dateOf(day), openStatuses, arg).Scan(&as).Error; err != nil {
 			return nil, fmt.Errorf("models: case facts: assignments: %w", err)
 		}
 		for _, a := range as {

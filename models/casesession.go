@@ -277,11 +277,9 @@ func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, erro
 }
 
 // SessionsBetween lists the sessions from..to (exclusive) that the actor
-// leads (social workers) or of the site (coordinators).
+// leads. (Coordinators saw every session of the site here: thousands a
+// week at a large site, 1.4 MB of start page.)
 func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
-	if s.actor.Role == RoleCoordinator {
-		return s.sessions(0, "s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'", from, to)
-	}
 	return s.sessions(0, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
 		AND s.id IN (SELECT session_id FROM prevention.session_staff WHERE user_id = ?)`, from, to, s.actor.UserID)
 }

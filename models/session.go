@@ -124,7 +124,10 @@ func (s *Store) SessionByCookie(cookie string) (*Session, error) {
 	// Writing on every request would turn each page view into a write;
 	// a minute of slack on a 30-minute timeout is harmless.
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
-		if err := s.db.Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
+		// SKIP LOCKED: while another request of the same session holds the
+		// row (it touches it too), this one does not wait for it.
+		if err := s.db.Exec(`UPDATE auth.sessions SET last_seen_at = ? WHERE id = (
+			SELECT id FROM auth.sessions WHERE id = ? FOR UPDATE SKIP LOCKED)`, now, sess.ID).Error; err != nil {
 			return nil, fmt.Errorf("models: touch session: %w", err)
 		}
 		sess.LastSeenAt = now

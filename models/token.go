@@ -80,7 +80,10 @@ func (s *Store) UserByAPIToken(plain string) (*User, error) {
 		return nil, fmt.Errorf("models: token: %w", err)
 	}
 	if row.TokenLastUsedAt == nil || time.Since(*row.TokenLastUsedAt) > time.Minute {
-		if err := s.db.Model(&APIToken{}).Where("id = ?", row.TokenID).Update("last_used_at", time.Now()).Error; err != nil {
+		// SKIP LOCKED, as for sessions: concurrent requests with one token
+		// do not queue behind each other's transactions.
+		if err := s.db.Exec(`UPDATE auth.api_tokens SET last_used_at = ? WHERE id = (
+			SELECT id FROM auth.api_tokens WHERE id = ? FOR UPDATE SKIP LOCKED)`, time.Now(), row.TokenID).Error; err != nil {
 			return nil, fmt.Errorf("models: touch token: %w", err)
 		}
 	}

@@ -29,7 +29,12 @@ func openDB(cfg *config) (*gorm.DB, error) {
 	if err := cfg.requireDB(); err != nil {
 		return nil, err
 	}
-	return models.Open(cfg.DatabaseURL)
+	db, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	models.SetConns(db, cfg.DBConns)
+	return db, nil
 }
 
 // openCurrentDB opens the database and refuses one whose schema is behind

@@ -40,6 +40,9 @@ type config struct {
 	StatsK       int
 	StatsRelaxed bool
 	StatsRefresh time.Duration
+	// DBConns is the most connections the pool opens (KURVE_DB_CONNS,
+	// default models.DefaultConns): about the requests served at once.
+	DBConns int
 }
 
 // env reads a variable or, for NAME_FILE, the trimmed content of that file.
@@ -161,6 +164,15 @@ func loadConfig() (*config, error) {
 			errs = append(errs, fmt.Errorf("KURVE_STATS_REFRESH must be a duration of at least 1m, such as 15m"))
 		} else {
 			cfg.StatsRefresh = d
+		}
+	}
+	cfg.DBConns = models.DefaultConns
+	if v := get("KURVE_DB_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 500 {
+			errs = append(errs, fmt.Errorf("KURVE_DB_CONNS must be a whole number from 2 to 500"))
+		} else {
+			cfg.DBConns = n
 		}
 	}
 	return cfg, errors.Join(errs...)

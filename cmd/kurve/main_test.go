@@ -271,6 +271,24 @@ func TestStatsConfig(t *testing.T) {
 	}
 }
 
+// TestPoolConfig: KURVE_DB_CONNS sizes the pool, within 2 to 500.
+func TestPoolConfig(t *testing.T) {
+	for _, v := range []string{"1", "501", "many"} {
+		t.Setenv("KURVE_DB_CONNS", v)
+		if _, err := kurve(t, "", "key", "generate"); err == nil || !strings.Contains(err.Error(), "KURVE_DB_CONNS") {
+			t.Errorf("KURVE_DB_CONNS=%s: %v", v, err)
+		}
+	}
+	t.Setenv("KURVE_DB_CONNS", "64")
+	if cfg, err := loadConfig(); err != nil || cfg.DBConns != 64 {
+		t.Errorf("config %+v %v", cfg, err)
+	}
+	t.Setenv("KURVE_DB_CONNS", "")
+	if cfg, err := loadConfig(); err != nil || cfg.DBConns != models.DefaultConns {
+		t.Errorf("default: config %+v %v", cfg, err)
+	}
+}
+
 // TestTwoInstancesOneChain runs two servers on one database under
 // concurrent audited load: each seals every second, one at a time (the
 // advisory lock), and after both stop the whole log is one intact chain,
