@@ -281,7 +281,7 @@ func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, erro
 // week at a large site, 1.4 MB of start page.)
 func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
 	return s.sessions(0, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
-		AND s.id IN (SELECT session_id FROM prevention.session_staff WHERE user_id = ?)`, from, to, s.actor.UserID)
+		AND s.id IN (SELECT prevention.my_sessions_between(?, ?))`, from, to, from, to)
 }
 
 // LastMeasureCode is the type of the actor's most recent session, for the

@@ -74,6 +74,7 @@ var funcMutants = []funcMutant{
 	{"prevention.my_participants", "every case", []edit{{"a.user_id = org.current_user_id() AND ", ""}}},
 	{"prevention.my_participants", "ended assignments", []edit{{"AND (a.until_on IS NULL OR a.until_on >= org.today())", ""}}},
 	{"prevention.my_participants", "future assignments", []edit{{"a.from_on <= org.today()", "true"}}},
+	{"prevention.my_sessions_between", "every user's sessions", []edit{{"ss.user_id = org.current_user_id() AND ", ""}}},
 	{"prevention.my_cases", "every case", []edit{{"a.user_id = org.current_user_id() AND ", ""}}},
 	{"prevention.my_cases", "cases of any kind", []edit{{"a.kind = p_kind AND ", ""}}},
 	{"prevention.my_cases", "whatever the role", []edit{{" AND org.current_app_role() = p_kind", ""}}},
