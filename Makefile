@@ -32,13 +32,13 @@ fuzz:
 # KURVE_BENCH_ONLY picks requests by name).
 bench:
 	$(GO) test ./app -run '^$$' -bench BenchmarkStatsOutcomes -benchtime 200x -timeout 60m
-	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m
+	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m -v
 
 # Lighthouse (mobile) on the main pages of each role at the synthetic data
 # set of KURVE_BENCH_PARTICIPANTS (default 100000); needs npm ci and
 # Debian's chromium (issue 15).
 lighthouse:
-	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkLighthouse -benchtime 1x -timeout 60m
+	$(GO) test ./cmd/kurve -run '^$$' -bench BenchmarkLighthouse -benchtime 1x -timeout 60m -v
 
 # Every row-level-security policy, column grant and crossing function made
 # permissive in turn; the wall's tests must catch each (issue 19). Slow:

@@ -102,14 +102,15 @@ func (s *Store) visibleCases(alias string) (string, any) {
 }
 
 // participantQuery starts a read of participants. Row-level security
-// decides what is visible; the query repeats the policy's own index
+// decides what is visible; a list repeats the policy's own index
 // condition for the actor's role (the site for a coordinator, the current
 // cases for a social worker or mediator), so that the planner walks that
 // index and never the whole program (migration 00023). It narrows nothing
-// the policy would not.
-func (s *Store) participantQuery() *gorm.DB {
+// the policy would not. A read by id needs no such help (the primary key)
+// and would only pay the condition twice.
+func (s *Store) participantQuery(list bool) *gorm.DB {
 	q := s.db.Model(&participantRow{})
-	if cond, arg := s.visibleCases(""); arg != nil {
+	if cond, arg := s.visibleCases(""); arg != nil && list {
 		q = q.Where(cond, arg)
 	}
 	if s.limited() {
@@ -254,7 +255,7 @@ func (s *Store) ParticipantByID(id string) (*Participant, error) {
 		return nil, fmt.Errorf("models: participant %s: %w", id, ErrNotFound)
 	}
 	var row participantRow
-	if err := s.participantQuery().Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := s.participantQuery(false).Where("id = ?", id).Take(&row).Error; err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: participant %s: %w", id, ErrNotFound)
 		}
@@ -287,7 +288,7 @@ var briefParticipantColumns = []string{"id", "site_id", "family_id", "case_numbe
 // Participants lists the participants visible to the actor (a caseload for
 // social workers and mediators, the site for coordinators), by case number.
 func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
-	q := s.participantQuery().Order("case_number")
+	q := s.participantQuery(true).Order("case_number")
 	if f.Brief && !s.limited() {
 		q = q.Select(briefParticipantColumns)
 	}
