@@ -82,7 +82,26 @@ func TestCaseloadPagesAtScale(t *testing.T) {
 	if strings.Join(flagged, ",") != strings.Join(want, ",") || len(want) == 0 {
 		t.Errorf("consent filter: %d cases, the rule flags %d", len(flagged), len(want))
 	}
-	d := doc(t, s.web("GET", "/", &coord, nil))
+	home := readAll(t, s.web("GET", "/", &coord, nil))
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The start page stays small: at most 10 lines per list, visits too
+	// (the site has dozens a day).
+	t.Logf("start page: %d bytes, %d visits today, %d later this week", len(home),
+		d.Find("#dash-visits-today li").Length(), d.Find("#dash-visits-week li").Length())
+	if len(home) > 100_000 {
+		t.Errorf("the coordinator's start page is %d bytes", len(home))
+	}
+	for _, list := range []string{"#dash-visits-today", "#dash-visits-week", "#dash-reviews-list", "#dash-consent-expiring", "#dash-ending-list", "#dash-needs-worker-list"} {
+		if n := d.Find(list + " li").Length(); n > 10 {
+			t.Errorf("%s lists %d lines", list, n)
+		}
+	}
+	if d.Find("#dash-visits-week li").Length() == 10 && d.Find("#dash-visits-week-more").Length() != 1 {
+		t.Error("a cut list of visits says nothing of the rest")
+	}
 	if n := d.Find("#dash-consent-missing li").Length(); n != min(10, len(want)) {
 		t.Errorf("start page lists %d cases missing consent, want %d", n, min(10, len(want)))
 	}
