@@ -71,6 +71,12 @@ func TestAdminAPIUsers(t *testing.T) {
 	if list := decodeAs[[]apiUser](t, resp); len(list) != 2 || !strings.Contains(next, `rel="next"`) {
 		t.Fatalf("first page: %d users, Link %q", len(list), next)
 	}
+	if strings.Contains(next, "%40") || strings.Contains(next, "@") {
+		t.Errorf("the cursor shows an e-mail address: %s", next)
+	}
+	if resp := h.api("GET", "/api/v1/users?cursor=a", admin, ""); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a cursor the server did not make: %d", resp.StatusCode)
+	}
 	seen := 2
 	for next != "" {
 		u := next[strings.Index(next, "<")+1 : strings.Index(next, ">")]

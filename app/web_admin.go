@@ -129,7 +129,7 @@ func usersPage(c *fiber.Ctx) ([]models.User, string, error) {
 	return readPage(c, func(pg models.Page) ([]models.User, error) {
 		f.Limit = pg.Limit
 		return store(c).Users(f)
-	}, func(u *models.User) string { return u.Email })
+	}, (*models.User).Cursor)
 }
 
 // A write the database refuses (a unique address, the rules of migration

@@ -20,8 +20,8 @@ import (
 const PasswordLinkTTL = 72 * time.Hour
 
 // UserFilter narrows the admin's user list. Query matches name or e-mail
-// address (case-insensitive, anywhere); After is the e-mail address the
-// previous page ended with.
+// address (case-insensitive, anywhere); After is the cursor
+// (User.Cursor) of the user the previous page ended with.
 type UserFilter struct {
 	Query    string
 	Role     Role
@@ -47,8 +47,12 @@ func (s *Store) Users(f UserFilter) ([]User, error) {
 	if f.Active != nil {
 		q = q.Where(`"users".active = ?`, *f.Active)
 	}
-	if f.After != "" {
-		q = q.Where(`"users".email > ?`, f.After)
+	after, err := Page{After: f.After}.keyset("s")
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		q = q.Where(`"users".email > ?`, after[0])
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

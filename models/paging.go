@@ -114,6 +114,10 @@ func (p Page) sqlLimit() any {
 // number, unique).
 func (p *Participant) Cursor() string { return cursorOf(p.CaseNumber) }
 
+// Cursor is the position of the user in the admin's list (by e-mail
+// address, unique).
+func (u *User) Cursor() string { return cursorOf(u.Email) }
+
 // Cursor is the position of the visit in the visit lists (by start).
 func (v *Visit) Cursor() string { return cursorOf(cursorTime(v.StartsAt), v.ID) }
 
