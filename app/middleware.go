@@ -344,20 +344,23 @@ func safeNext(next string) string {
 // in this request. objectType/objectID may be empty; details must hold ids
 // and codes only, never personal data.
 func audit(c *fiber.Ctx, u *models.User, action, objectType, objectID string, details map[string]any) error {
-	ev := models.AuditEvent{Action: action, ObjectType: objectType, ObjectID: objectID, RequestID: requestID(c), Details: details}
-	if u != nil {
-		ev.ActorID, ev.ActorRole, ev.SiteID = &u.ID, string(u.Role), &u.SiteID
-	}
+	ev := auditEvent(c, u, action, objectType)
+	ev.ObjectID, ev.Details = objectID, details
 	return store(c).Audit(ev)
 }
 
-// auditEach records action on each of objectIDs, in one statement.
-func auditEach(c *fiber.Ctx, u *models.User, action, objectType string, objectIDs []string) error {
+// auditEvent is an event of the request by u (nil: nobody signed in).
+func auditEvent(c *fiber.Ctx, u *models.User, action, objectType string) models.AuditEvent {
 	ev := models.AuditEvent{Action: action, ObjectType: objectType, RequestID: requestID(c)}
 	if u != nil {
 		ev.ActorID, ev.ActorRole, ev.SiteID = &u.ID, string(u.Role), &u.SiteID
 	}
-	return store(c).AuditEach(ev, objectIDs)
+	return ev
+}
+
+// auditEach records action on each of objectIDs, in one statement.
+func auditEach(c *fiber.Ctx, u *models.User, action, objectType string, objectIDs []string) error {
+	return store(c).AuditEach(auditEvent(c, u, action, objectType), objectIDs)
 }
 
 // commitOnError keeps the request's writes even though it answers with an

@@ -165,7 +165,7 @@ func summarise(l *Localizer, v *caseView) {
 	}
 	if w := v.Work; w != nil {
 		s.NextSession = w.Next
-		f := models.CaseFacts{Status: v.P.Status, ConsentValid: len(v.Missing) == 0, Goals: len(w.Goals)}
+		f := models.TaskFacts{Status: v.P.Status, ConsentValid: len(v.Missing) == 0, Goals: len(w.Goals)}
 		if w.Timing != nil {
 			f.ReviewOverdue, f.ProgramEnding = w.Timing.ReviewOverdue, w.Timing.EndingSoon
 		}

@@ -89,9 +89,9 @@ func (h *handlers) participantList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(ps) > caseloadPage {
-		ps = ps[:caseloadPage]
-		data.Next = nextLink(c, "/participants", ps[len(ps)-1].Cursor())
+	ps, next := trimPage(ps, caseloadPage, (*models.Participant).Cursor)
+	if next != "" {
+		data.Next = nextLink(c, "/participants", next)
 	}
 	if f.After != "" {
 		data.First = firstLink(c, "/participants")

@@ -29,9 +29,6 @@ type CaseFact struct {
 	Workers []string
 }
 
-// openStatuses are the statuses of Status.Open, for SQL.
-var openStatuses = []Status{StatusReferred, StatusContacted, StatusConsentPending, StatusActive}
-
 // CaseFacts reads the facts of every open case visible to the actor
 // (row-level security decides), by case number, with a fixed number of
 // statements whatever the size of the caseload or site: cases, guardian
@@ -64,7 +61,7 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		LEFT JOIN LATERAL (SELECT max(held_on) AS last_review FROM prevention.reviews WHERE participant_id = p.id AND p.status = 'active') r ON true
 		LEFT JOIN LATERAL (SELECT count(*) AS n FROM prevention.extensions WHERE participant_id = p.id AND p.status = 'active') e ON true
 		WHERE p.status IN ? AND `+visible+`
-		ORDER BY p.case_number`, openStatuses, arg).Scan(&rows).Error
+		ORDER BY p.case_number`, OpenStatuses, arg).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: case facts: %w", err)
 	}
@@ -81,7 +78,7 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		if err := s.db.Raw(`SELECT a.participant_id, a.user_id FROM prevention.assignments a
 			WHERE a.kind = 'social_worker' AND a.from_on <= ? AND (a.until_on IS NULL OR a.until_on >= ?)
 			  AND a.participant_id IN (SELECT p.id FROM prevention.participants p WHERE p.status IN ? AND `+visible+`)
-			ORDER BY a.participant_id, a.user_id`, dateOf(day), dateOf(day), openStatuses, arg).Scan(&as).Error; err != nil {
+			ORDER BY a.participant_id, a.user_id`, dateOf(day), dateOf(day), OpenStatuses, arg).Scan(&as).Error; err != nil {
 			return nil, fmt.Errorf("models: case facts: assignments: %w", err)
 		}
 		for _, a := range as {
@@ -136,19 +133,12 @@ func (s *Store) ParticipantNames(ids []string) (map[string]string, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []struct{ ID, FirstNameEnc, LastNameEnc string }
-	if err := s.db.Raw(`SELECT id, first_name_enc, last_name_enc FROM prevention.participants WHERE id IN ?`, ids).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("models: participant names: %w", err)
+	cs, err := s.childNames("p.id IN ?", 0, ids)
+	if err != nil {
+		return nil, err
 	}
-	for i := range rows {
-		r := &rows[i]
-		o := &opener{s: s, table: participantsTable, id: r.ID}
-		name := o.str("first_name", &r.FirstNameEnc) + " " + o.str("last_name", &r.LastNameEnc)
-		if o.err != nil {
-			return nil, o.err
-		}
-		out[r.ID] = name
+	for _, c := range cs {
+		out[c.ID] = c.Name()
 	}
 	return out, nil
 }

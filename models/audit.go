@@ -81,19 +81,28 @@ const (
 	AuditSiteUpdate       = "site.update"
 )
 
+// detailsJSON is the event's details as the JSON text the table stores.
+func (e AuditEvent) detailsJSON() (string, error) {
+	if len(e.Details) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(e.Details)
+	if err != nil {
+		return "", fmt.Errorf("models: audit details: %w", err)
+	}
+	return string(b), nil
+}
+
 // Audit appends an event: a plain insert that waits for no other request.
 // The sealer links it into the chain within about a second (SealAudit).
 func (s *Store) Audit(e AuditEvent) error {
-	details := []byte("{}")
-	if len(e.Details) > 0 {
-		var err error
-		if details, err = json.Marshal(e.Details); err != nil {
-			return fmt.Errorf("models: audit details: %w", err)
-		}
+	details, err := e.detailsJSON()
+	if err != nil {
+		return err
 	}
-	err := s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+	err = s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
 		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, nullif(?, ''), ?::jsonb)`,
-		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.SiteID, e.RequestID, string(details)).Error
+		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.SiteID, e.RequestID, details).Error
 	if err != nil {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}
@@ -106,22 +115,19 @@ func (s *Store) AuditEach(e AuditEvent, objectIDs []string) error {
 	if len(objectIDs) == 0 {
 		return nil
 	}
-	details := []byte("{}")
-	if len(e.Details) > 0 {
-		var err error
-		if details, err = json.Marshal(e.Details); err != nil {
-			return fmt.Errorf("models: audit details: %w", err)
-		}
+	details, err := e.detailsJSON()
+	if err != nil {
+		return err
 	}
 	for _, id := range objectIDs {
 		if id == "" || strings.Contains(id, ",") {
 			return fmt.Errorf("models: audit %s: object id %q", e.Action, id)
 		}
 	}
-	err := s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+	err = s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
 		SELECT ?, ?, ?, nullif(?, ''), o.id, ?, nullif(?, ''), ?::jsonb
 		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS o(id, n) ORDER BY o.n`,
-		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.SiteID, e.RequestID, string(details), strings.Join(objectIDs, ",")).Error
+		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.SiteID, e.RequestID, details, strings.Join(objectIDs, ",")).Error
 	if err != nil {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}

@@ -25,9 +25,9 @@ const (
 // Tasks lists every task in summary order.
 var Tasks = []Task{TaskConsentMissing, TaskConsentAnswer, TaskReviewOverdue, TaskProgramEnding, TaskNoGoals, TaskNoSocialWorker}
 
-// CaseFacts is what OpenTasks looks at: facts of one case that the case
+// TaskFacts is what OpenTasks looks at: facts of one case that the case
 // page has loaded anyway.
-type CaseFacts struct {
+type TaskFacts struct {
 	Status Status
 	// ConsentValid is true when no consent for participation is missing.
 	ConsentValid bool
@@ -42,7 +42,7 @@ type CaseFacts struct {
 
 // OpenTasks lists what a case needs, in the order of Tasks. A closed case
 // needs nothing: its consent, reviews and staff no longer matter.
-func OpenTasks(f CaseFacts) []Task {
+func OpenTasks(f TaskFacts) []Task {
 	if !f.Status.Open() {
 		return nil
 	}

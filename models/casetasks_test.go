@@ -9,30 +9,30 @@ import (
 
 func TestOpenTasks(t *testing.T) {
 	// fine is an active case that needs nothing.
-	fine := models.CaseFacts{Status: models.StatusActive, ConsentValid: true, Goals: 2, SocialWorker: true}
-	with := func(change func(*models.CaseFacts)) models.CaseFacts {
+	fine := models.TaskFacts{Status: models.StatusActive, ConsentValid: true, Goals: 2, SocialWorker: true}
+	with := func(change func(*models.TaskFacts)) models.TaskFacts {
 		f := fine
 		change(&f)
 		return f
 	}
 	cases := []struct {
 		name  string
-		facts models.CaseFacts
+		facts models.TaskFacts
 		want  []models.Task
 	}{
 		{"nothing to do", fine, nil},
-		{"consent missing", with(func(f *models.CaseFacts) { f.ConsentValid = false }), []models.Task{models.TaskConsentMissing}},
-		{"a consent awaits its answer", with(func(f *models.CaseFacts) { f.ConsentRequested = true }), []models.Task{models.TaskConsentAnswer}},
-		{"review overdue", with(func(f *models.CaseFacts) { f.ReviewOverdue = true }), []models.Task{models.TaskReviewOverdue}},
-		{"program ending", with(func(f *models.CaseFacts) { f.ProgramEnding = true }), []models.Task{models.TaskProgramEnding}},
-		{"active without goals", with(func(f *models.CaseFacts) { f.Goals = 0 }), []models.Task{models.TaskNoGoals}},
-		{"no social worker", with(func(f *models.CaseFacts) { f.SocialWorker = false }), []models.Task{models.TaskNoSocialWorker}},
+		{"consent missing", with(func(f *models.TaskFacts) { f.ConsentValid = false }), []models.Task{models.TaskConsentMissing}},
+		{"a consent awaits its answer", with(func(f *models.TaskFacts) { f.ConsentRequested = true }), []models.Task{models.TaskConsentAnswer}},
+		{"review overdue", with(func(f *models.TaskFacts) { f.ReviewOverdue = true }), []models.Task{models.TaskReviewOverdue}},
+		{"program ending", with(func(f *models.TaskFacts) { f.ProgramEnding = true }), []models.Task{models.TaskProgramEnding}},
+		{"active without goals", with(func(f *models.TaskFacts) { f.Goals = 0 }), []models.Task{models.TaskNoGoals}},
+		{"no social worker", with(func(f *models.TaskFacts) { f.SocialWorker = false }), []models.Task{models.TaskNoSocialWorker}},
 		{"goals are not expected before the case is active",
-			models.CaseFacts{Status: models.StatusConsentPending, ConsentValid: true, SocialWorker: true}, nil},
+			models.TaskFacts{Status: models.StatusConsentPending, ConsentValid: true, SocialWorker: true}, nil},
 		{"everything at once, in summary order",
-			models.CaseFacts{Status: models.StatusActive, ConsentRequested: true, ReviewOverdue: true, ProgramEnding: true},
+			models.TaskFacts{Status: models.StatusActive, ConsentRequested: true, ReviewOverdue: true, ProgramEnding: true},
 			models.Tasks},
-		{"a new referral: consent and staff", models.CaseFacts{Status: models.StatusReferred},
+		{"a new referral: consent and staff", models.TaskFacts{Status: models.StatusReferred},
 			[]models.Task{models.TaskConsentMissing, models.TaskNoSocialWorker}},
 	}
 	for _, tc := range cases {
@@ -47,7 +47,7 @@ func TestOpenTasks(t *testing.T) {
 		if s.Open() {
 			continue
 		}
-		if got := models.OpenTasks(models.CaseFacts{Status: s}); got != nil {
+		if got := models.OpenTasks(models.TaskFacts{Status: s}); got != nil {
 			t.Errorf("closed case (%s): tasks %v, want none", s, got)
 		}
 	}

@@ -47,11 +47,11 @@ func (s *Store) openChild(r *childRow) (ChildName, error) {
 	return c, o.err
 }
 
-const childColumns = "p.id, p.case_number, p.status, p.first_name_enc, p.last_name_enc"
+const childColumns = "p.id, p.case_number, p.status, p.first_name_enc, p.last_name_enc, p.date_of_birth_enc"
 
-// childNames lists the visible children that where selects, by case
-// number (limit 0: no bound).
-func (s *Store) childNames(where string, limit int, args ...any) ([]ChildName, error) {
+// childRows reads the visible children that where selects, by case
+// number (limit 0: no bound), still sealed.
+func (s *Store) childRows(where string, limit int, args ...any) ([]childRow, error) {
 	q := "SELECT " + childColumns + " FROM prevention.participants p WHERE " + where + ` ORDER BY p.case_number COLLATE "C"`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
@@ -59,6 +59,16 @@ func (s *Store) childNames(where string, limit int, args ...any) ([]ChildName, e
 	var rows []childRow
 	if err := s.db.Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: children: %w", err)
+	}
+	return rows, nil
+}
+
+// childNames lists the visible children that where selects, by case
+// number (limit 0: no bound), with their names decrypted.
+func (s *Store) childNames(where string, limit int, args ...any) ([]ChildName, error) {
+	rows, err := s.childRows(where, limit, args...)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ChildName, 0, len(rows))
 	for i := range rows {
@@ -71,11 +81,10 @@ func (s *Store) childNames(where string, limit int, args ...any) ([]ChildName, e
 	return out, nil
 }
 
-// myCaseload selects the actor's current cases as a social worker, from
-// their assignments (assignments_user_idx), never by reading the site.
-const myCaseload = `p.id IN (SELECT a.participant_id FROM prevention.assignments a
-	WHERE a.user_id = org.current_user_id() AND a.kind = 'social_worker'
-	  AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today()))`
+// myCaseload selects the actor's current cases as a social worker
+// (prevention.my_cases, migration 00023), by primary key, never by
+// reading the site.
+const myCaseload = `p.id = ANY ((SELECT prevention.my_cases('social_worker'))::uuid[])`
 
 // Caseload lists the actor's own current cases (assigned as social
 // worker) in one of statuses, by case number.
@@ -160,10 +169,8 @@ func (s *Store) SessionChildren(q SessionChoice, day time.Time) (children []Sess
 	err = s.db.Raw(`WITH ids AS (
 			SELECT id::uuid AS id, false AS in_group FROM unnest(?::text[]) id
 			UNION ALL SELECT m.participant_id, true FROM prevention.group_members m WHERE ? <> '' AND m.group_id = nullif(?, '')::uuid
-			UNION ALL SELECT a.participant_id, false FROM prevention.assignments a
-			  WHERE ? AND a.user_id = org.current_user_id() AND a.kind = 'social_worker'
-			    AND a.from_on <= org.today() AND (a.until_on IS NULL OR a.until_on >= org.today()))
-		SELECT `+childColumns+`, p.date_of_birth_enc, bool_or(ids.in_group) AS in_group
+			UNION ALL SELECT unnest(prevention.my_cases('social_worker')), false WHERE ?)
+		SELECT `+childColumns+`, bool_or(ids.in_group) AS in_group
 		FROM ids JOIN prevention.participants p ON p.id = ids.id
 		WHERE p.status = 'active'
 		GROUP BY p.id ORDER BY p.case_number COLLATE "C"`,
@@ -197,11 +204,9 @@ func (s *Store) SessionChildren(q SessionChoice, day time.Time) (children []Sess
 		}
 	}
 	if start, ok := caseNumberStart(q.Search); ok {
-		var found []childRow
-		if err := s.db.Raw(`SELECT `+childColumns+`, p.date_of_birth_enc FROM prevention.participants p
-			WHERE `+caseNumberStarts+` AND p.status = 'active' ORDER BY p.case_number COLLATE "C" LIMIT ?`,
-			start, MaxChildSearch+1).Scan(&found).Error; err != nil {
-			return nil, false, fmt.Errorf("models: session search: %w", err)
+		found, err := s.childRows(caseNumberStarts+` AND p.status = 'active'`, MaxChildSearch+1, start)
+		if err != nil {
+			return nil, false, err
 		}
 		if len(found) > MaxChildSearch {
 			found, more = found[:MaxChildSearch], true

@@ -160,11 +160,9 @@ func (s *Store) FamilyByID(id string) (*Family, error) {
 		}
 		return nil, fmt.Errorf("models: family %s: %w", id, err)
 	}
-	o := &opener{s: s, table: familiesTable, id: id}
-	f := &Family{ID: row.ID, SiteID: row.SiteID, Address: o.str("address", row.AddressEnc),
-		Phone: o.str("phone", row.PhoneEnc), Email: o.str("email", row.EmailEnc), Version: row.Version, UpdatedAt: row.UpdatedAt}
-	if o.err != nil {
-		return nil, o.err
+	f, err := s.openFamily(&row)
+	if err != nil {
+		return nil, err
 	}
 	var langs []familyLanguageRow
 	if err := s.db.Where("family_id = ?", id).Order("language").Find(&langs).Error; err != nil {
@@ -172,6 +170,17 @@ func (s *Store) FamilyByID(id string) (*Family, error) {
 	}
 	for _, l := range langs {
 		f.Languages = append(f.Languages, FamilyLanguage{Language: l.Language, Mode: l.Mode})
+	}
+	return f, nil
+}
+
+// openFamily decrypts a family's contact details (no languages).
+func (s *Store) openFamily(r *familyRow) (*Family, error) {
+	o := &opener{s: s, table: familiesTable, id: r.ID}
+	f := &Family{ID: r.ID, SiteID: r.SiteID, Address: o.str("address", r.AddressEnc),
+		Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc), Version: r.Version, UpdatedAt: r.UpdatedAt}
+	if o.err != nil {
+		return nil, o.err
 	}
 	return f, nil
 }
@@ -198,11 +207,10 @@ func (s *Store) ContactsOf(participantIDs []string) (map[string]*Family, error) 
 	}
 	for i := range rows {
 		r := &rows[i]
-		o := &opener{s: s, table: familiesTable, id: r.ID}
-		f := &Family{ID: r.ID, SiteID: r.SiteID, Address: o.str("address", r.AddressEnc),
-			Phone: o.str("phone", r.PhoneEnc), Email: o.str("email", r.EmailEnc), Version: r.Version, UpdatedAt: r.UpdatedAt}
-		if o.err != nil {
-			return nil, o.err
+		f, err := s.openFamily(&familyRow{ID: r.ID, SiteID: r.SiteID, AddressEnc: r.AddressEnc, PhoneEnc: r.PhoneEnc,
+			EmailEnc: r.EmailEnc, Version: r.Version, UpdatedAt: r.UpdatedAt})
+		if err != nil {
+			return nil, err
 		}
 		out[r.ParticipantID] = f
 	}

@@ -41,17 +41,14 @@ func BenchmarkLighthouse(b *testing.B) {
 			JOIN org.sites s ON s.id = p.site_id
 			WHERE s.code = 'GE' AND a.kind = 'social_worker' AND a.until_on IS NULL AND p.status = 'active'
 			GROUP BY a.user_id ORDER BY n DESC, a.user_id LIMIT 1)
-		SELECT (SELECT u.email FROM org.users u JOIN org.sites s ON s.id = u.site_id
-		        WHERE s.code = 'GE' AND u.role = 'coordinator' AND u.active ORDER BY u.email LIMIT 1) AS coordinator,
-		       (SELECT u.email FROM org.users u JOIN org.sites s ON s.id = u.site_id
-		        WHERE s.code = 'GE' AND u.role = 'language_mediator' AND u.active ORDER BY u.email LIMIT 1) AS mediator,
-		       u.email AS social_worker,
+		SELECT u.email AS social_worker,
 		       (SELECT p.id FROM prevention.assignments a JOIN prevention.participants p ON p.id = a.participant_id
 		        WHERE a.user_id = w.user_id AND a.until_on IS NULL AND p.status = 'active' ORDER BY p.case_number LIMIT 1) AS case_id
 		FROM w JOIN org.users u ON u.id = w.user_id`).Scan(&who).Error
 	if err != nil || who.CaseID == "" {
 		b.Fatalf("lighthouse: no case to show: %v", err)
 	}
+	who.Coordinator, who.Mediator = largestSiteStaff(b, tdb.Gorm, "coordinator"), largestSiteStaff(b, tdb.Gorm, "language_mediator")
 	cookies := map[string]string{}
 	for _, e := range []string{who.Coordinator, who.SocialWorker, who.Mediator, "evaluation@es.kurve.example"} {
 		cookies[e] = webCookie(b, tdb.Gorm, e)

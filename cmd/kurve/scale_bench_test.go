@@ -137,11 +137,7 @@ func benchRequests(b *testing.B, db *gorm.DB) []*benchRequest {
 	for _, r := range []*benchRequest{api, page} {
 		rand.Shuffle(len(r.targets), func(i, j int) { r.targets[i], r.targets[j] = r.targets[j], r.targets[i] })
 	}
-	var coordinator string
-	if err := db.Raw(`SELECT u.email FROM org.users u JOIN org.sites s ON s.id = u.site_id
-		WHERE s.code = 'GE' AND u.role = 'coordinator' AND u.active ORDER BY u.email LIMIT 1`).Scan(&coordinator).Error; err != nil || coordinator == "" {
-		b.Fatalf("no coordinator at GE: %v", err)
-	}
+	coordinator := largestSiteStaff(b, db, "coordinator")
 	var siteCases int
 	db.Raw(`SELECT count(*) FROM prevention.participants p JOIN org.sites s ON s.id = p.site_id WHERE s.code = 'GE'`).Scan(&siteCases)
 	coord := cookieHeader(webCookie(b, db, coordinator))
@@ -156,6 +152,17 @@ func benchRequests(b *testing.B, db *gorm.DB) []*benchRequest {
 		{name: "`GET /api/v1/stats/outcomes?by=site,age_band,year` (evaluator)", metric: "stats", ceiling: "stats",
 			targets: []vegeta.Target{{Method: "GET", URL: "/api/v1/stats/outcomes?by=site,age_band,year", Header: evaluator}}},
 	}
+}
+
+// largestSiteStaff is the e-mail address of an active user of role at the
+// synthetic data set's largest site (Gelsenkirchen).
+func largestSiteStaff(b *testing.B, db *gorm.DB, role string) string {
+	var email string
+	if err := db.Raw(`SELECT u.email FROM org.users u JOIN org.sites s ON s.id = u.site_id
+		WHERE s.code = 'GE' AND u.role = ? AND u.active ORDER BY u.email LIMIT 1`, role).Scan(&email).Error; err != nil || email == "" {
+		b.Fatalf("no %s at GE: %v", role, err)
+	}
+	return email
 }
 
 func cookieHeader(cookie string) http.Header {
