@@ -62,7 +62,7 @@ type workerLoad struct {
 
 // dashboard is the start page of social workers and coordinators. Its
 // cost does not grow with the site: the attention lists come from one
-// reading of the case facts (models.TaskFacts), and only the names shown
+// reading of the case facts (models.Store.CaseFacts), and only the names shown
 // are decrypted.
 func (h *handlers) dashboard(c *fiber.Ctx) error {
 	st, u, lang := store(c), currentUser(c), h.s.localizer(c).Lang
