@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -304,5 +305,46 @@ func TestGroupRules(t *testing.T) {
 		if err := models.ValidateGroupName(name); (err == nil) != ok {
 			t.Errorf("ValidateGroupName(%q) = %v", name, err)
 		}
+	}
+}
+
+// TestGroupNameOnceUnderRace: staff of one site create a group of the same
+// name at the same moment (double taps, two colleagues): exactly one
+// group is made, every other attempt is refused as a taken name — the
+// unique index decides, not a check before the insert.
+func TestGroupNameOnceUnderRace(t *testing.T) {
+	w := newWorld(t)
+	const n = 12
+	errs := make(chan error, n)
+	var start sync.WaitGroup
+	start.Add(1)
+	for i := 0; i < n; i++ {
+		user := []string{"coord", "sw", "sw2"}[i%3]
+		go func() {
+			start.Wait()
+			errs <- w.as(user, func(st *models.Store) error {
+				_, err := st.CreateGroup("Mittwochsgruppe")
+				return err
+			})
+		}()
+	}
+	start.Done()
+	made, taken := 0, 0
+	for i := 0; i < n; i++ {
+		err := <-errs
+		var ve *models.ValidationError
+		switch {
+		case err == nil:
+			made++
+		case errors.As(err, &ve):
+			taken++
+		default:
+			t.Errorf("create: %v", err)
+		}
+	}
+	var rows int
+	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.groups WHERE lower(name) = 'mittwochsgruppe' AND archived_at IS NULL`).Scan(&rows)
+	if made != 1 || taken != n-1 || rows != 1 {
+		t.Errorf("%d made, %d refused, %d rows; want 1, %d, 1", made, taken, rows, n-1)
 	}
 }
