@@ -216,6 +216,11 @@ func (s *Server) identify(c *fiber.Ctx, st *models.Store, api bool) (*models.Use
 	if cookie == "" {
 		return nil, nil, nil
 	}
+	if !safeMethod(c.Method()) {
+		if err := st.LockSession(cookie); err != nil {
+			return nil, nil, err
+		}
+	}
 	sess, err := st.SessionByCookie(cookie)
 	var expired *models.ExpiredSessionError
 	if errors.As(err, &expired) {

@@ -50,6 +50,19 @@ func (s *Store) NewSession(userID, language string, secondFactor bool) (*Session
 	return sess, id + "." + secret, nil
 }
 
+// LockSession makes the requests that write with one session run one at a
+// time (a transaction-level advisory lock on the session id, taken before
+// anything else of the request): five taps on one form otherwise took the
+// session row, their idempotency keys and the flash in different orders
+// and could deadlock.
+func (s *Store) LockSession(cookie string) error {
+	id, _, _ := strings.Cut(cookie, ".")
+	if err := s.db.Exec("SELECT pg_advisory_xact_lock(hashtextextended('kurve.session:' || ?, 0))", id).Error; err != nil {
+		return fmt.Errorf("models: lock session: %w", err)
+	}
+	return nil
+}
+
 // SessionByCookie returns the live session the cookie value names. Expired
 // sessions are deleted and reported as not found.
 func (s *Store) SessionByCookie(cookie string) (*Session, error) {
