@@ -19,6 +19,9 @@ type guardianJSON struct {
 	Email        string   `json:"email"`
 	Languages    []string `json:"languages"`
 	HasCustody   *bool    `json:"has_custody,omitempty"`
+	// CustodyConfirmed is false for a guardian carried over from a
+	// referral until staff confirm relationship and custody.
+	CustodyConfirmed *bool `json:"custody_confirmed,omitempty"`
 }
 
 func guardianOut(g *models.Guardian, limited bool) guardianJSON {
@@ -28,9 +31,46 @@ func guardianOut(g *models.Guardian, limited bool) guardianJSON {
 		out.Languages = []string{}
 	}
 	if !limited {
-		out.HasCustody = &g.HasCustody
+		out.HasCustody, out.CustodyConfirmed = &g.HasCustody, &g.CustodyConfirmed
 	}
 	return out
+}
+
+type custodyJSON struct {
+	Relationship string `json:"relationship" validate:"required"`
+	HasCustody   *bool  `json:"has_custody" validate:"required"`
+}
+
+// apiGuardianCustody confirms relationship and custody of a guardian of
+// the child, for instance one carried over from a referral.
+func (h *handlers) apiGuardianCustody(c *fiber.Ctx) error {
+	var in custodyJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id, gid := c.Params("id"), c.Params("gid")
+	if err := confirmCustody(c, id, gid, models.CustodyInput{Relationship: in.Relationship, HasCustody: *in.HasCustody}); err != nil {
+		return err
+	}
+	gs, err := store(c).GuardiansOf(id)
+	if err != nil {
+		return err
+	}
+	for i := range gs {
+		if gs[i].ID == gid {
+			return c.JSON(guardianOut(&gs[i], false))
+		}
+	}
+	return models.ErrNotFound
+}
+
+// confirmCustody is shared by the API and the case page.
+func confirmCustody(c *fiber.Ctx, participantID, guardianID string, in models.CustodyInput) error {
+	if err := store(c).ConfirmCustody(participantID, guardianID, in); err != nil {
+		return err
+	}
+	return audit(c, currentUser(c), models.AuditGuardianCustody, "participant", participantID,
+		map[string]any{"guardian_id": guardianID, "has_custody": in.HasCustody})
 }
 
 // apiGuardians lists a participant's guardians.

@@ -73,14 +73,18 @@ func (h *handlers) apiParticipants(c *fiber.Ctx) error {
 		v.Add("status", "validation.oneof", nil)
 		return v
 	}
+	search, err := models.ParseSearch(c.Query("q"))
+	if err != nil {
+		return err
+	}
 	ps, next, err := readPage(c, func(pg models.Page) ([]models.Participant, error) {
-		return store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit})
+		return store(c).Participants(models.ParticipantFilter{Status: st, After: pg.After, Limit: pg.Limit, Search: search})
 	}, (*models.Participant).Cursor)
 	if err != nil {
 		return err
 	}
 	linkNext(c, next)
-	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
+	if err := audit(c, currentUser(c), models.AuditParticipantList, "participant", "", listDetails(len(ps), search)); err != nil {
 		return err
 	}
 	out := make([]participantJSON, 0, len(ps))
@@ -226,4 +230,25 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// listDetails are the audit details of a list of participants: how many
+// were shown and, for a search, that it was one and by what kind of term
+// (never the term: it may be a name).
+func listDetails(n int, q *models.Search) map[string]any {
+	d := map[string]any{"count": n}
+	if q != nil {
+		var by []string
+		if len(q.Words) > 0 {
+			by = append(by, "name")
+		}
+		if q.CasePrefix != "" {
+			by = append(by, "case_number")
+		}
+		if q.BirthDate != nil {
+			by = append(by, "date_of_birth")
+		}
+		d["search"] = by
+	}
+	return d
 }

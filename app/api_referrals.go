@@ -1,7 +1,6 @@
 package app
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -132,26 +131,126 @@ func (h *handlers) apiReferral(c *fiber.Ctx) error {
 	return c.JSON(intakeOut(r))
 }
 
-// apiReferralAccept opens a case from a referral (coordinators).
+// referralAcceptJSON says where an accepted referral goes (both empty: a
+// new case in a new family).
+type referralAcceptJSON struct {
+	ParticipantID string `json:"participant_id"`
+	FamilyID      string `json:"family_id"`
+}
+
+// apiReferralAccept takes a referral into the program (coordinators): a
+// new case, a sibling in an existing family (family_id) or a second
+// referral of an existing case (participant_id). The body is optional.
 func (h *handlers) apiReferralAccept(c *fiber.Ctx) error {
-	p, err := acceptReferral(c, h.s.localizer(c), c.Params("id"))
+	var in referralAcceptJSON
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	p, kind, err := acceptReferral(c, c.Params("id"), models.AcceptInput{ParticipantID: in.ParticipantID, FamilyID: in.FamilyID})
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(participantOut(p, siteCode(c)))
+	out := participantOut(p, siteCode(c))
+	return c.Status(fiber.StatusCreated).JSON(struct {
+		participantJSON
+		Intake string `json:"intake"`
+	}{out, kind})
 }
 
-// acceptReferral is shared by the API and the intake page.
-func acceptReferral(c *fiber.Ctx, l *Localizer, id string) (*models.Participant, error) {
-	note := func(name, phone string) string { return ContactNote(l, name, phone) }
-	p, err := store(c).AcceptReferral(id, note, today(c))
+// acceptReferral is shared by the API and the intake page: the decision,
+// and its audit entries (a new case is also a created participant).
+func acceptReferral(c *fiber.Ctx, id string, in models.AcceptInput) (*models.Participant, string, error) {
+	p, kind, err := store(c).AcceptReferral(id, in, today(c))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if err := audit(c, currentUser(c), models.AuditReferralAccept, "referral", id, map[string]any{"participant_id": p.ID}); err != nil {
-		return nil, err
+	u := currentUser(c)
+	if err := audit(c, u, models.AuditReferralAccept, "referral", id, map[string]any{"participant_id": p.ID, "intake": kind}); err != nil {
+		return nil, "", err
 	}
-	return p, audit(c, currentUser(c), models.AuditParticipantCreate, "participant", p.ID, map[string]any{"referral_id": id})
+	if kind == models.IntakeReReferral {
+		return p, kind, nil
+	}
+	return p, kind, audit(c, u, models.AuditParticipantCreate, "participant", p.ID, map[string]any{"referral_id": id})
+}
+
+// referralMatches reads the cases and families that may be a referral's
+// child or family; showing them is a read of those cases' names, audited
+// like a list.
+func referralMatches(c *fiber.Ctx, id string) ([]models.CaseMatch, []models.FamilyMatch, error) {
+	cases, families, err := store(c).ReferralMatches(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := len(cases)
+	for _, f := range families {
+		n += len(f.Children)
+	}
+	if n > 0 {
+		err = audit(c, currentUser(c), models.AuditParticipantList, "participant", "", map[string]any{"count": n, "referral_id": id})
+	}
+	return cases, families, err
+}
+
+// matchJSON is an existing case that may be the referred child.
+type matchJSON struct {
+	ID          string   `json:"id"`
+	CaseNumber  string   `json:"case_number"`
+	FirstName   string   `json:"first_name"`
+	LastName    string   `json:"last_name"`
+	DateOfBirth string   `json:"date_of_birth"`
+	Status      string   `json:"status"`
+	FamilyID    string   `json:"family_id"`
+	Reasons     []string `json:"reasons"`
+}
+
+// familyMatchJSON is an existing family the referred child may belong to.
+type familyMatchJSON struct {
+	ID        string      `json:"id"`
+	Guardians []string    `json:"guardians"`
+	Children  []matchJSON `json:"children"`
+	Reasons   []string    `json:"reasons"`
+}
+
+func matchOut(p *models.Participant, reasons []string) matchJSON {
+	m := matchJSON{ID: p.ID, CaseNumber: p.CaseNumber, FirstName: p.FirstName, LastName: p.LastName, Status: string(p.Status),
+		FamilyID: p.FamilyID, Reasons: reasons}
+	if p.DateOfBirth != nil {
+		m.DateOfBirth = p.DateOfBirth.Format(time.DateOnly)
+	}
+	if m.Reasons == nil {
+		m.Reasons = []string{}
+	}
+	return m
+}
+
+// apiReferralMatches lists the existing cases and families that may be a
+// referral's child or family (coordinators, issue 16).
+func (h *handlers) apiReferralMatches(c *fiber.Ctx) error {
+	cases, families, err := referralMatches(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Participants []matchJSON       `json:"participants"`
+		Families     []familyMatchJSON `json:"families"`
+	}{[]matchJSON{}, []familyMatchJSON{}}
+	for i := range cases {
+		out.Participants = append(out.Participants, matchOut(&cases[i].Participant, cases[i].Reasons))
+	}
+	for _, f := range families {
+		fj := familyMatchJSON{ID: f.ID, Guardians: f.Guardians, Children: []matchJSON{}, Reasons: f.Reasons}
+		if fj.Guardians == nil {
+			fj.Guardians = []string{}
+		}
+		for i := range f.Children {
+			fj.Children = append(fj.Children, matchOut(&f.Children[i], nil))
+		}
+		out.Families = append(out.Families, fj)
+	}
+	return c.JSON(out)
 }
 
 type referralDeclineJSON struct {
@@ -175,16 +274,4 @@ func declineReferral(c *fiber.Ctx, id, reason string) error {
 		return err
 	}
 	return audit(c, currentUser(c), models.AuditReferralDecline, "referral", id, map[string]any{"reason": reason})
-}
-
-// ContactNote is what an accepted referral writes into the case notes
-// about the guardian contact the police gave, leaving out what is empty.
-func ContactNote(l *Localizer, name, phone string) string {
-	var parts []string
-	for _, p := range []string{name, phone} {
-		if strings.TrimSpace(p) != "" {
-			parts = append(parts, strings.TrimSpace(p))
-		}
-	}
-	return l.T("intake.contact_note", "Contact", strings.Join(parts, ", "))
 }

@@ -282,6 +282,8 @@ func dynamicIDs() map[string][]string {
 		"reason.":          models.ReasonCategories,
 		"decline_reason.":  models.DeclineReasons,
 		"erase_reason.":    models.EraseReasons,
+		"intake.kind.":     str(models.IntakeNewCase, models.IntakeSibling, models.IntakeReReferral),
+		"intake.match.":    str(models.MatchBirthDateAndName, models.MatchSound, models.MatchGuardianName, models.MatchPhone),
 	}
 	// The confirmation page of a case's end says what each end means.
 	for _, s := range models.Confirmed {

@@ -126,6 +126,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/participants/:id/reopen", Access: Side, Roles: coordinators, Handler: h.participantReopen},
 		{Method: "GET", Path: "/participants/:id/guardians/new", Access: Side, Roles: caseStaff, Handler: h.guardianNew},
 		{Method: "POST", Path: "/participants/:id/guardians", Access: Side, Roles: caseStaff, Handler: h.guardianCreate},
+		{Method: "POST", Path: "/participants/:id/guardians/:gid/custody", Access: Side, Roles: caseStaff, Handler: h.guardianCustody},
 		{Method: "GET", Path: "/participants/:id/consents/new", Access: Side, Roles: caseStaff, Handler: h.consentNew},
 		{Method: "POST", Path: "/participants/:id/consents", Access: Side, Roles: caseStaff, Handler: h.consentCreate},
 		{Method: "POST", Path: "/consents/:id/answer", Access: Side, Roles: caseStaff, Handler: h.consentAnswer},
@@ -245,6 +246,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/participants/:id/export", Access: Side, Roles: dpos, API: true, Handler: h.apiParticipantExport},
 		{Method: "GET", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseReaders, API: true, Handler: h.apiGuardians},
 		{Method: "POST", Path: "/api/v1/participants/:id/guardians", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCreate},
+		{Method: "POST", Path: "/api/v1/participants/:id/guardians/:gid/custody", Access: Side, Roles: caseStaff, API: true, Handler: h.apiGuardianCustody},
 		{Method: "GET", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsents},
 		{Method: "POST", Path: "/api/v1/participants/:id/consents", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentCreate},
 		{Method: "PATCH", Path: "/api/v1/consents/:id", Access: Side, Roles: caseStaff, API: true, Handler: h.apiConsentAnswer},
@@ -283,6 +285,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/referrals", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralCreate},
 		{Method: "GET", Path: "/api/v1/referrals", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferrals},
 		{Method: "GET", Path: "/api/v1/referrals/:id", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferral},
+		{Method: "GET", Path: "/api/v1/referrals/:id/matches", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralMatches},
 		{Method: "POST", Path: "/api/v1/referrals/:id/accept", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralAccept},
 		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
 

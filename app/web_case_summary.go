@@ -76,6 +76,7 @@ var caseFlashSections = map[string]string{
 	"flash.case_closed":       "case-closing",
 	"flash.family_saved":      "case-family",
 	"flash.guardian_added":    "case-guardians",
+	"flash.custody_confirmed": "case-guardians",
 	"flash.visit_planned":     "case-visits",
 	"flash.visit_moved":       "case-visits",
 	"flash.visit_status":      "case-visits",

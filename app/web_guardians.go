@@ -99,3 +99,19 @@ func (h *handlers) guardianCreate(c *fiber.Ctx) error {
 	}
 	return h.backToCase(c, id, "flash.guardian_added")
 }
+
+// guardianCustody confirms relationship and custody of a guardian of the
+// child (one carried over from a referral) and returns to the guardians.
+func (h *handlers) guardianCustody(c *fiber.Ctx) error {
+	id := c.Params("id")
+	in := models.CustodyInput{Relationship: c.FormValue("relationship"), HasCustody: c.FormValue("has_custody") == "yes"}
+	err := confirmCustody(c, id, c.Params("gid"), in)
+	if ve, ok := asValidation(err); ok {
+		// The select offers only known relationships: a tampered form.
+		return ve
+	}
+	if err != nil {
+		return err
+	}
+	return h.backToCase(c, id, "flash.custody_confirmed")
+}

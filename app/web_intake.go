@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,6 +90,13 @@ type intakeView struct {
 	Decided      bool
 	AlertMessage string
 	AlertItems   []string
+	// Cases and Families are the existing cases and families that may be
+	// the referred child or its family (models.Store.ReferralMatches);
+	// Target is the chosen destination ("new", "case:<id>",
+	// "family:<id>").
+	Cases    []models.CaseMatch
+	Families []models.FamilyMatch
+	Target   string
 }
 
 // intakeShow shows one referral of the queue; the read is audited.
@@ -103,18 +111,28 @@ func (h *handlers) intakeShow(c *fiber.Ctx) error {
 	return h.renderIntake(c, r, &intakeView{}, nil)
 }
 
-// intakeAccept opens a case from the referral and shows it.
+// intakeAccept takes the referral where the form's target says: a new
+// case, a sibling in an existing family, or a second referral of an
+// existing case; then shows the case.
 func (h *handlers) intakeAccept(c *fiber.Ctx) error {
 	r, err := store(c).IntakeReferralByID(c.Params("id"))
 	if err != nil {
 		return err
 	}
-	// Shared with the API: the same contact note and the same audit entries.
-	p, err := acceptReferral(c, h.s.localizer(c), r.ID)
+	target := c.FormValue("target", "new")
+	var in models.AcceptInput
+	switch kind, id, _ := strings.Cut(target, ":"); kind {
+	case "case":
+		in.ParticipantID = id
+	case "family":
+		in.FamilyID = id
+	}
+	// Shared with the API: the same audit entries.
+	p, kind, err := acceptReferral(c, r.ID, in)
 	if err != nil {
 		return h.intakeFailure(c, r, "", err)
 	}
-	if err := setFlash(c, "flash.referral_accepted"); err != nil {
+	if err := setFlash(c, "flash.referral_accepted."+kind); err != nil {
 		return err
 	}
 	return c.Redirect("/participants/"+p.ID, fiber.StatusSeeOther)
@@ -144,7 +162,7 @@ func (h *handlers) intakeDecline(c *fiber.Ctx) error {
 func (h *handlers) intakeFailure(c *fiber.Ctx, r *models.IntakeReferral, reason string, err error) error {
 	l := h.s.localizer(c)
 	var ve *models.ValidationError
-	v := &intakeView{Reason: reason}
+	v := &intakeView{Reason: reason, Target: c.FormValue("target")}
 	switch {
 	case errors.As(err, &ve):
 		v.AlertMessage = l.T("error.validation")
@@ -162,6 +180,15 @@ func (h *handlers) intakeFailure(c *fiber.Ctx, r *models.IntakeReferral, reason 
 
 func (h *handlers) renderIntake(c *fiber.Ctx, r *models.IntakeReferral, v *intakeView, errs map[string]string) error {
 	v.R, v.Age, v.Reasons = r, models.AgeOn(r.DateOfBirth, today(c)), models.DeclineReasons
+	if !v.Decided {
+		var err error
+		if v.Cases, v.Families, err = referralMatches(c, r.ID); err != nil {
+			return err
+		}
+	}
+	if v.Target == "" {
+		v.Target = "new"
+	}
 	v.DateOfBirth, v.ReceivedOn = r.DateOfBirth.Format(time.DateOnly), r.ReceivedOn.Format(time.DateOnly)
 	p := h.s.newPage(c, "intake.show_title", v)
 	p.Errors = errs

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,6 +25,14 @@ type caseView struct {
 	Family      *models.Family
 	FamilyLangs []langChoice
 	Guardians   []guardianItem
+	// Unconfirmed are the guardians carried over from a referral whose
+	// relationship and custody staff have not confirmed yet, with the
+	// relationships the confirmation offers (case staff only).
+	Unconfirmed   []guardianItem
+	Relationships []string
+	// Referrals are the police referrals taken into this case, oldest
+	// first: more than one is a re-referral (case staff only).
+	Referrals []referralItem
 
 	Age         int
 	DateOfBirth string
@@ -109,6 +119,19 @@ func (h *handlers) renderCase(c *fiber.Ctx, p *models.Participant, issue *caseIs
 		v.Guardians = append(v.Guardians, guardianItem{Guardian: g, Langs: chosenLanguages(g.Languages)})
 	}
 	if !v.Limited {
+		for _, g := range v.Guardians {
+			if !g.CustodyConfirmed {
+				v.Unconfirmed = append(v.Unconfirmed, g)
+			}
+		}
+		v.Relationships = models.Relationships
+		rs, err := st.CaseReferrals(p.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			v.Referrals = append(v.Referrals, referralItem{Kind: r.Kind, On: r.DecidedAt.In(programZone).Format(time.DateOnly)})
+		}
 		if err := h.loadCasework(c, v, names); err != nil {
 			return err
 		}
@@ -173,4 +196,10 @@ func missingTexts(l *Localizer, missing []models.Missing, names map[string]strin
 		out = append(out, n)
 	}
 	return out
+}
+
+// referralItem is one referral of the case's history: how intake took it
+// and on which day.
+type referralItem struct {
+	Kind, On string
 }

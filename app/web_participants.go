@@ -29,13 +29,17 @@ type caseloadData struct {
 	Workers    []models.Staff
 	Attention  caseFilter
 	Attentions []caseFilter
+	// Query is the search box as typed (models.ParseSearch).
+	Query string
 	// Next is the link to the following page, First the link back to the
 	// first one (both empty when there is none).
 	Next, First string
 }
 
 // Filtered reports whether any filter narrows the list.
-func (d caseloadData) Filtered() bool { return d.Filter != "" || d.Worker != "" || d.Attention != "" }
+func (d caseloadData) Filtered() bool {
+	return d.Filter != "" || d.Worker != "" || d.Attention != "" || d.Query != ""
+}
 
 // caseloadPage is how many cases one page of the caseload shows.
 const caseloadPage = 50
@@ -85,7 +89,18 @@ func (h *handlers) participantList(c *fiber.Ctx) error {
 			f.IDs = append(f.IDs, k.ID)
 		}
 	}
-	ps, err := st.Participants(f)
+	data.Query = c.Query("q")
+	search, err := models.ParseSearch(data.Query)
+	var ps []models.Participant
+	if err == nil {
+		f.Search = search
+		ps, err = st.Participants(f)
+	}
+	if ve, ok := asValidation(err); ok {
+		p := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "caseload.title", data)
+		p.Errors = formErrors(h.s.localizer(c), ve)
+		return h.s.renderPage(c, "participant_list.html", p)
+	}
 	if err != nil {
 		return err
 	}
@@ -96,7 +111,7 @@ func (h *handlers) participantList(c *fiber.Ctx) error {
 	if f.After != "" {
 		data.First = firstLink(c, "/participants")
 	}
-	if err := audit(c, u, models.AuditParticipantList, "participant", "", map[string]any{"count": len(ps)}); err != nil {
+	if err := audit(c, u, models.AuditParticipantList, "participant", "", listDetails(len(ps), search)); err != nil {
 		return err
 	}
 	day := today(c)

@@ -42,6 +42,7 @@ const (
 	AuditFamilyRead        = "family.read"
 	AuditFamilyUpdate      = "family.update"
 	AuditGuardianAdd       = "guardian.add"
+	AuditGuardianCustody   = "guardian.custody"
 	AuditConsentRecord     = "consent.record"
 	AuditConsentWithdraw   = "consent.withdraw"
 	AuditConsentAnswer     = "consent.answer"

@@ -38,7 +38,7 @@ var AuditActions = []string{
 	AuditLogin, AuditLoginFailed, AuditLogout, AuditTokenCreated, AuditTokenDeleted, AuditTOTPEnabled, AuditTOTPDisabled,
 	AuditPasswordChanged, AuditLanguageChange, AuditMediatorLanguages, AuditCalendarReset,
 	AuditParticipantList, AuditParticipantRead, AuditParticipantCreate, AuditParticipantUpdate, AuditParticipantStatus,
-	AuditParticipantReopen, AuditFamilyRead, AuditFamilyUpdate, AuditGuardianAdd, AuditConsentRecord, AuditConsentWithdraw,
+	AuditParticipantReopen, AuditFamilyRead, AuditFamilyUpdate, AuditGuardianAdd, AuditGuardianCustody, AuditConsentRecord, AuditConsentWithdraw,
 	AuditConsentAnswer, AuditReferralCreate, AuditReferralRead, AuditReferralAccept, AuditReferralDecline, AuditMeasureSave,
 	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGroupCreate, AuditGroupRead, AuditGroupUpdate, AuditGroupMembers, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
 	AuditProgramExtend, AuditCaseClose, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,24 @@ func (w *world) refer(first string) *models.Referral {
 	return r
 }
 
+// confirmCarried confirms, as the coordinator, the relationship and
+// custody of the guardian an accepted referral carried over to p.
+func (w *world) confirmCarried(p *models.Participant, relationship string, custody bool) {
+	w.t.Helper()
+	w.must("coord", func(st *models.Store) error {
+		gs, err := st.GuardiansOf(p.ID)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if !g.CustodyConfirmed {
+				return st.ConfirmCustody(p.ID, g.ID, models.CustodyInput{Relationship: relationship, HasCustody: custody})
+			}
+		}
+		return fmt.Errorf("no guardian carried over to %s", p.CaseNumber)
+	})
+}
+
 func (w *world) feedback(id string) models.Feedback {
 	w.t.Helper()
 	var f *models.Feedback
@@ -142,16 +161,32 @@ func TestReferralLifecycle(t *testing.T) {
 	// Accept one, decline the other; both vanish from the queue.
 	var p *models.Participant
 	w.must("coord", func(st *models.Store) (err error) {
-		p, err = st.AcceptReferral(r.ID, func(name, phone string) string { return "Kontakt: " + name + " " + phone }, today)
+		p, _, err = st.AcceptReferral(r.ID, models.AcceptInput{}, today)
 		if err != nil {
 			return err
 		}
 		return st.DeclineReferral(other.ID, "outside_area")
 	})
-	if p.Status != models.StatusReferred || p.FirstName != "Jonas" || !strings.Contains(p.Notes, "Vater Jonas") || strings.Contains(p.Notes, "Polizeiliche") {
+	if p.Status != models.StatusReferred || p.FirstName != "Jonas" || p.Notes != "" {
 		t.Errorf("accepted participant %+v", p)
 	}
-	err := w.as("coord", func(st *models.Store) error { _, err := st.AcceptReferral(r.ID, nil, today); return err })
+	// The guardian the police named came with the case, encrypted like
+	// every guardian, its custody still to be confirmed by staff.
+	w.must("coord", func(st *models.Store) error {
+		gs, err := st.GuardiansOf(p.ID)
+		if err != nil {
+			return err
+		}
+		if len(gs) != 1 || gs[0].FirstName != "Vater" || gs[0].LastName != "Jonas" || gs[0].Phone != "0201 999" ||
+			gs[0].CustodyConfirmed || !gs[0].HasCustody || gs[0].Relationship != "legal_guardian" {
+			t.Errorf("guardian carried over: %+v", gs)
+		}
+		return nil
+	})
+	err := w.as("coord", func(st *models.Store) error {
+		_, _, err := st.AcceptReferral(r.ID, models.AcceptInput{}, today)
+		return err
+	})
 	if !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("second acceptance: %v", err)
 	}
@@ -288,7 +323,7 @@ func TestFeedbackRuleMatchesGo(t *testing.T) {
 			r := w.refer("Lars")
 			var p *models.Participant
 			w.must("coord", func(st *models.Store) (err error) {
-				p, err = st.AcceptReferral(r.ID, func(n, ph string) string { return n }, today)
+				p, _, err = st.AcceptReferral(r.ID, models.AcceptInput{}, today)
 				return err
 			})
 			// The database's today is the program's day (Berlin), not UTC's.

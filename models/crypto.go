@@ -17,6 +17,9 @@ import (
 type Cipher struct {
 	current DataKey
 	keys    map[string]*subtle.AESGCM
+	// index holds the blind index's key derived from each data key
+	// (search.go), by key id.
+	index map[string][]byte
 }
 
 // errDecrypt never says why: it must not help an attacker probing values.
@@ -25,13 +28,14 @@ var errDecrypt = errors.New("models: value cannot be decrypted")
 // NewCipher builds a cipher that encrypts with current and decrypts with
 // current and any of old.
 func NewCipher(current DataKey, old ...DataKey) (*Cipher, error) {
-	c := &Cipher{current: current, keys: map[string]*subtle.AESGCM{}}
+	c := &Cipher{current: current, keys: map[string]*subtle.AESGCM{}, index: map[string][]byte{}}
 	for _, k := range append([]DataKey{current}, old...) {
 		a, err := subtle.NewAESGCM(k.Key)
 		if err != nil {
 			return nil, fmt.Errorf("models: data key %s: %w", k.ID, err)
 		}
 		c.keys[k.ID] = a
+		c.index[k.ID] = indexKey(k)
 	}
 	return c, nil
 }

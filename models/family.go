@@ -128,6 +128,9 @@ func (s *Store) createFamily(siteID string, in FamilyInput) (*Family, error) {
 	if err := s.db.Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("models: create family: %w", err)
 	}
+	if err := s.index(ownerFamily, id, phoneTokens(deref(in.Phone))); err != nil {
+		return nil, err
+	}
 	if in.Languages != nil {
 		if err := s.replaceFamilyLanguages(id, *in.Languages); err != nil {
 			return nil, err
@@ -244,6 +247,11 @@ func (s *Store) UpdateFamily(id string, version int, in FamilyInput) (*Family, e
 	}
 	if err := s.updateVersioned(&familyRow{}, id, version, f.Version, upd); err != nil {
 		return nil, fmt.Errorf("models: family %s: %w", id, err)
+	}
+	if in.Phone != nil {
+		if err := s.index(ownerFamily, id, phoneTokens(*in.Phone)); err != nil {
+			return nil, err
+		}
 	}
 	if in.Languages != nil {
 		if err := s.replaceFamilyLanguages(id, *in.Languages); err != nil {

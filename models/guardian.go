@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,10 @@ type Guardian struct {
 	Languages    []string
 	Relationship string
 	HasCustody   bool
-	Version      int
+	// CustodyConfirmed is false for a guardian carried over from a police
+	// referral until staff confirm relationship and custody (ConfirmCustody).
+	CustodyConfirmed bool
+	Version          int
 }
 
 type guardianRow struct {
@@ -40,10 +44,11 @@ type guardianRow struct {
 func (guardianRow) TableName() string { return "prevention.guardians" }
 
 type participantGuardianRow struct {
-	ParticipantID string
-	GuardianID    string
-	Relationship  string
-	HasCustody    bool
+	ParticipantID    string
+	GuardianID       string
+	Relationship     string
+	HasCustody       bool
+	CustodyConfirmed bool
 }
 
 func (participantGuardianRow) TableName() string { return "prevention.participant_guardians" }
@@ -124,8 +129,12 @@ func (s *Store) AddGuardian(participantID string, in GuardianInput) (*Guardian, 
 		if err := s.db.Create(&row).Error; err != nil {
 			return nil, fmt.Errorf("models: create guardian: %w", err)
 		}
+		if err := s.index(ownerGuardian, id, guardianTokens(in.FirstName, in.LastName, in.Phone)); err != nil {
+			return nil, err
+		}
 	}
-	link := participantGuardianRow{ParticipantID: participantID, GuardianID: id, Relationship: in.Relationship, HasCustody: in.HasCustody}
+	link := participantGuardianRow{ParticipantID: participantID, GuardianID: id, Relationship: in.Relationship, HasCustody: in.HasCustody,
+		CustodyConfirmed: true}
 	if err := s.db.Create(&link).Error; err != nil {
 		if isUniqueViolation(err) {
 			return nil, fmt.Errorf("models: guardian linked twice: %w", ErrConflict)
@@ -159,13 +168,14 @@ const guardianColumns = "g.id, g.family_id, g.first_name_enc, g.last_name_enc, g
 // relationship (and, except for mediators, custody) for that child.
 func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
 	type row struct {
-		Guardian     guardianRow `gorm:"embedded"`
-		Relationship string
-		HasCustody   bool
+		Guardian         guardianRow `gorm:"embedded"`
+		Relationship     string
+		HasCustody       bool
+		CustodyConfirmed bool
 	}
 	cols := guardianColumns + ", pg.relationship"
 	if !s.limited() {
-		cols += ", g.version, pg.has_custody"
+		cols += ", g.version, pg.has_custody, pg.custody_confirmed"
 	}
 	var rows []row
 	err := s.db.Table("prevention.guardians g").Select(cols).
@@ -180,7 +190,7 @@ func (s *Store) GuardiansOf(participantID string) ([]Guardian, error) {
 		if err != nil {
 			return nil, err
 		}
-		g.Relationship, g.HasCustody = rows[i].Relationship, rows[i].HasCustody
+		g.Relationship, g.HasCustody, g.CustodyConfirmed = rows[i].Relationship, rows[i].HasCustody, rows[i].CustodyConfirmed
 		out = append(out, g)
 	}
 	return out, nil
@@ -207,4 +217,104 @@ func (s *Store) FamilyGuardians(familyID string) ([]Guardian, error) {
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// CustodyInput is what staff confirm of a guardian carried over from a
+// referral: the relationship to the child and whether they hold custody.
+type CustodyInput struct {
+	Relationship string
+	HasCustody   bool
+}
+
+// ConfirmCustody records relationship and custody of a guardian of a
+// visible participant as confirmed by staff. Row-level security decides
+// who may (the case's social worker, the site's coordinator); a guardian
+// not linked to the child is ErrNotFound.
+func (s *Store) ConfirmCustody(participantID, guardianID string, in CustodyInput) error {
+	if _, err := s.ParticipantByID(participantID); err != nil {
+		return err
+	}
+	if _, err := uuid.Parse(guardianID); err != nil {
+		return fmt.Errorf("models: guardian %s: %w", guardianID, ErrNotFound)
+	}
+	if !contains(Relationships, in.Relationship) {
+		v := &ValidationError{}
+		v.Add("relationship", "validation.oneof", nil)
+		return v
+	}
+	res := s.db.Model(&participantGuardianRow{}).Where("participant_id = ? AND guardian_id = ?", participantID, guardianID).
+		Updates(map[string]any{"relationship": in.Relationship, "has_custody": in.HasCustody, "custody_confirmed": true})
+	if res.Error != nil {
+		return fmt.Errorf("models: confirm custody: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("models: guardian %s of %s: %w", guardianID, participantID, ErrNotFound)
+	}
+	return nil
+}
+
+// carryGuardian links the guardian a referral names to the child: a
+// guardian of the family recorded under the same name (every word equal
+// after folding) when there is one, else a new guardian with the
+// referral's name and phone. Either way the link is marked as not yet
+// confirmed: the police named the person; relationship and custody are
+// for staff to confirm. Until then the guardian counts as having custody,
+// so the consent rule asks for their consent too. A referral without a
+// guardian name, or one already linked, changes nothing.
+func (s *Store) carryGuardian(p *Participant, name, phone string) error {
+	words := NameWords(name)
+	if len(words) == 0 {
+		return nil
+	}
+	same := func(g *Guardian) bool { return slices.Equal(NameWords(g.FirstName+" "+g.LastName), words) }
+	linked, err := s.GuardiansOf(p.ID)
+	if err != nil {
+		return err
+	}
+	for i := range linked {
+		if same(&linked[i]) {
+			return nil
+		}
+	}
+	family, err := s.FamilyGuardians(p.FamilyID)
+	if err != nil {
+		return err
+	}
+	id := ""
+	for i := range family {
+		if same(&family[i]) {
+			id = family[i].ID
+		}
+	}
+	if id == "" {
+		id = uuid.NewString()
+		first, last := splitName(name)
+		w := &sealer{s: s, table: guardiansTable, id: id}
+		row := guardianRow{ID: id, FamilyID: p.FamilyID, FirstNameEnc: w.req("first_name", first), LastNameEnc: w.req("last_name", last),
+			PhoneEnc: w.opt("phone", phone), Languages: TextArray{}, Version: 1, UpdatedAt: time.Now()}
+		if w.err != nil {
+			return w.err
+		}
+		if err := s.db.Create(&row).Error; err != nil {
+			return fmt.Errorf("models: guardian from referral: %w", err)
+		}
+		if err := s.index(ownerGuardian, id, guardianTokens(first, last, phone)); err != nil {
+			return err
+		}
+	}
+	link := participantGuardianRow{ParticipantID: p.ID, GuardianID: id, Relationship: "legal_guardian", HasCustody: true}
+	if err := s.db.Create(&link).Error; err != nil {
+		return fmt.Errorf("models: link guardian from referral: %w", err)
+	}
+	return nil
+}
+
+// splitName splits a name as the police typed it into first and last
+// name: the last word is the last name. A single word is a last name.
+func splitName(name string) (first, last string) {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return "", ""
+	}
+	return strings.Join(f[:len(f)-1], " "), f[len(f)-1]
 }

@@ -243,6 +243,9 @@ func (s *Store) CreateParticipant(in ParticipantInput, familyID string, family F
 	if err := s.db.Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("models: create participant: %w", err)
 	}
+	if err := s.index(ownerParticipant, id, participantTokens(*in.FirstName, *in.LastName, dob)); err != nil {
+		return nil, err
+	}
 	if err := s.recordStatusChange(id, "", StatusReferred, "", today); err != nil {
 		return nil, err
 	}
@@ -276,6 +279,8 @@ type ParticipantFilter struct {
 	// worker; IDs (when not nil) keeps only these participants.
 	WorkerID string
 	IDs      []string
+	// Search keeps the participants found by a search (ParseSearch).
+	Search *Search
 	// Brief reads only what a list shows (case number, names, date of
 	// birth, status, languages): no school, notes or history is decrypted.
 	Brief bool
@@ -304,6 +309,12 @@ func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
 	}
 	if f.FamilyID != "" {
 		q = q.Where("family_id = ?", f.FamilyID)
+	}
+	if f.Search != nil {
+		var err error
+		if q, err = f.Search.where(s, q); err != nil {
+			return nil, err
+		}
 	}
 	after, err := Page{After: f.After}.keyset("s")
 	if err != nil {
@@ -371,7 +382,12 @@ func (s *Store) UpdateParticipant(id string, version int, in ParticipantInput, t
 	if err := s.updateVersioned(&participantRow{}, id, version, p.Version, upd); err != nil {
 		return nil, fmt.Errorf("models: participant %s: %w", id, err)
 	}
-	return s.ParticipantByID(id)
+	p, err = s.ParticipantByID(id)
+	if err != nil || in.FirstName == nil && in.LastName == nil && in.DateOfBirth == nil {
+		return p, err
+	}
+	// The update dropped the old tokens (migration 00027's trigger).
+	return p, s.index(ownerParticipant, id, participantTokens(p.FirstName, p.LastName, *p.DateOfBirth))
 }
 
 // ErrConsentMissing is returned (wrapped in a ValidationError-like

@@ -42,9 +42,10 @@ func TestExportParticipant(t *testing.T) {
 	r := w.refer("Exportkind")
 	var p *models.Participant
 	w.must("coord", func(st *models.Store) (err error) {
-		p, err = st.AcceptReferral(r.ID, func(name, phone string) string { return "Kontakt: " + name + " " + phone }, today)
+		p, _, err = st.AcceptReferral(r.ID, models.AcceptInput{}, today)
 		return err
 	})
+	w.confirmCarried(p, "father", false)
 	w.assign(p, "sw", models.AssignSocialWorker, today.AddDate(0, -1, 0), nil)
 	var guardian *models.Guardian
 	var withdrawn *models.Consent
@@ -133,14 +134,17 @@ func TestExportParticipant(t *testing.T) {
 	}
 	ep := e.Participant
 	if ep.ID != p.ID || ep.CaseNumber != p.CaseNumber || ep.FirstName != "Exportkind" || ep.LastName != "Meldung" ||
-		ep.DateOfBirth != "2014-05-05" || !strings.Contains(ep.Notes, "Vater Exportkind") || ep.Status != string(models.StatusActive) {
+		ep.DateOfBirth != "2014-05-05" || ep.Status != string(models.StatusActive) {
 		t.Errorf("participant %+v", ep)
 	}
 	if e.Family == nil || e.Family.ID != p.FamilyID {
 		t.Errorf("family %+v", e.Family)
 	}
-	if len(e.Guardians) != 1 || e.Guardians[0].FirstName != "Mutter" || e.Guardians[0].Phone != "0201 4711" ||
-		e.Guardians[0].Relationship != "mother" || !e.Guardians[0].HasCustody {
+	// The father the referral named (custody confirmed as none), and the
+	// mother.
+	if len(e.Guardians) != 2 || e.Guardians[0].FirstName != "Vater" || e.Guardians[0].HasCustody ||
+		e.Guardians[1].FirstName != "Mutter" || e.Guardians[1].Phone != "0201 4711" ||
+		e.Guardians[1].Relationship != "mother" || !e.Guardians[1].HasCustody {
 		t.Errorf("guardians %+v", e.Guardians)
 	}
 	foundWithdrawal := false

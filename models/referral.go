@@ -330,33 +330,87 @@ type intakeDecisionRow struct {
 	DeclineReason *string
 	ParticipantID *string
 	DecidedBy     string
+	Kind          *string
 }
 
 func (intakeDecisionRow) TableName() string { return "prevention.intake_decisions" }
 
-// AcceptReferral opens a case from a referral: the participant is created
-// at the coordinator's site with status referred; the guardian contact of
-// the referral goes to the family's phone and, as contactNote, to the
-// case notes. From then on the case lives on the prevention side only.
-func (s *Store) AcceptReferral(id string, contactNote func(name, phone string) string, today time.Time) (*Participant, error) {
+// How intake accepted a referral (migration 00027).
+const (
+	IntakeNewCase    = "new_case"    // a new case in a new family
+	IntakeSibling    = "sibling"     // a new case in an existing family
+	IntakeReReferral = "re_referral" // attached to an existing case
+)
+
+// AcceptInput says where an accepted referral goes: to an existing case
+// (ParticipantID, a re-referral: no second case), into an existing family
+// (FamilyID, a sibling), or with neither into a new case and family.
+type AcceptInput struct {
+	ParticipantID string
+	FamilyID      string
+}
+
+// AcceptReferral takes a referral of the coordinator's site into the
+// program as in says, and returns the case and how it was taken (Intake*).
+// A new case is created at the site with status referred, a new family
+// gets the referral's guardian phone; the guardian the referral names is
+// carried over to the case (carryGuardian). From then on the case lives on
+// the prevention side only.
+func (s *Store) AcceptReferral(id string, in AcceptInput, today time.Time) (*Participant, string, error) {
 	r, err := s.IntakeReferralByID(id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	gender, dob := r.Gender, r.DateOfBirth
-	notes := ""
-	if r.GuardianName != "" || r.GuardianPhone != "" {
-		notes = contactNote(r.GuardianName, r.GuardianPhone)
+	v := &ValidationError{}
+	if in.ParticipantID != "" && in.FamilyID != "" {
+		v.Add("participant_id", "validation.accept_one", nil)
+		return nil, "", v
 	}
-	p, err := s.CreateParticipant(ParticipantInput{FirstName: &r.FirstName, LastName: &r.LastName, DateOfBirth: &dob,
-		Gender: &gender, Notes: &notes}, "", FamilyInput{Phone: &r.GuardianPhone}, today)
+	var p *Participant
+	kind := IntakeNewCase
+	if in.ParticipantID != "" {
+		kind = IntakeReReferral
+		p, err = s.ParticipantByID(in.ParticipantID)
+		if errors.Is(err, ErrNotFound) || err == nil && p.SiteID != r.SiteID {
+			v.Add("participant_id", "validation.participant_unknown", nil)
+			return nil, "", v
+		}
+	} else {
+		if in.FamilyID != "" {
+			kind = IntakeSibling
+		}
+		gender, dob := r.Gender, r.DateOfBirth
+		p, err = s.CreateParticipant(ParticipantInput{FirstName: &r.FirstName, LastName: &r.LastName, DateOfBirth: &dob,
+			Gender: &gender}, in.FamilyID, FamilyInput{Phone: &r.GuardianPhone}, today)
+	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if err := s.decide(intakeDecisionRow{ReferralID: r.ID, SiteID: r.SiteID, Decision: "accepted", ParticipantID: &p.ID}); err != nil {
-		return nil, err
+	if err := s.decide(intakeDecisionRow{ReferralID: r.ID, SiteID: r.SiteID, Decision: "accepted", ParticipantID: &p.ID, Kind: &kind}); err != nil {
+		return nil, "", err
 	}
-	return p, nil
+	if err := s.carryGuardian(p, r.GuardianName, r.GuardianPhone); err != nil {
+		return nil, "", err
+	}
+	return p, kind, nil
+}
+
+// Referral is how a case came into the program, as its history shows it:
+// when intake decided and how (Intake*). Nothing of the police side.
+type CaseReferral struct {
+	Kind      string
+	DecidedAt time.Time
+}
+
+// CaseReferrals lists the referrals taken into a visible case, oldest
+// first: more than one means the child was referred again.
+func (s *Store) CaseReferrals(participantID string) ([]CaseReferral, error) {
+	var out []CaseReferral
+	if err := s.db.Raw(`SELECT kind, decided_at FROM prevention.intake_decisions WHERE participant_id = ? AND decision = 'accepted'
+		ORDER BY decided_at, referral_id`, participantID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: referrals of %s: %w", participantID, err)
+	}
+	return out, nil
 }
 
 // DeclineReferral declines a referral with a reason.

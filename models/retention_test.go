@@ -34,7 +34,7 @@ func TestRetention(t *testing.T) {
 		if err := st.DeclineReferral(oldRef, "duplicate"); err != nil {
 			return err
 		}
-		if _, err := st.AcceptReferral(accepted, func(name, phone string) string { return "Kontakt" }, today); err != nil {
+		if _, _, err := st.AcceptReferral(accepted, models.AcceptInput{}, today); err != nil {
 			return err
 		}
 		return st.DeclineReferral(newRef, "duplicate")

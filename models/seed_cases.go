@@ -3,7 +3,6 @@ package models
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -134,8 +133,14 @@ func (s *Store) SeedDemoGroups() error {
 	return nil
 }
 
+// demoBirthDate is the date of birth of a demo child: synthetic, derived
+// from the name so that a demo referral can name the same child.
+func demoBirthDate(first, last string, age int, today time.Time) time.Time {
+	return time.Date(today.Year()-age, time.Month(1+len(first)%12), 1+len(last)%27, 0, 0, 0, 0, time.UTC)
+}
+
 func (s *Store) seedChild(fam *Family, f demoFamily, ch demoChild, socialWorkerID, mediatorID string, today time.Time) error {
-	dob := time.Date(today.Year()-ch.age, time.Month(1+len(ch.first)%12), 1+len(ch.last)%27, 0, 0, 0, 0, time.UTC)
+	dob := demoBirthDate(ch.first, ch.last, ch.age, today)
 	langs := []string{}
 	for _, l := range f.languages {
 		langs = append(langs, l.Language)
@@ -276,7 +281,20 @@ var demoReferrals = []ReferralInput{
 	{FirstName: "Leyla", LastName: "Sahin-Demo", Gender: "female", ReasonCategory: "violence", PoliceReference: "ES-PP-2026-0104",
 		ReferringUnit: "PI Essen-Mitte (Demo)", GuardianName: "Deniz Sahin-Demo", GuardianPhone: "0201 5550204",
 		Notes: "Demo: Bedrohung unter Gleichaltrigen."},
+	// A second referral of a child in the program (as seedChild dates
+	// Yusuf Haddad-Demo), and a sibling of a child in the program whose
+	// mother the police wrote without the ş.
+	{FirstName: "Yusuf", LastName: "Haddad-Demo", Gender: "male", ReasonCategory: "property", PoliceReference: "ES-PP-2026-0105",
+		ReferringUnit: "PI Essen-Mitte (Demo)", OfficerName: "PK Demo-Beamtin", GuardianName: "Samira Haddad-Demo", GuardianPhone: "0201 5550101",
+		Notes: "Demo: erneut aufgefallen."},
+	{FirstName: "Elif", LastName: "Kaya-Demo", Gender: "female", ReasonCategory: "other", PoliceReference: "ES-PP-2026-0106",
+		ReferringUnit: "PI Essen-Süd (Demo)", GuardianName: "Ayse Kaya-Demo", GuardianPhone: "0201 5550103"},
 }
+
+// demoReferralAges are the ages of the demo referrals' children whose
+// dates of birth follow seedChild's (a child already in the demo), by
+// index into demoReferrals.
+var demoReferralAges = map[int]int{4: 11}
 
 // SeedDemoReferrals submits the demo referrals as the acting police
 // liaison, once; it returns their ids (none when there were referrals).
@@ -288,6 +306,9 @@ func (s *Store) SeedDemoReferrals(siteCode string, today time.Time) ([]string, e
 	var ids []string
 	for i, in := range demoReferrals {
 		dob := time.Date(today.Year()-11-i%3, time.Month(3+i), 10+i, 0, 0, 0, 0, time.UTC)
+		if age, ok := demoReferralAges[i]; ok {
+			dob = demoBirthDate(in.FirstName, in.LastName, age, today)
+		}
 		in.DateOfBirth, in.SiteCode = &dob, siteCode
 		r, err := s.CreateReferral(in, today)
 		if err != nil {
@@ -300,13 +321,15 @@ func (s *Store) SeedDemoReferrals(siteCode string, today time.Time) ([]string, e
 
 // SeedDemoIntake decides on the demo referrals as the site's coordinator:
 // the first two become cases whose families consented to police feedback
-// (one in the program, one ended), the third is declined, the fourth waits.
-func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, note func(name, phone string) string, today time.Time) error {
+// (one in the program, one ended), the third is declined; the others wait:
+// a plain one, a second referral of a demo child (Yusuf Haddad-Demo) and a
+// sibling of one (Elif, of the Kaya-Demo family), for intake's matches.
+func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, today time.Time) error {
 	if len(ids) < 4 {
 		return nil
 	}
 	for i, id := range ids[:2] {
-		p, err := s.AcceptReferral(id, note, today)
+		p, _, err := s.AcceptReferral(id, AcceptInput{}, today)
 		if err != nil {
 			return err
 		}
@@ -314,9 +337,14 @@ func (s *Store) SeedDemoIntake(ids []string, socialWorkerID string, note func(na
 		if _, err := s.Assign(p.ID, AssignmentInput{UserID: socialWorkerID, Kind: AssignSocialWorker, FromOn: &from}, today); err != nil {
 			return err
 		}
-		g, err := s.AddGuardian(p.ID, GuardianInput{FirstName: strings.Fields(demoReferrals[i].GuardianName)[0],
-			LastName: demoReferrals[i].LastName, Relationship: "mother", HasCustody: true, Phone: demoReferrals[i].GuardianPhone})
-		if err != nil {
+		// The guardian came with the referral; the social worker has
+		// confirmed she is the mother, with custody.
+		gs, err := s.GuardiansOf(p.ID)
+		if err != nil || len(gs) != 1 {
+			return fmt.Errorf("models: demo referral %d: guardian carried over: %d, %w", i, len(gs), err)
+		}
+		g := gs[0]
+		if err := s.ConfirmCustody(p.ID, g.ID, CustodyInput{Relationship: "mother", HasCustody: true}); err != nil {
 			return err
 		}
 		given := today.AddDate(0, -1, 0)

@@ -112,9 +112,13 @@ func SeedSynthetic(ctx context.Context, db *gorm.DB, cipher *Cipher, opt Synthet
 	if err != nil {
 		return SyntheticReport{}, err
 	}
+	// The search index, as the write paths would have made it.
+	if _, err := IndexMissing(ctx, db, cipher, 5000); err != nil {
+		return SyntheticReport{}, err
+	}
 	// The tables grew by orders of magnitude; without fresh statistics the
 	// planner would keep choosing plans for the empty ones.
-	if err := db.WithContext(ctx).Exec("ANALYZE " + strings.Join(syntheticTables, ", ")).Error; err != nil {
+	if err := db.WithContext(ctx).Exec("ANALYZE " + strings.Join(append(syntheticTables, "prevention.search_tokens"), ", ")).Error; err != nil {
 		return SyntheticReport{}, fmt.Errorf("models: analyze synthetic data: %w", err)
 	}
 	g.report.Took = time.Since(start)
@@ -1651,15 +1655,15 @@ func (g *synth) writeReferrals(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	return g.copy(ctx, tx, "prevention.intake_decisions", []string{"referral_id", "site_id", "decision", "decline_reason",
-		"participant_id", "decided_by", "decided_at"}, func(yield func([]any) bool) {
+		"participant_id", "decided_by", "decided_at", "kind"}, func(yield func([]any) bool) {
 		for _, r := range g.referrals {
 			s := g.sites[r.site]
-			row := []any{pgUUID(r.id), pgUUID(s.id), "accepted", nil, nil, pgUUID(g.users[s.coordinator].id), r.decided}
+			row := []any{pgUUID(r.id), pgUUID(s.id), "accepted", nil, nil, pgUUID(g.users[s.coordinator].id), r.decided, "new_case"}
 			switch {
 			case r.child >= 0:
 				row[4] = pgUUID(g.children[r.child].id)
 			case r.decline != "":
-				row[2], row[3] = "declined", r.decline
+				row[2], row[3], row[7] = "declined", r.decline, nil
 			default:
 				continue // still in the intake queue
 			}

@@ -133,8 +133,8 @@ func insertFacts(t *testing.T, db *gorm.DB, facts []fact) {
 				tx.Raw(`INSERT INTO enforcement.referrals (id, site_id, submitted_by, first_name_enc, last_name_enc, date_of_birth_enc, gender,
 					reason_category, police_reference, created_at) VALUES (gen_random_uuid(), ?, ?, 'x', 'x', 'x', ?, ?, 'PP-1', ?) RETURNING id`,
 					site, police, f.gender, f.reason, f.entry).Scan(&ref)
-				if err := tx.Exec(`INSERT INTO prevention.intake_decisions (referral_id, site_id, decision, participant_id, decided_by)
-					VALUES (?, ?, 'accepted', ?, ?)`, ref, site, child, user).Error; err != nil {
+				if err := tx.Exec(`INSERT INTO prevention.intake_decisions (referral_id, site_id, decision, participant_id, decided_by, kind)
+					VALUES (?, ?, 'accepted', ?, ?, 'new_case')`, ref, site, child, user).Error; err != nil {
 					return err
 				}
 			}

@@ -49,7 +49,10 @@ var readable = map[models.DBRole]map[string]bool{
 	// history or case counters (and, per column, no birth date or notes).
 	models.DBMediation: {"org.sites": true, "org.users": true, "prevention.participants": true, "prevention.families": true,
 		"prevention.family_languages": true, "prevention.guardians": true, "prevention.participant_guardians": true,
-		"prevention.assignments": true, "prevention.visits": true, "org.mediator_languages": true},
+		"prevention.assignments": true, "prevention.visits": true, "org.mediator_languages": true,
+		// The search index's hashes of what they may see (names; the app
+		// never hashes a birth date for them).
+		"prevention.search_tokens": true},
 	models.DBEnforcement: {"org.sites": true, "enforcement": true},
 	models.DBStatistics:  {"org.sites": true, "statistics": true},
 	// The admin: sites, staff, mediators' languages and the set-password
@@ -122,7 +125,7 @@ func TestWallWrite(t *testing.T) {
 			"prevention.measures": "IU", "prevention.measure_modules": "IU", "prevention.sessions": "IU", "prevention.goals": "IU",
 			"prevention.session_staff": "ID", "prevention.session_participants": "IUD", "prevention.reviews": "I",
 			"prevention.extensions": "I", "prevention.closings": "I", "prevention.visits": "IU",
-			"prevention.groups": "I", "prevention.group_members": "ID"},
+			"prevention.groups": "I", "prevention.group_members": "ID", "prevention.search_tokens": "ID"},
 		models.DBMediation:   {"org.mediator_languages": "ID"},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},

@@ -20,7 +20,6 @@ import (
 	"gorm.io/gorm"
 
 	"kurve/app"
-	"kurve/locales"
 	"kurve/migrations"
 	"kurve/models"
 )
@@ -206,6 +205,21 @@ func cmdMigrate(ctx context.Context, cfg *config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "applied %d migration(s); schema at version %d\n", n, st.Current)
+	// Records written before the search index existed (migration 00027)
+	// are indexed now, when the data key is at hand.
+	if cfg.DataKey != nil {
+		cipher, err := models.NewCipher(*cfg.DataKey, cfg.OldDataKeys...)
+		if err != nil {
+			return err
+		}
+		m, err := models.IndexMissing(ctx, db, cipher, 500)
+		if err != nil {
+			return err
+		}
+		if m > 0 {
+			fmt.Fprintf(out, "indexed %d record(s) for search\n", m)
+		}
+	}
 	return nil
 }
 
@@ -261,6 +275,13 @@ func cmdKeyReencrypt(ctx context.Context, cfg *config, args []string, out io.Wri
 		return err
 	}
 	fmt.Fprintf(out, "re-encrypted %d value(s) under key %s\n", n, cipher.KeyID())
+	// Re-encryption dropped the search tokens of what it rewrote
+	// (migration 00027); the index is rebuilt under the new key.
+	m, err := models.IndexMissing(ctx, db, cipher, *batch)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "indexed %d record(s) for search under key %s\n", m, cipher.KeyID())
 	return nil
 }
 
@@ -524,15 +545,7 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	err = models.InTx(ctx, db, models.DBPrevention, models.Actor{UserID: coord.ID, SiteID: coord.SiteID, Role: coord.Role},
 		func(st *models.Store) error {
 			st.UseCipher(cipher)
-			// The note a coordinator's acceptance writes, in the
-			// program's default language.
-			tr, err := app.NewI18n(locales.FS)
-			if err != nil {
-				return err
-			}
-			l := tr.Localizer(models.Languages[0])
-			note := func(name, phone string) string { return app.ContactNote(l, name, phone) }
-			return st.SeedDemoIntake(refs, sw.ID, note, time.Now())
+			return st.SeedDemoIntake(refs, sw.ID, time.Now())
 		})
 	if err != nil {
 		return err

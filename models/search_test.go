@@ -1,0 +1,210 @@
+package models_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"kurve/models"
+)
+
+// TestNameWords: folding joins the spellings a name is written in.
+func TestNameWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		"Ayşe Kaya-Demo":              {"ayse", "kaya", "demo"},
+		"AYSE  KAYA":                  {"ayse", "kaya"},
+		"Çağrı Yıldız":                {"cagri", "yildiz"},
+		"İsmail Işık":                 {"ismail", "isik"},
+		"Özdemir Müller-Lüdenscheidt": {"ozdemir", "muller", "ludenscheidt"},
+		"Straße":                      {"strasse"},
+		"Ğülşen O'Neill":              {"gulsen", "o", "neill"},
+		"Karim Haddad Haddad":         {"karim", "haddad"},
+		"  ":                          nil,
+		"Łukasz Øberg":                {"lukasz", "oberg"},
+		"محمد":                        {"محمد"},
+	} {
+		if got := models.NameWords(in); !slices.Equal(got, want) {
+			t.Errorf("NameWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPhonetic: the Kölner Phonetik of the demo names and of the
+// transliterations families' names come in; the reference values are
+// those of Postel's rules (Wikipedia: "Müller-Lüdenscheidt" 65752682,
+// "Wikipedia" 3412).
+func TestPhonetic(t *testing.T) {
+	for in, want := range map[string]string{
+		"wikipedia": "3412", "muller": "657", "ludenscheidt": "52682",
+		"mohammed": "662", "muhammad": "662", "mohamad": "662", "mohamed": "662", "mehmet": "662",
+		"yusuf": "083", "youssef": "083", "jussuf": "083",
+		"ahmed": "062", "ahmad": "062",
+		"haddad": "022", "hadad": "022",
+		"ozdemir": "08267", "oezdemir": "08267",
+		"aydin": "026", "aydın": "026",
+		"khalil": "455", "chalil": "455",
+		"kaya": "4", "caya": "4",
+		"demir": "267", "sahin": "86", "schahin": "86", "yilmaz": "0568", "popescu": "118",
+		"christoph": "47823", "xaver": "4837",
+		"": "", "محمد": "",
+	} {
+		if got := models.Phonetic(in); got != want {
+			t.Errorf("Phonetic(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormalPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"0201 5550101": "02015550101", "+49 201 5550101": "02015550101", "0049 (201) 555-01-01": "02015550101",
+		"0201/5550101": "02015550101", "+90 212 555 0101": "00902125550101", "12345": "", "": "",
+	} {
+		if got := models.NormalPhone(in); got != want {
+			t.Errorf("NormalPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestParseSearch reads words, case numbers and dates; too much is a
+// validation error of q.
+func TestParseSearch(t *testing.T) {
+	q, err := models.ParseSearch("  Yusuf es-2026-00 12.06.2015 Haddad-Demo ")
+	if err != nil || q == nil || !slices.Equal(q.Words, []string{"yusuf", "haddad", "demo"}) || q.CasePrefix != "ES-2026-00" ||
+		q.BirthDate == nil || !q.BirthDate.Equal(time.Date(2015, 6, 12, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("ParseSearch: %+v, %v", q, err)
+	}
+	if q, err := models.ParseSearch("   "); q != nil || err != nil {
+		t.Errorf("empty search: %+v, %v", q, err)
+	}
+	for _, bad := range []string{"2015-01-01 2016-01-01", "ES-1 DU-2", "a b c d e f g", strings.Repeat("x", 101)} {
+		if _, err := models.ParseSearch(bad); err == nil {
+			t.Errorf("ParseSearch(%q) accepted", bad)
+		}
+	}
+}
+
+// search runs a participant search as user and returns the case numbers.
+func (w *world) search(user, q string) []string {
+	w.t.Helper()
+	var out []string
+	w.must(user, func(st *models.Store) error {
+		s, err := models.ParseSearch(q)
+		if err != nil {
+			return err
+		}
+		ps, err := st.Participants(models.ParticipantFilter{Search: s, Brief: true})
+		for _, p := range ps {
+			out = append(out, p.CaseNumber)
+		}
+		return err
+	})
+	return out
+}
+
+// TestSearch finds a child by name words in any order and spelling, by
+// case number prefix and by date of birth, only within what the user may
+// see; an edit re-indexes, an erasure leaves no token behind, and a key
+// rotation rebuilds the index under the new key.
+func TestSearch(t *testing.T) {
+	w := newWorld(t)
+	var p, other *models.Participant
+	w.must("coord", func(st *models.Store) (err error) {
+		in := models.ParticipantInput{FirstName: ptr("Mohammed"), LastName: ptr("Özdemir"), DateOfBirth: ptr(time.Date(2014, 3, 9, 0, 0, 0, 0, time.UTC)),
+			Gender: ptr("male")}
+		if p, err = st.CreateParticipant(in, "", models.FamilyInput{Phone: ptr("0201 4711 0")}, today); err != nil {
+			return err
+		}
+		in.FirstName, in.LastName = ptr("Lina"), ptr("Kaya")
+		other, err = st.CreateParticipant(in, "", models.FamilyInput{}, today)
+		return err
+	})
+	w.assign(p, "sw", models.AssignSocialWorker, today, nil)
+	one := []string{p.CaseNumber}
+	for q, want := range map[string][]string{
+		"Mohammed Özdemir": one, "ozdemir muhammad": one, "OEZDEMIR": one, "Mehmet": one,
+		"mohammed kaya": nil, "Lina": {other.CaseNumber}, "2014-03-09": {p.CaseNumber, other.CaseNumber},
+		"09.03.2014 Kaya": {other.CaseNumber}, p.CaseNumber[:8]: {p.CaseNumber, other.CaseNumber}, p.CaseNumber: one,
+		"Özdem": nil, "2014-03-10": nil,
+	} {
+		if got := w.search("coord", q); !slices.Equal(got, want) {
+			t.Errorf("coordinator searches %q: %v, want %v", q, got, want)
+		}
+	}
+	// Only within what each may see.
+	if got := w.search("sw", "Özdemir"); !slices.Equal(got, one) {
+		t.Errorf("social worker finds own case: %v", got)
+	}
+	for _, user := range []string{"sw", "sw2", "coordDU", "swDU"} {
+		if got := w.search(user, "Lina Kaya"); got != nil {
+			t.Errorf("%s finds a case they cannot see: %v", user, got)
+		}
+	}
+	// Mediators find names, never by date of birth.
+	w.assign(p, "med", models.AssignMediator, today, nil)
+	if got := w.search("med", "Mohamad"); !slices.Equal(got, one) {
+		t.Errorf("mediator: %v", got)
+	}
+	if err := w.as("med", func(st *models.Store) error {
+		s, _ := models.ParseSearch("2014-03-09")
+		_, err := st.Participants(models.ParticipantFilter{Search: s})
+		return err
+	}); err == nil {
+		t.Error("a mediator searched by date of birth")
+	}
+	// An edit re-indexes: the old name is gone, the new one found.
+	w.must("coord", func(st *models.Store) error {
+		_, err := st.UpdateParticipant(p.ID, p.Version, models.ParticipantInput{LastName: ptr("Yılmaz")}, today)
+		return err
+	})
+	if got := w.search("coord", "Özdemir"); got != nil {
+		t.Errorf("old name still found: %v", got)
+	}
+	if got := w.search("coord", "mohammed yilmaz"); !slices.Equal(got, one) {
+		t.Errorf("new name not found: %v", got)
+	}
+	// Rotation: re-encryption drops the tokens of what it rewrote, the
+	// rebuild indexes under the new key, the new cipher finds them.
+	newKey := models.EphemeralDataKey()
+	rot, err := models.NewCipher(newKey, w.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Reencrypt(context.Background(), w.db.Gorm, rot, 50); err != nil {
+		t.Fatal(err)
+	}
+	// Both children and the one family with a phone.
+	if n, err := models.IndexMissing(context.Background(), w.db.Gorm, rot, 2); err != nil || n != 3 {
+		t.Fatalf("index rebuilt for %d records: %v", n, err)
+	}
+	var stale int64
+	w.db.Gorm.Raw("SELECT count(*) FROM prevention.search_tokens WHERE key_id <> ?", newKey.ID).Scan(&stale)
+	if stale != 0 {
+		t.Errorf("%d tokens under the old key", stale)
+	}
+	if n, _ := models.IndexMissing(context.Background(), w.db.Gorm, rot, 2); n != 0 {
+		t.Errorf("second rebuild indexed %d records", n)
+	}
+	w.cipher, _ = models.NewCipher(newKey)
+	if got := w.search("coord", "Muhammad Yilmaz"); !slices.Equal(got, one) {
+		t.Errorf("after rotation: %v", got)
+	}
+	// Erasure leaves no token of the child, its family or guardians.
+	w.must("coord", func(st *models.Store) error {
+		cur, err := st.ParticipantByID(p.ID)
+		if err != nil {
+			return err
+		}
+		_, err = st.ChangeStatus(p.ID, cur.Version, models.StatusDeclined, "family_refused", today)
+		return err
+	})
+	if _, err := eraseAs(w, models.DBDPO, models.RoleDPO, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int64
+	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.search_tokens WHERE participant_id = ? OR family_id = ?`, p.ID, p.FamilyID).Scan(&left)
+	if left != 0 {
+		t.Errorf("%d tokens left after erasure", left)
+	}
+}
