@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -206,5 +207,142 @@ func TestSearch(t *testing.T) {
 	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.search_tokens WHERE participant_id = ? OR family_id = ?`, p.ID, p.FamilyID).Scan(&left)
 	if left != 0 {
 		t.Errorf("%d tokens left after erasure", left)
+	}
+}
+
+// TestReferralMatches: a second referral of a child in the program finds
+// its case (same date of birth and name, and by sound), a sibling's
+// referral finds the family (the guardian's name as the police spelled it,
+// and the phone); accepting attaches the first to the case (no second
+// case, the guardian not doubled) and opens the second in the family with
+// the family's guardian linked, unconfirmed. Another site's coordinator
+// is offered nothing.
+func TestReferralMatches(t *testing.T) {
+	w := newWorld(t)
+	w.police()
+	dob := time.Date(2014, 6, 12, 0, 0, 0, 0, time.UTC)
+	var child *models.Participant
+	var mother *models.Guardian
+	w.must("coord", func(st *models.Store) (err error) {
+		child, err = st.CreateParticipant(models.ParticipantInput{FirstName: ptr("Yusuf"), LastName: ptr("Haddad"), DateOfBirth: ptr(dob),
+			Gender: ptr("male")}, "", models.FamilyInput{Phone: ptr("0201 5550101")}, today)
+		if err != nil {
+			return err
+		}
+		mother, err = st.AddGuardian(child.ID, models.GuardianInput{FirstName: "Şükran", LastName: "Haddad", Phone: "0171 2223334",
+			Relationship: "mother", HasCustody: true})
+		return err
+	})
+	site := "ES"
+	refer := func(first, last string, dob time.Time, guardian, phone string) string {
+		var id string
+		w.must("police", func(st *models.Store) error {
+			r, err := st.CreateReferral(models.ReferralInput{FirstName: first, LastName: last, DateOfBirth: &dob, Gender: "male", SiteCode: site,
+				ReasonCategory: "property", PoliceReference: "PP-" + first, GuardianName: guardian, GuardianPhone: phone}, today)
+			if r != nil {
+				id = r.ID
+			}
+			return err
+		})
+		return id
+	}
+	again := refer("Youssef", "Haddad", dob, "Sukran Haddad", "")
+	sibling := refer("Amira", "Haddad", time.Date(2016, 1, 3, 0, 0, 0, 0, time.UTC), "Sükran Haddad", "+49 171 2223334")
+	stranger := refer("Paul", "Becker", dob, "Eva Becker", "0201 9999999")
+
+	matches := func(user, id string) ([]models.CaseMatch, []models.FamilyMatch) {
+		var cs []models.CaseMatch
+		var fs []models.FamilyMatch
+		w.must(user, func(st *models.Store) (err error) {
+			cs, fs, err = st.ReferralMatches(id)
+			return err
+		})
+		return cs, fs
+	}
+	cs, fs := matches("coord", again)
+	if len(cs) != 1 || cs[0].ID != child.ID || !slices.Equal(cs[0].Reasons, []string{models.MatchBirthDateAndName, models.MatchSound}) {
+		t.Errorf("re-referral: cases %+v", cs)
+	}
+	if len(fs) != 1 || fs[0].ID != child.FamilyID || !slices.Equal(fs[0].Reasons, []string{models.MatchGuardianName}) ||
+		!slices.Equal(fs[0].Guardians, []string{"Şükran Haddad"}) || len(fs[0].Children) != 1 {
+		t.Errorf("re-referral: families %+v", fs)
+	}
+	cs, fs = matches("coord", sibling)
+	if len(cs) != 0 || len(fs) != 1 || fs[0].ID != child.FamilyID ||
+		!slices.Equal(fs[0].Reasons, []string{models.MatchGuardianName, models.MatchPhone}) {
+		t.Errorf("sibling: cases %+v, families %+v", cs, fs)
+	}
+	// The same date of birth alone is no match.
+	if cs, fs := matches("coord", stranger); len(cs) != 0 || len(fs) != 0 {
+		t.Errorf("stranger: cases %+v, families %+v", cs, fs)
+	}
+
+	// Accept the second referral as a re-referral: the case stays one.
+	var got *models.Participant
+	var kind string
+	w.must("coord", func(st *models.Store) (err error) {
+		got, kind, err = st.AcceptReferral(again, models.AcceptInput{ParticipantID: child.ID}, today)
+		return err
+	})
+	var cases int64
+	w.db.Gorm.Raw("SELECT count(*) FROM prevention.participants").Scan(&cases)
+	if got.ID != child.ID || kind != models.IntakeReReferral || cases != 1 {
+		t.Errorf("re-referral: %s %s, %d cases", got.ID, kind, cases)
+	}
+	w.must("coord", func(st *models.Store) error {
+		rs, err := st.CaseReferrals(child.ID)
+		if len(rs) != 1 || rs[0].Kind != models.IntakeReReferral {
+			t.Errorf("case referrals %+v", rs)
+		}
+		gs, err2 := st.GuardiansOf(child.ID)
+		if len(gs) != 1 {
+			t.Errorf("guardian doubled: %+v", gs)
+		}
+		return errors.Join(err, err2)
+	})
+	// Accept the sibling into the family: the mother is linked, not
+	// copied, and waits for staff to confirm custody.
+	w.must("coord", func(st *models.Store) (err error) {
+		got, kind, err = st.AcceptReferral(sibling, models.AcceptInput{FamilyID: child.FamilyID}, today)
+		return err
+	})
+	if got.FamilyID != child.FamilyID || kind != models.IntakeSibling {
+		t.Errorf("sibling: family %s, %s", got.FamilyID, kind)
+	}
+	w.must("coord", func(st *models.Store) error {
+		gs, err := st.GuardiansOf(got.ID)
+		if err != nil || len(gs) != 1 || gs[0].ID != mother.ID || gs[0].CustodyConfirmed || !gs[0].HasCustody {
+			t.Errorf("sibling's guardian: %+v %v", gs, err)
+		}
+		if err := st.ConfirmCustody(got.ID, mother.ID, models.CustodyInput{Relationship: "mother", HasCustody: true}); err != nil {
+			return err
+		}
+		gs, err = st.GuardiansOf(got.ID)
+		if err != nil || !gs[0].CustodyConfirmed || gs[0].Relationship != "mother" {
+			t.Errorf("after confirmation: %+v", gs)
+		}
+		return err
+	})
+	// Both at once, or a case of another site: refused, nothing written.
+	third := refer("Omar", "Haddad", time.Date(2015, 2, 3, 0, 0, 0, 0, time.UTC), "", "")
+	for _, in := range []models.AcceptInput{{ParticipantID: child.ID, FamilyID: child.FamilyID}, {ParticipantID: "not-an-id"}} {
+		err := w.as("coord", func(st *models.Store) error { _, _, err := st.AcceptReferral(third, in, today); return err })
+		if _, ok := err.(*models.ValidationError); !ok {
+			t.Errorf("accept %+v: %v", in, err)
+		}
+	}
+	// The same child referred at Duisburg: its coordinator is offered
+	// nothing of Essen and cannot attach it there.
+	site = "DU"
+	du := refer("Yusuf", "Haddad", dob, "Şükran Haddad", "0201 5550101")
+	if cs, fs := matches("coordDU", du); len(cs) != 0 || len(fs) != 0 {
+		t.Errorf("Duisburg is offered Essen's cases: %+v %+v", cs, fs)
+	}
+	err := w.as("coordDU", func(st *models.Store) error {
+		_, _, err := st.AcceptReferral(du, models.AcceptInput{ParticipantID: child.ID}, today)
+		return err
+	})
+	if _, ok := err.(*models.ValidationError); !ok {
+		t.Errorf("Duisburg attaches to an Essen case: %v", err)
 	}
 }
