@@ -120,13 +120,14 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 	if err != nil {
 		return err
 	}
+	l := h.s.localizer(c)
 	for i := range vs {
 		item := agendaVisit{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if vs[i].MediatorID == u.ID {
 			item.MediatorName = "" // the agenda's own reader
 		}
 		if fam := families[vs[i].ParticipantID]; fam != nil {
-			item.Family = h.s.localizer(c).T("visit.family", "Name", isolate(fam.Name))
+			item.Family = l.T("visit.family", "Name", isolate(fam.Name))
 			item.Address, item.Phone = fam.Address, fam.Phone
 		}
 		if d, ok := index[item.Day]; ok {
