@@ -9,14 +9,25 @@ import (
 // consentDoc is the content of doc_consent.html: the printable consent
 // form (SPEC §4), filled with the family's data, every text already in
 // the document's language.
+//
+// A language mediator's copy (Limited) is filled only with what their
+// role reads (SPEC §2: names, languages, contact): date of birth and
+// custody are left blank to be filled in by hand at the consent talk,
+// every guardian gets a blank signature line, and the young person's
+// assent is printed with the condition of age instead of a decision the
+// mediator's data cannot make.
 type consentDoc struct {
 	ChildName, DateOfBirth, CaseNumber, Site, Version, Language string
+	Limited                                                     bool
 	Guardians                                                   []docGuardian
-	// Signers are the guardians with custody: each ticks and signs.
+	// Signers are the columns to tick and the lines to sign: the
+	// guardians with custody, or blank ones (Name empty) when none is
+	// recorded or the reader cannot know who has custody.
 	Signers  []docGuardian
 	Purposes []docPurpose
-	// Assent is the young person's own line (14 and over).
-	Assent bool
+	// Assent is the young person's own line (14 and over); AssentIfAged
+	// prints it with the condition of age (Limited).
+	Assent, AssentIfAged bool
 	// Sentences with values in them, isolated for the other direction.
 	Withdrawal, AssentSignature, Footer string
 	// Privacy is the information of GDPR Art. 13 (issue 18).
@@ -44,10 +55,16 @@ type docPurpose struct {
 }
 
 // consentDocument shows the consent form of a participant, printable, in
-// ?lang= or the family's language. The read is audited.
+// ?lang= or the family's language, to case staff and to the language
+// mediators of the family (who see no other family: ParticipantByID finds
+// none). The read is audited.
 func (h *handlers) consentDocument(c *fiber.Ctx) error {
-	p, err := readParticipant(c)
+	p, err := store(c).ParticipantByID(c.Params("id"))
 	if err != nil {
+		return err
+	}
+	if err := audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID,
+		map[string]any{"document": "consent_form"}); err != nil {
 		return err
 	}
 	gs, err := store(c).GuardiansOf(p.ID)
@@ -64,17 +81,31 @@ func (h *handlers) consentDocument(c *fiber.Ctx) error {
 		return models.ErrPrivacyDetailsMissing
 	}
 	l := v.Doc
-	d := &consentDoc{ChildName: p.FirstName + " " + p.LastName, DateOfBirth: shortDate(p.DateOfBirth), CaseNumber: p.CaseNumber,
-		Site: site.Name, Version: currentFormVersion, Language: documentLanguageName[l.Lang],
-		Assent: p.Age(today(c)) >= models.AssentAge}
+	d := &consentDoc{ChildName: p.FirstName + " " + p.LastName, CaseNumber: p.CaseNumber, Limited: p.Limited,
+		Site: site.Name, Version: currentFormVersion, Language: documentLanguageName[l.Lang]}
+	if p.Limited {
+		d.AssentIfAged = true
+		v.Note = v.UI.T("doc.toolbar.blank_fields")
+	} else {
+		d.DateOfBirth, d.Assent = shortDate(p.DateOfBirth), p.Age(today(c)) >= models.AssentAge
+	}
 	for _, g := range gs {
 		name, rel := g.FirstName+" "+g.LastName, relationshipText(l, g.Relationship)
 		dg := docGuardian{Name: name, Relationship: rel, Custody: g.HasCustody,
 			Signature: l.T("consent_form.signature_of", "Name", isolate(name), "Relationship", rel)}
 		d.Guardians = append(d.Guardians, dg)
-		if g.HasCustody {
+		if g.HasCustody && !p.Limited {
 			d.Signers = append(d.Signers, dg)
 		}
+	}
+	if len(d.Signers) == 0 {
+		// One blank line each for the guardians whose custody the reader
+		// cannot see, at least one.
+		blanks := 1
+		if p.Limited && len(gs) > 1 {
+			blanks = len(gs)
+		}
+		d.Signers = make([]docGuardian, blanks)
 	}
 	for _, pu := range models.Purposes {
 		id := "consent_form.purpose." + string(pu)

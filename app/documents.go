@@ -112,10 +112,10 @@ type docView struct {
 	Doc       *Localizer
 	UI        *Localizer
 	Languages []docLanguage
-	// Back is the page the toolbar leads back to; Warning, if set, is a
-	// toolbar message in the interface language.
-	Back    string
-	Warning string
+	// Back is the page the toolbar leads back to; Warning and Note, if
+	// set, are toolbar messages in the interface language.
+	Back          string
+	Warning, Note string
 	// Content is the document's own data.
 	Content any
 }

@@ -491,8 +491,8 @@ func TestDocumentVisitNotice(t *testing.T) {
 	expect(t, h.web("GET", "/visits/00000000-0000-0000-0000-000000000000/notice", &swWS, nil), 404).Body.Close()
 }
 
-// TestDocumentAccess: the consent form is case staff's, the notice also the
-// mediators'; police, evaluators, admin and dpo get neither.
+// TestDocumentAccess: the consent form and the notice are case staff's and
+// the family's mediators'; police, evaluators, admin and dpo get neither.
 func TestDocumentAccess(t *testing.T) {
 	key := models.EphemeralDataKey()
 	h := newHarness(t, app.Config{DataKey: &key})
@@ -511,7 +511,7 @@ func TestDocumentAccess(t *testing.T) {
 	}{
 		{models.RoleSocialWorker, 200, 200},
 		{models.RoleCoordinator, 200, 200},
-		{models.RoleMediator, 403, 200},
+		{models.RoleMediator, 200, 200},
 		{models.RolePoliceLiaison, 403, 403},
 		{models.RoleEvaluator, 403, 403},
 		{models.RoleAdmin, 403, 403},

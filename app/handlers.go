@@ -77,12 +77,15 @@ func staticHandler() fiber.Handler {
 }
 
 // home is the start page: the dashboard for case staff (social workers
-// and coordinators), the statistics for evaluators, the retention status
+// and coordinators), today's and tomorrow's visits for language
+// mediators, the statistics for evaluators, the retention status
 // for the data-protection officer, a short introduction for everybody else.
 func (h *handlers) home(c *fiber.Ctx) error {
 	switch currentUser(c).Role {
 	case models.RoleSocialWorker, models.RoleCoordinator:
 		return h.dashboard(c)
+	case models.RoleMediator:
+		return h.mediatorHome(c)
 	case models.RoleEvaluator:
 		return h.statsDashboard(c)
 	case models.RoleDPO:

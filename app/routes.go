@@ -107,9 +107,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/", Access: Side, Roles: allRoles, Handler: h.home},
 
 		// Printable family documents (SPEC §4, §7) in the eight document
-		// languages, ?lang= or the family's: the consent form for case
-		// staff; the visit notice also for mediators (of their families).
-		{Method: "GET", Path: "/participants/:id/documents/consent", Access: Side, Roles: caseStaff, Handler: h.consentDocument},
+		// languages, ?lang= or the family's: the consent form and the visit
+		// notice for case staff and for the mediators of the family, whose
+		// copy of the form holds only what their role reads.
+		{Method: "GET", Path: "/participants/:id/documents/consent", Access: Side, Roles: caseReaders, Handler: h.consentDocument},
 		{Method: "GET", Path: "/visits/:id/notice", Access: Side, Roles: caseReaders, Handler: h.visitNotice},
 
 		// Case pages (web): caseload, participant, family, guardians,

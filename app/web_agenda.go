@@ -19,6 +19,9 @@ type agendaView struct {
 	Count                    int
 	AlertMessage             string
 	AlertItems               []string
+	// Mediator links each visit to the family's documents (the consent
+	// form besides the visit notice that every line has).
+	Mediator bool
 	// Status filters the week's visits ("": all); a week shows pages of
 	// 50 visits, NextURL and FirstURL page through them keeping the
 	// filter.
@@ -34,10 +37,11 @@ type agendaDay struct {
 }
 
 // agendaVisit is a visit with what the one going there needs: the
-// family's address and phone.
+// family's name ("Family <name>" in the interface language), address and
+// phone.
 type agendaVisit struct {
 	visitLine
-	Address, Phone, MediatorName, WorkerName string
+	Family, Address, Phone, MediatorName, WorkerName string
 }
 
 // weekStart is the Monday (midnight in the program's zone) of the week of
@@ -73,7 +77,7 @@ func (h *handlers) agendaRefused(c *fiber.Ctx, week string, err error) error {
 func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) error {
 	st, u := store(c), currentUser(c)
 	next := monday.AddDate(0, 0, 7)
-	a.Statuses = models.VisitStatuses
+	a.Statuses, a.Mediator = models.VisitStatuses, u.Role == models.RoleMediator
 	vs, more, err := agendaPage(c, monday, a.Status)
 	var errs map[string]string
 	if ve, ok := asValidation(err); ok {
@@ -116,12 +120,14 @@ func (h *handlers) renderAgenda(c *fiber.Ctx, monday time.Time, a agendaView) er
 	if err != nil {
 		return err
 	}
+	l := h.s.localizer(c)
 	for i := range vs {
 		item := agendaVisit{visitLine: visitLineOf(&vs[i], now(c)), MediatorName: names[vs[i].MediatorID], WorkerName: names[vs[i].SocialWorkerID]}
 		if vs[i].MediatorID == u.ID {
 			item.MediatorName = "" // the agenda's own reader
 		}
 		if fam := families[vs[i].ParticipantID]; fam != nil {
+			item.Family = l.T("visit.family", "Name", isolate(fam.Name))
 			item.Address, item.Phone = fam.Address, fam.Phone
 		}
 		if d, ok := index[item.Day]; ok {
@@ -142,10 +148,11 @@ func agendaPage(c *fiber.Ctx, monday time.Time, status string) ([]models.Visit, 
 	}, (*models.Visit).Cursor)
 }
 
-// visitFamilies returns the families of the visited children, by child,
-// in one statement, and audits the read of each child's record once. A
-// child the user can no longer see has no family here.
-func visitFamilies(c *fiber.Ctx, st *models.Store, vs []models.Visit) (map[string]*models.Family, error) {
+// visitFamilies returns the families of the visited children (family
+// name, contact, languages), by child, in one statement, and audits the
+// read of each child's record once. A child the user can no longer see
+// has no family here.
+func visitFamilies(c *fiber.Ctx, st *models.Store, vs []models.Visit) (map[string]*models.VisitFamily, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for i := range vs {
@@ -154,7 +161,7 @@ func visitFamilies(c *fiber.Ctx, st *models.Store, vs []models.Visit) (map[strin
 			ids = append(ids, id)
 		}
 	}
-	fams, err := st.ContactsOf(ids)
+	fams, err := st.VisitFamilies(ids)
 	if err != nil {
 		return nil, err
 	}

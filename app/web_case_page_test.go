@@ -226,7 +226,7 @@ func TestCasePageIndex(t *testing.T) {
 	}{
 		{models.RoleSocialWorker, active[0], nil},
 		{models.RoleCoordinator, active[0], nil},
-		{models.RoleMediator, h.mediated()[0], []string{"case-status", "case-person", "case-family", "case-guardians", "case-visits"}},
+		{models.RoleMediator, h.mediated()[0], []string{"case-status", "case-person", "case-family", "case-guardians", "case-visits", "case-documents"}},
 	}
 	all := []string{"case-status", "case-person", "case-notes", "case-sessions", "case-goals", "case-reviews", "case-program",
 		"case-closing", "case-family", "case-guardians", "case-visits", "case-consent", "case-documents", "case-assignments"}

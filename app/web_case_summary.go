@@ -21,8 +21,8 @@ type caseSection struct {
 
 // caseSections lists the sections that participant_show.html renders for
 // v, in page order, with their headings. A language mediator (Limited)
-// gets only the sections they saw before: status, person, family,
-// guardians and visits.
+// gets only status, person, family, guardians, visits and the family's
+// documents.
 func caseSections(l *Localizer, v *caseView) []caseSection {
 	var out []caseSection
 	add := func(id, title string) { out = append(out, caseSection{ID: id, Title: title}) }
@@ -45,7 +45,9 @@ func caseSections(l *Localizer, v *caseView) []caseSection {
 	}
 	if !v.Limited {
 		add("case-consent", l.T("consent.heading"))
-		add("case-documents", l.Doc("doc.section.heading"))
+	}
+	add("case-documents", l.Doc("doc.section.heading"))
+	if !v.Limited {
 		add("case-assignments", l.T("assignment.heading"))
 	}
 	return out

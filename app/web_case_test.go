@@ -270,6 +270,20 @@ func TestWebCaseAccessByRole(t *testing.T) {
 			t.Errorf("mediator page contains %q", secret)
 		}
 	}
+	// Nor does the family's consent form that the mediator prints, in the
+	// family's language or in German (the date of birth as printed, too).
+	printed := dob[8:10] + "." + dob[5:7] + "." + dob[:4]
+	for _, q := range []string{"", "?lang=de"} {
+		form := readAll(t, expect(t, h.web("GET", "/participants/"+mine+"/documents/consent"+q, &med, nil), http.StatusOK))
+		if !strings.Contains(form, "Samira Beispiel") {
+			t.Errorf("mediator's consent form%s lacks the guardian", q)
+		}
+		for _, secret := range []string{"Vertraulich 42", dob, printed, "Grundschule Nord"} {
+			if strings.Contains(form, secret) {
+				t.Errorf("mediator's consent form%s contains %q", q, secret)
+			}
+		}
+	}
 
 	// Caseloads: each role lists what it may see.
 	cl := doc(t, h.web("GET", "/participants", &coord, nil))

@@ -188,23 +188,36 @@ func (s *Store) openFamily(r *familyRow) (*Family, error) {
 	return f, nil
 }
 
-// ContactsOf returns the families (address, phone and e-mail; no
-// languages) of the given participants, by participant id, in one
-// statement. A participant the actor cannot see has no entry (row-level
-// security decides).
-func (s *Store) ContactsOf(participantIDs []string) (map[string]*Family, error) {
-	out := make(map[string]*Family, len(participantIDs))
+// VisitFamily is what the one going on a visit needs of a child's
+// family: its name, contact and languages.
+type VisitFamily struct {
+	Family
+	// Name is the family name: the visited child's last name, which every
+	// role that sees visits may read (SPEC §2: names).
+	Name string
+}
+
+// VisitFamilies returns the families of the given participants (family
+// name, address, phone, e-mail and languages), by participant id, in one
+// statement, however many visits a page shows. A participant the actor
+// cannot see has no entry (row-level security decides).
+func (s *Store) VisitFamilies(participantIDs []string) (map[string]*VisitFamily, error) {
+	out := make(map[string]*VisitFamily, len(participantIDs))
 	if len(participantIDs) == 0 {
 		return out, nil
 	}
 	var rows []struct {
 		ID, SiteID, ParticipantID      string
+		LastNameEnc                    string
 		AddressEnc, PhoneEnc, EmailEnc *string
 		Version                        int
 		UpdatedAt                      time.Time
+		Languages                      TextArray
 	}
 	if err := s.db.Raw(`SELECT f.id, f.site_id, f.address_enc, f.phone_enc, f.email_enc, f.version, f.updated_at,
-		p.id AS participant_id FROM prevention.participants p
+		p.id AS participant_id, p.last_name_enc,
+		array(SELECT l.language || ':' || l.mode FROM prevention.family_languages l WHERE l.family_id = f.id ORDER BY l.language) AS languages
+		FROM prevention.participants p
 		JOIN prevention.families f ON f.id = p.family_id WHERE p.id IN ?`, participantIDs).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: families of participants: %w", err)
 	}
@@ -215,7 +228,16 @@ func (s *Store) ContactsOf(participantIDs []string) (map[string]*Family, error) 
 		if err != nil {
 			return nil, err
 		}
-		out[r.ParticipantID] = f
+		for _, l := range r.Languages {
+			if lang, mode, ok := strings.Cut(l, ":"); ok {
+				f.Languages = append(f.Languages, FamilyLanguage{Language: lang, Mode: mode})
+			}
+		}
+		name, err := s.open(participantsTable, "last_name", r.ParticipantID, &r.LastNameEnc)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ParticipantID] = &VisitFamily{Family: *f, Name: name}
 	}
 	return out, nil
 }

@@ -297,3 +297,44 @@ func TestMatchMediators(t *testing.T) {
 		return err
 	})
 }
+
+// TestMediatorVisitFamilies: the families of a page of visits come in one
+// read with the family name and languages, and only for the children the
+// reader sees (a mediator: those assigned to them).
+func TestMediatorVisitFamilies(t *testing.T) {
+	w := newWorld(t)
+	mine := w.newParticipant("coord", "Gül", time.Date(2014, 2, 2, 0, 0, 0, 0, time.UTC))
+	theirs := w.newParticipant("coord", "Hakan", time.Date(2014, 3, 3, 0, 0, 0, 0, time.UTC))
+	w.assign(mine, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	w.assign(theirs, "med2", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	for user, want := range map[string][]string{"med": {mine.ID}, "med2": {theirs.ID}, "coord": {mine.ID, theirs.ID}, "sw": nil} {
+		w.must(user, func(st *models.Store) error {
+			fams, err := st.VisitFamilies([]string{mine.ID, theirs.ID})
+			if err != nil {
+				return err
+			}
+			if len(fams) != len(want) {
+				t.Errorf("%s reads %d families, want %d", user, len(fams), len(want))
+			}
+			for _, id := range want {
+				f := fams[id]
+				if f == nil {
+					t.Errorf("%s lacks the family of a visible child", user)
+					continue
+				}
+				if f.Name != "Testfall" || f.Address != "Teststraße 1, 45127 Essen" || len(f.Languages) != 2 ||
+					f.Languages[0] != (models.FamilyLanguage{Language: "ar", Mode: models.ModeInterpreter}) {
+					t.Errorf("%s: family name, address or languages wrong (%d languages)", user, len(f.Languages))
+				}
+			}
+			return nil
+		})
+	}
+	w.must("med", func(st *models.Store) error {
+		fams, err := st.VisitFamilies(nil)
+		if err == nil && len(fams) != 0 {
+			t.Error("families without children asked for")
+		}
+		return err
+	})
+}
