@@ -57,8 +57,13 @@ func TestReferralAPI(t *testing.T) {
 
 	// Accept one, decline the other.
 	part := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 201))
-	if part["status"] != "referred" || part["first_name"] != "Timo" || !strings.Contains(part["notes"].(string), "Mutter Timo") {
+	if part["status"] != "referred" || part["first_name"] != "Timo" || part["notes"] != "" || part["intake"] != "new_case" {
 		t.Errorf("participant from referral %v", part)
+	}
+	// The guardian the police named came along, custody unconfirmed.
+	gs := decode[[]map[string]any](t, expect(t, h.api("GET", "/api/v1/participants/"+part["id"].(string)+"/guardians", coord, ""), 200))
+	if len(gs) != 1 || gs[0]["last_name"] != "Timo" || gs[0]["phone"] != "0201 424242" || gs[0]["custody_confirmed"] != false || gs[0]["has_custody"] != true {
+		t.Errorf("guardian from referral %v", gs)
 	}
 	expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 404).Body.Close()
 	expect(t, h.api("POST", "/api/v1/referrals/"+other+"/decline", coord, `{"reason":"whatever"}`), 422).Body.Close()

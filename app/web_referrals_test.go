@@ -273,8 +273,15 @@ func TestWebReferralFlow(t *testing.T) {
 	if !strings.Contains(d.Find(".flash").Text(), "angenommen") {
 		t.Errorf("flash %q", d.Find(".flash").Text())
 	}
-	if notes := d.Find("#case-notes").Text(); !strings.Contains(notes, "Kontakt laut Meldung: Sabine Muster, 0201 5550123") || strings.Contains(notes, rfNote) {
+	if notes := d.Find("#case-notes").Text(); strings.Contains(notes, rfNote) {
 		t.Errorf("case notes %q", notes)
+	}
+	// The guardian the police named, carried over, custody to confirm.
+	if g := d.Find("#case-guardians .guardian-name").Text(); !strings.Contains(g, "Sabine Muster") || !strings.Contains(g, "Sorgerecht nicht bestätigt") {
+		t.Errorf("guardian carried over: %q", g)
+	}
+	if d.Find("#case-guardians form.custody-form").Length() != 1 {
+		t.Error("no form to confirm custody")
 	}
 	if got := d.Find("#family-phone").Text(); got != "0201 5550123" {
 		t.Errorf("family phone %q", got)
