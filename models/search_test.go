@@ -122,6 +122,11 @@ func TestSearch(t *testing.T) {
 		return err
 	})
 	w.assign(p, "sw", models.AssignSocialWorker, today, nil)
+	w.must("sw", func(st *models.Store) error {
+		_, err := st.AddGuardian(p.ID, models.GuardianInput{FirstName: "Hatice", LastName: "Özdemir", Phone: "0171 1234567",
+			Relationship: "mother", HasCustody: true})
+		return err
+	})
 	one := []string{p.CaseNumber}
 	for q, want := range map[string][]string{
 		"Mohammed Özdemir": one, "ozdemir muhammad": one, "OEZDEMIR": one, "Mehmet": one,
@@ -165,6 +170,9 @@ func TestSearch(t *testing.T) {
 	if got := w.search("coord", "mohammed yilmaz"); !slices.Equal(got, one) {
 		t.Errorf("new name not found: %v", got)
 	}
+	if got := w.search("coord", "Lina Kaya"); !slices.Equal(got, []string{other.CaseNumber}) {
+		t.Errorf("another child's tokens went with the edit: %v", got)
+	}
 	// Rotation: re-encryption drops the tokens of what it rewrote, the
 	// rebuild indexes under the new key, the new cipher finds them.
 	newKey := models.EphemeralDataKey()
@@ -175,8 +183,8 @@ func TestSearch(t *testing.T) {
 	if _, err := models.Reencrypt(context.Background(), w.db.Gorm, rot, 50); err != nil {
 		t.Fatal(err)
 	}
-	// Both children and the one family with a phone.
-	if n, err := models.IndexMissing(context.Background(), w.db.Gorm, rot, 2); err != nil || n != 3 {
+	// Both children, the guardian and the one family with a phone.
+	if n, err := models.IndexMissing(context.Background(), w.db.Gorm, rot, 2); err != nil || n != 4 {
 		t.Fatalf("index rebuilt for %d records: %v", n, err)
 	}
 	var stale int64
@@ -204,7 +212,8 @@ func TestSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int64
-	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.search_tokens WHERE participant_id = ? OR family_id = ?`, p.ID, p.FamilyID).Scan(&left)
+	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.search_tokens WHERE participant_id = ? OR family_id = ?
+		OR guardian_id IN (SELECT id FROM prevention.guardians WHERE family_id = ?)`, p.ID, p.FamilyID, p.FamilyID).Scan(&left)
 	if left != 0 {
 		t.Errorf("%d tokens left after erasure", left)
 	}

@@ -138,6 +138,10 @@ var funcMutants = []funcMutant{
 	{"org.users_end_access", "everybody's sessions end", []edit{{"DELETE FROM auth.sessions WHERE user_id = NEW.id;", "DELETE FROM auth.sessions;"}}},
 	{"org.users_end_access", "a role change keeps access", []edit{{" OR OLD.role <> NEW.role", ""}}},
 	{"org.users_end_access", "a site change keeps access", []edit{{" OR OLD.site_id <> NEW.site_id THEN", " THEN"}}},
+	{"prevention.drop_search_tokens", "a child's tokens outlive its name", []edit{{"WHEN 'participants' THEN DELETE FROM prevention.search_tokens WHERE participant_id = OLD.id;", "WHEN 'participants' THEN NULL;"}}},
+	{"prevention.drop_search_tokens", "a guardian's tokens outlive the name", []edit{{"WHEN 'guardians' THEN DELETE FROM prevention.search_tokens WHERE guardian_id = OLD.id;", "WHEN 'guardians' THEN NULL;"}}},
+	{"prevention.drop_search_tokens", "a family's tokens outlive the phone", []edit{{"ELSE DELETE FROM prevention.search_tokens WHERE family_id = OLD.id;", "ELSE NULL;"}}},
+	{"prevention.drop_search_tokens", "every child's tokens dropped", []edit{{"WHERE participant_id = OLD.id;", "WHERE participant_id IS NOT NULL;"}}},
 	{"auth.end_sessions_of", "any role ends sessions", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'admin' THEN", "IF false THEN"}}},
 	{"auth.end_sessions_of", "everybody's sessions end", []edit{{"DELETE FROM auth.sessions WHERE user_id = p_user;", "DELETE FROM auth.sessions;"}}},
 }
@@ -156,7 +160,7 @@ var equivalent = map[string]string{}
 
 // wallTests are the wall's and the roles' tests of the models package,
 // run first; a mutant they miss meets the whole package next.
-const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset)"
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset|Search$|ReferralMatches)"
 
 // schemas are Kurve's own.
 var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}
