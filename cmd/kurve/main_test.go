@@ -99,7 +99,7 @@ func TestCLI(t *testing.T) {
 	if _, err := kurve(t, "", "token", "create", "--email", "nobody@example.org"); err == nil {
 		t.Error("token for unknown user")
 	}
-	for i, cases := range []string{"Demo cases created: 9; demo referrals: 4", "Demo cases created: 0; demo referrals: 0"} {
+	for i, cases := range []string{"Demo cases created: 9; demo referrals: 6", "Demo cases created: 0; demo referrals: 0"} {
 		out, err := kurve(t, "", "seed", "--demo")
 		if err != nil || strings.Count(out, "@es.kurve.example") != len(models.Roles) || !strings.Contains(out, cases) {
 			t.Fatalf("seed run %d: %q %v", i, out, err)
