@@ -219,6 +219,35 @@ func (s *Store) UpdateReferral(id string, version int, in ReferralInput, today t
 	return s.ReferralByID(id)
 }
 
+// ChangedFields names the fields in which in differs from was, by their
+// form and API names: what an audit entry of a correction records (names,
+// never values).
+func (in ReferralInput) ChangedFields(was ReferralInput) []string {
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	out := []string{}
+	for _, f := range []struct {
+		name     string
+		now, was string
+	}{
+		{"first_name", in.FirstName, was.FirstName}, {"last_name", in.LastName, was.LastName},
+		{"date_of_birth", day(in.DateOfBirth), day(was.DateOfBirth)}, {"gender", in.Gender, was.Gender},
+		{"site", in.SiteCode, was.SiteCode}, {"reason_category", in.ReasonCategory, was.ReasonCategory},
+		{"police_reference", in.PoliceReference, was.PoliceReference}, {"referring_unit", in.ReferringUnit, was.ReferringUnit},
+		{"officer_name", in.OfficerName, was.OfficerName}, {"guardian_name", in.GuardianName, was.GuardianName},
+		{"guardian_phone", in.GuardianPhone, was.GuardianPhone}, {"notes", in.Notes, was.Notes},
+	} {
+		if strings.TrimSpace(f.now) != strings.TrimSpace(f.was) {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // referralView is a referral row as its liaison reads it.
 type referralView struct {
 	Row      referralRow `gorm:"embedded"`
