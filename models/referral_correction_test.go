@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -332,5 +333,35 @@ func TestReferralCorrectionRaces(t *testing.T) {
 	}
 	if p := <-accepted; p == nil || p.FirstName != "Nachher" {
 		t.Errorf("intake decided on the referral before its correction")
+	}
+}
+
+// TestReferralChangedFields: a correction's audit entry names the fields
+// changed, by their form names, and nothing else; white space around a
+// value is no change (it is trimmed when stored).
+func TestReferralChangedFields(t *testing.T) {
+	base := correction("Jonas", nil)
+	for _, c := range []struct {
+		what   string
+		change func(in *models.ReferralInput)
+		want   string
+	}{
+		{"nothing", func(in *models.ReferralInput) {}, ""},
+		{"trimmed only", func(in *models.ReferralInput) { in.FirstName = " Jonas " }, ""},
+		{"name and notes", func(in *models.ReferralInput) { in.FirstName, in.Notes = "Jonah", "" }, "first_name notes"},
+		{"birth date", func(in *models.ReferralInput) { in.DateOfBirth = ptr(in.DateOfBirth.AddDate(0, 0, 1)) }, "date_of_birth"},
+		{"birth date gone", func(in *models.ReferralInput) { in.DateOfBirth = nil }, "date_of_birth"},
+		{"site, reason, reference", func(in *models.ReferralInput) {
+			in.SiteCode, in.ReasonCategory, in.PoliceReference = "DU", "other", "PP-NEU"
+		}, "site reason_category police_reference"},
+		{"police only", func(in *models.ReferralInput) {
+			in.ReferringUnit, in.OfficerName, in.GuardianName, in.GuardianPhone, in.Gender, in.LastName = "U", "O", "G", "1", "female", "L"
+		}, "last_name gender referring_unit officer_name guardian_name guardian_phone"},
+	} {
+		next := base
+		c.change(&next)
+		if got := strings.Join(next.ChangedFields(base), " "); got != c.want {
+			t.Errorf("%s: %q, want %q", c.what, got, c.want)
+		}
 	}
 }
