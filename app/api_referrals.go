@@ -111,15 +111,17 @@ func (h *handlers) apiReferrals(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// apiReferral returns one referral in the caller's view of it.
+// apiReferral returns one referral in the caller's view of it: to its
+// police liaison their own fields with the feedback, to a coordinator the
+// intake fields.
 func (h *handlers) apiReferral(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if currentUser(c).Role == models.RolePoliceLiaison {
-		f, err := store(c).FeedbackFor(id)
+		r, f, err := readOwnReferral(c, id)
 		if err != nil {
 			return err
 		}
-		return c.JSON(feedbackOut(f))
+		return c.JSON(policeReferralOut(r, f))
 	}
 	r, err := store(c).IntakeReferralByID(id)
 	if err != nil {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -34,9 +35,11 @@ func TestReferralAPI(t *testing.T) {
 	id := created["id"].(string)
 	other := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Ugur", "PP-2")), 201))["id"].(string)
 
-	// The police view: status only.
+	// The police view: the feedback (the stable {id, police_reference,
+	// status}, and its month) and their own fields (TestReferralAPIOwn).
 	fb := decode[map[string]any](t, expect(t, h.api("GET", "/api/v1/referrals/"+id, police, ""), 200))
-	if fb["status"] != "received" || fb["police_reference"] != "PP-1" || !regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(fb["since"].(string)) || len(fb) != 4 {
+	if fb["id"] != id || fb["status"] != "received" || fb["police_reference"] != "PP-1" ||
+		!regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(fb["since"].(string)) || fb["first_name"] != "Timo" {
 		t.Errorf("police view %v", fb)
 	}
 	// The intake view: identity and contact, nothing of the police's own.
@@ -103,9 +106,10 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	seedDemoCases(t, h.db, key, h.logins, h.now())
 	police, coord := h.token(models.RolePoliceLiaison), h.token(models.RoleCoordinator)
 
-	// Two referrals become cases with feedback consent, one is declined.
+	// Two referrals become cases with feedback consent, one is declined,
+	// one waits for intake (so its correction form is walked too).
 	var refs []string
-	for i, name := range []string{"Vito", "Wael", "Xaver"} {
+	for i, name := range []string{"Vito", "Wael", "Xaver", "Yannick"} {
 		refs = append(refs, decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody(name, fmt.Sprintf("PP-S-%d", i))), 201))["id"].(string))
 	}
 	for _, id := range refs[:2] {
@@ -120,6 +124,9 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 			v = int(decode[map[string]any](t, expect(t, h.api("PATCH", "/api/v1/participants/"+pid, coord,
 				fmt.Sprintf(`{"version":%d,"status":%q,"notes":"Sozialpädagogische Notiz %s"}`, v, st, st)), 200))["version"].(float64))
 		}
+		// The prevention side corrects the child's name in its own record:
+		// the police's page still shows their referral as submitted.
+		expect(t, h.api("PATCH", "/api/v1/participants/"+pid, coord, fmt.Sprintf(`{"version":%d,"first_name":"Praeventionsname"}`, v)), 200).Body.Close()
 	}
 	expect(t, h.api("POST", "/api/v1/referrals/"+refs[2]+"/decline", coord, `{"reason":"outside_area"}`), 200).Body.Close()
 
@@ -128,7 +135,7 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	var staff []string
 	h.db.Gorm.Raw("SELECT name FROM org.users WHERE role IN ('social_worker','coordinator','language_mediator')").Scan(&staff)
 	secrets = append(secrets, staff...)
-	secrets = append(secrets, "Sozialpädagogische Notiz", "Zeynep", "Sorgetest", "0201 313131", "2026-02-17",
+	secrets = append(secrets, "Praeventionsname", "Sozialpädagogische Notiz", "Zeynep", "Sorgetest", "0201 313131", "2026-02-17",
 		"consent_pending", `:"active"`, "ended_early", "Trainingsgruppe", "Haddad-Demo", "0201 5550101",
 		// Session types, places, notes and goals of the demo casework.
 		"Soziales Kompetenztraining", "Social skills", "social_skills", "Rollenspiele", "Jugendtreff", "Konflikte ohne Gewalt")
@@ -155,6 +162,9 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	ws := h.signIn(models.RolePoliceLiaison)
 	fullDate := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
 	visited := 0
+	// The pages of one referral (issue 16) are walked for each referral:
+	// its page, its correction form and its API view.
+	walked := map[string]int{}
 	for _, r := range h.srv.Routes() {
 		if r.Method != http.MethodGet || r.Access == app.Public {
 			continue
@@ -178,22 +188,145 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 			}
 			body := readAll(t, resp)
 			visited++
+			if strings.Contains(r.Path, ":id") && strings.Contains(r.Path, "referrals") {
+				walked[r.Path]++
+			}
 			for _, s := range secrets {
 				if s != "" && strings.Contains(body, s) {
 					t.Errorf("GET %s shows prevention value %q", path, s)
 				}
 			}
-			if strings.Contains(path, "referral") && fullDate.MatchString(body) {
-				t.Errorf("GET %s shows a date finer than the month: %q", path, fullDate.FindString(body))
+			// The one full date a referral's pages may show is the child's
+			// birth date the liaison submitted (referralBody): their own.
+			if strings.Contains(path, "referral") && fullDate.MatchString(strings.ReplaceAll(body, "2014-02-03", "")) {
+				t.Errorf("GET %s shows a date finer than the month: %q", path, fullDate.FindString(strings.ReplaceAll(body, "2014-02-03", "")))
 			}
 		}
 	}
 	if visited < 5 {
 		t.Fatalf("only %d police responses checked", visited)
 	}
+	for _, path := range []string{"/referrals/:id", "/referrals/:id/edit", "/api/v1/referrals/:id"} {
+		if walked[path] != len(refs) {
+			t.Errorf("%s walked for %d referrals, want %d", path, walked[path], len(refs))
+		}
+	}
 	// And the feedback is there, as it should be.
 	got := readAll(t, h.api("GET", "/api/v1/referrals", police, ""))
-	if strings.Count(got, `"in_program"`) != 2 || strings.Count(got, `"received"`) != 1 {
+	if strings.Count(got, `"in_program"`) != 2 || strings.Count(got, `"received"`) != 2 {
 		t.Errorf("police feedback %s", got)
 	}
+}
+
+// TestReferralAPIOwn: the police liaison reads their own referral with the
+// fields they submitted and its version, and corrects it with PATCH until
+// intake decides: 422 on invalid input, 409 on a stale version and once
+// decided, 404 for another liaison's.
+func TestReferralAPIOwn(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	police, coord := h.token(models.RolePoliceLiaison), h.token(models.RoleCoordinator)
+	id := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Timo", "PP-1")), 201))["id"].(string)
+
+	reads := auditCount(t, h, models.AuditReferralRead)
+	got := decode[map[string]any](t, expect(t, h.api("GET", "/api/v1/referrals/"+id, police, ""), 200))
+	want := map[string]any{"id": id, "police_reference": "PP-1", "status": "received", "first_name": "Timo", "last_name": "Meldungstest",
+		"date_of_birth": "2014-02-03", "gender": "male", "site": "ES", "reason_category": "violence", "referring_unit": "PI Essen-Mitte",
+		"officer_name": "POK Beispiel", "guardian_name": "Mutter Timo", "guardian_phone": "0201 424242", "notes": "Polizeivermerk Timo",
+		"version": float64(1), "editable": true}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %v, want %v", k, got[k], v)
+		}
+	}
+	if len(got) != len(want)+1 || !regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(got["since"].(string)) {
+		t.Errorf("police view %v", got)
+	}
+	if n := auditCount(t, h, models.AuditReferralRead); n != reads+1 {
+		t.Errorf("the read audited %d times", n-reads)
+	}
+
+	// Validation as when submitting, localised, with an errors list.
+	p := problem(t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police,
+		`{"version":1,"first_name":"","date_of_birth":"03.02.2014","site":"ZZ"}`), 422))
+	fields := map[string]string{}
+	for _, e := range p.Errors {
+		fields[e.Field] = e.Message
+	}
+	if fields["date_of_birth"] == "" || strings.Contains(fields["date_of_birth"], "validation.") {
+		t.Errorf("unreadable date: %+v", p)
+	}
+	p = problem(t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"version":1,"first_name":"","site":"ZZ","reason_category":"riot"}`), 422))
+	fields = map[string]string{}
+	for _, e := range p.Errors {
+		fields[e.Field] = e.Message
+	}
+	if len(fields) != 2 || !strings.Contains(fields["first_name"], "Vorname") || fields["reason_category"] == "" {
+		t.Errorf("invalid correction: %+v", p.Errors)
+	}
+	p = problem(t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"version":1,"site":"ZZ"}`), 422))
+	if len(p.Errors) != 1 || p.Errors[0].Field != "site" {
+		t.Errorf("unknown site: %+v", p.Errors)
+	}
+	expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"first_name":"Ohne Version"}`), 422).Body.Close()
+	expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"version":1,"nickname":"x"}`), 400).Body.Close()
+	req := h.api("PATCH", "/api/v1/referrals/"+id, police, "")
+	req.Body.Close()
+	if req.StatusCode != 415 {
+		t.Errorf("PATCH without a JSON body: %d", req.StatusCode)
+	}
+
+	// A partial correction: the fields sent, the others as they were.
+	fixed := decode[map[string]any](t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police,
+		`{"version":1,"first_name":"Timon","notes":"","reason_category":"other"}`), 200))
+	if fixed["first_name"] != "Timon" || fixed["notes"] != "" || fixed["reason_category"] != "other" || fixed["last_name"] != "Meldungstest" ||
+		fixed["officer_name"] != "POK Beispiel" || fixed["version"] != float64(2) || fixed["status"] != "received" || fixed["editable"] != true {
+		t.Errorf("corrected %v", fixed)
+	}
+	// Stale: 409, nothing changed.
+	p = problem(t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"version":1,"first_name":"Veraltet"}`), 409))
+	if !strings.Contains(p.Detail, "inzwischen") {
+		t.Errorf("stale detail %q", p.Detail)
+	}
+	if n := auditCount(t, h, models.AuditReferralUpdate); n != 1 {
+		t.Errorf("%d corrections audited", n)
+	}
+
+	// Nobody else: another liaison 404, other roles 403.
+	addPoliceSession(t, h, "zweite@polizei.test", "DU")
+	otherToken := tokenFor(t, h, userID(t, h, "zweite@polizei.test"))
+	expect(t, h.api("GET", "/api/v1/referrals/"+id, otherToken, ""), 404).Body.Close()
+	expect(t, h.api("PATCH", "/api/v1/referrals/"+id, otherToken, `{"version":2,"first_name":"Fremd"}`), 404).Body.Close()
+	for _, role := range []models.Role{models.RoleCoordinator, models.RoleSocialWorker, models.RoleMediator, models.RoleAdmin, models.RoleDPO} {
+		expect(t, h.api("PATCH", "/api/v1/referrals/"+id, h.token(role), `{"version":2,"first_name":"Fremd"}`), 403).Body.Close()
+	}
+	// The coordinator's view is still the intake view, now corrected.
+	intake := decode[map[string]any](t, expect(t, h.api("GET", "/api/v1/referrals/"+id, coord, ""), 200))
+	if intake["first_name"] != "Timon" || intake["police_reference"] != nil || intake["version"] != nil {
+		t.Errorf("intake view %v", intake)
+	}
+
+	// Decided: read-only, 409 with its own detail.
+	expect(t, h.api("POST", "/api/v1/referrals/"+id+"/decline", coord, `{"reason":"duplicate"}`), 200).Body.Close()
+	if got := decode[map[string]any](t, expect(t, h.api("GET", "/api/v1/referrals/"+id, police, ""), 200)); got["editable"] != false ||
+		got["first_name"] != "Timon" || got["status"] != "received" {
+		t.Errorf("decided referral %v", got)
+	}
+	p = problem(t, expect(t, h.api("PATCH", "/api/v1/referrals/"+id, police, `{"version":2,"first_name":"Zu spät"}`), 409))
+	if !strings.Contains(p.Detail, "bereits bearbeitet") {
+		t.Errorf("decided detail %q", p.Detail)
+	}
+}
+
+// tokenFor creates an API token for the user id.
+func tokenFor(t *testing.T, h *harness, userID string) string {
+	t.Helper()
+	var plain string
+	err := models.InTx(context.Background(), h.db.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) (err error) {
+		_, plain, err = st.CreateAPIToken(userID, "test", time.Hour)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
 }

@@ -54,6 +54,8 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusUnprocessableEntity, "error.validation"
 	case errors.Is(err, models.ErrNotFound):
 		return fiber.StatusNotFound, "error.not_found"
+	case errors.Is(err, models.ErrReferralDecided):
+		return fiber.StatusConflict, "error.referral_decided"
 	case errors.Is(err, models.ErrCaseOpen):
 		return fiber.StatusConflict, "error.case_open"
 	case errors.Is(err, models.ErrPrivacyDetailsMissing):

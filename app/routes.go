@@ -143,6 +143,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/referrals", Access: Side, Roles: policeLiaisons, Handler: h.referralList},
 		{Method: "GET", Path: "/referrals/new", Access: Side, Roles: policeLiaisons, Handler: h.referralNew},
 		{Method: "POST", Path: "/referrals", Access: Side, Roles: policeLiaisons, Handler: h.referralCreate},
+		// A liaison's own referral (issue 16): as submitted, with its
+		// feedback; corrected while intake has not decided. Another
+		// liaison's is not found (row security, enforcement.referrals).
+		{Method: "GET", Path: "/referrals/:id", Access: Side, Roles: policeLiaisons, Handler: h.referralShow},
+		{Method: "GET", Path: "/referrals/:id/edit", Access: Side, Roles: policeLiaisons, Handler: h.referralEdit},
+		{Method: "POST", Path: "/referrals/:id", Access: Side, Roles: policeLiaisons, Handler: h.referralUpdate},
 		{Method: "GET", Path: "/intake", Access: Side, Roles: coordinators, Handler: h.intakeList},
 		{Method: "GET", Path: "/intake/:id", Access: Side, Roles: coordinators, Handler: h.intakeShow},
 		{Method: "POST", Path: "/intake/:id/accept", Access: Side, Roles: coordinators, Handler: h.intakeAccept},
@@ -281,12 +287,15 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/visits", Access: Side, Roles: caseReaders, API: true, Handler: h.apiVisits},
 		{Method: "PATCH", Path: "/api/v1/visits/:id", Access: Side, Roles: caseReaders, API: true, Handler: h.apiVisitPatch},
 
-		// Referrals (SPEC §5): police liaisons submit and read feedback;
-		// coordinators read the intake crossing and decide.
+		// Referrals (SPEC §5): police liaisons submit, read their own with
+		// its feedback and correct it; coordinators read the intake
+		// crossing and decide.
 		{Method: "POST", Path: "/api/v1/referrals", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralCreate},
 		{Method: "GET", Path: "/api/v1/referrals", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferrals},
 		{Method: "GET", Path: "/api/v1/referrals/:id", Access: Side, Roles: referralReaders, API: true, Handler: h.apiReferral},
 		{Method: "GET", Path: "/api/v1/referrals/:id/matches", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralMatches},
+		// The liaison corrects their own referral until intake decides.
+		{Method: "PATCH", Path: "/api/v1/referrals/:id", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralPatch},
 		{Method: "POST", Path: "/api/v1/referrals/:id/accept", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralAccept},
 		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
 

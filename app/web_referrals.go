@@ -34,6 +34,8 @@ type referralForm struct {
 	FirstName, LastName, DateOfBirth, Gender, SiteCode, ReasonCategory string
 	PoliceReference, ReferringUnit, OfficerName                        string
 	GuardianName, GuardianPhone, Notes                                 string
+	// Version is the version a correction is based on (edit form only).
+	Version int
 }
 
 func readReferralForm(c *fiber.Ctx) referralForm {
@@ -51,12 +53,19 @@ func (f *referralForm) input(dp *dateParser) models.ReferralInput {
 		GuardianPhone: f.GuardianPhone, Notes: f.Notes}
 }
 
-// referralFormData is the data of referral_form.html.
+// referralFormData is the data of referral_form.html: a new referral, or
+// the correction of the referral ID (Reference as stored).
 type referralFormData struct {
 	Form    referralForm
 	Sites   []models.Site
 	Genders []string
 	Reasons []string
+	ID      string
+	// Reference is the stored police reference of the referral corrected.
+	Reference string
+	// Conflict is set when the referral was corrected meanwhile (another
+	// tab): the form keeps what was typed and carries the current version.
+	Conflict bool
 }
 
 // referralNew shows the referral form, with the liaison's own site chosen.

@@ -50,6 +50,7 @@ const (
 	AuditReferralRead      = "referral.read"
 	AuditReferralAccept    = "referral.accept"
 	AuditReferralDecline   = "referral.decline"
+	AuditReferralUpdate    = "referral.update" // a liaison's correction (issue 16)
 	AuditMeasureSave       = "measure.save"
 	AuditSessionCreate     = "session.create"
 	// Groups for sessions (issue 15): the group's id as object; member

@@ -39,7 +39,7 @@ var AuditActions = []string{
 	AuditPasswordChanged, AuditLanguageChange, AuditMediatorLanguages, AuditCalendarReset,
 	AuditParticipantList, AuditParticipantRead, AuditParticipantCreate, AuditParticipantUpdate, AuditParticipantStatus,
 	AuditParticipantReopen, AuditFamilyRead, AuditFamilyUpdate, AuditGuardianAdd, AuditGuardianCustody, AuditConsentRecord, AuditConsentWithdraw,
-	AuditConsentAnswer, AuditReferralCreate, AuditReferralRead, AuditReferralAccept, AuditReferralDecline, AuditMeasureSave,
+	AuditConsentAnswer, AuditReferralCreate, AuditReferralRead, AuditReferralAccept, AuditReferralDecline, AuditReferralUpdate, AuditMeasureSave,
 	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGroupCreate, AuditGroupRead, AuditGroupUpdate, AuditGroupMembers, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
 	AuditProgramExtend, AuditCaseClose, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
 	AuditStatsQuery, AuditStatsExport, AuditAuditSearch, AuditAuditExport,

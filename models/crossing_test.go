@@ -18,6 +18,8 @@ func TestCrossingPrivileges(t *testing.T) {
 	may := map[string]models.DBRole{
 		"SELECT * FROM crossing.intake_queue()":      models.DBPrevention,
 		"SELECT * FROM crossing.referral_feedback()": models.DBEnforcement,
+		"SELECT crossing.referral_open(NULL)":        models.DBEnforcement,
+		"SELECT crossing.intake_hold(NULL)":          models.DBPrevention,
 	}
 	for sql, side := range may {
 		for _, role := range models.DBRoles {

@@ -48,7 +48,9 @@ type policyWorld struct {
 	theirsFamily, duFamily           string
 	theirsConsent, theirsSession     string
 	duMeasure, referral, theirsGuard string
-	theirsVisit                      *models.Visit
+	// openReferral is undecided, so its liaison may still correct it.
+	openReferral string
+	theirsVisit  *models.Visit
 	// Groups: the colleague's (with their case), an empty one of sw's,
 	// and an empty one at Duisburg.
 	theirsGroup, emptyGroup, duGroup string
@@ -117,6 +119,7 @@ func newPolicyWorld(t *testing.T) *policyWorld {
 	// A referral, declined by the coordinator of Essen.
 	w.referral = w.refer("Abgelehnt").ID
 	w.must("coord", func(st *models.Store) error { return st.DeclineReferral(w.referral, "duplicate") })
+	w.openReferral = w.refer("Offen").ID
 	// Rows written as the owner: an extension, a closing and a kept answer
 	// of the colleague's.
 	db := w.db.Gorm
@@ -379,6 +382,9 @@ func (w *policyWorld) cases() []policyCase {
 			sql: insertCopy("enforcement.referrals"), args: []any{w.copyOf("enforcement.referrals", "id = ?", w.referral,
 				map[string]any{"id": "00000000-0000-4000-8000-000000000008", "police_reference": "PP-COPY"})},
 			refused: []string{"police2"}, allowed: "police"},
+		{policy: "enforcement.referrals referrals_own USING", what: "correcting another liaison's referral",
+			sql: "UPDATE enforcement.referrals SET notes_enc = notes_enc WHERE id = ?", args: []any{w.openReferral},
+			refused: []string{"police2"}, allowed: "police"},
 		// Mediators' languages.
 		{policy: "org.mediator_languages mediator_languages_own CHECK", what: "a language in another mediator's name",
 			sql: "INSERT INTO org.mediator_languages (user_id, language) VALUES (?, 'tr')", args: []any{u("med2")}, refused: []string{"med"}, allowed: "med2"},
@@ -479,6 +485,9 @@ var columnGrants = map[string]string{
 	"auth.password_links UPDATE kurve_auth":  "used_at",
 	// The sealer gives an entry its place in the chain, nothing else.
 	"audit.events UPDATE kurve_sealer": "seq prev_hash hash",
+	// The police correct what they submitted (issue 16), never who
+	// submitted it, when, or its version (the database counts it).
+	"enforcement.referrals UPDATE kurve_enforcement": "site_id first_name_enc last_name_enc date_of_birth_enc gender guardian_name_enc guardian_phone_enc reason_category police_reference referring_unit officer_name_enc notes_enc",
 	// Colleagues are listed without their password hashes and second
 	// factors; mediators see no e-mail addresses.
 	"org.users SELECT kurve_mediation": "id site_id name role language active",

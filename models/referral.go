@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -41,6 +42,15 @@ type Referral struct {
 	OfficerName     string
 	Notes           string
 	CreatedAt       time.Time
+	// SiteCode is the code of SiteID's site.
+	SiteCode string
+	// Version counts the corrections; a correction names the version it
+	// was based on (optimistic locking).
+	Version int
+	// Open is true while intake has not decided on the referral: the one
+	// thing its liaison learns of the intake (crossing.referral_open), so
+	// that they may correct it until then.
+	Open bool
 }
 
 type referralRow struct {
@@ -59,9 +69,23 @@ type referralRow struct {
 	OfficerNameEnc   *string
 	NotesEnc         *string
 	CreatedAt        time.Time `gorm:"->"`
+	// Version is the database's: the trigger referrals_correction counts
+	// it up with every correction.
+	Version int `gorm:"->"`
 }
 
 func (referralRow) TableName() string { return "enforcement.referrals" }
+
+// ErrReferralDecided is returned (wrapped in ErrConflict) when a referral
+// is to be corrected after intake has decided on it.
+var ErrReferralDecided = fmt.Errorf("referral decided: %w", ErrConflict)
+
+// isReferralDecided reports whether err is the refusal of the trigger
+// referrals_correction: intake decided while the correction waited.
+func isReferralDecided(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.ConstraintName == "referral_undecided"
+}
 
 const referralsTable = "enforcement.referrals"
 
@@ -119,15 +143,8 @@ func (in *ReferralInput) validate(today time.Time) error {
 
 // CreateReferral stores a referral of the acting police liaison.
 func (s *Store) CreateReferral(in ReferralInput, today time.Time) (*Referral, error) {
-	if err := in.validate(today); err != nil {
-		return nil, err
-	}
-	site, err := s.SiteByCode(in.SiteCode)
-	if errors.Is(err, ErrNotFound) {
-		v := &ValidationError{}
-		v.Add("site", "validation.site_unknown", nil)
-		return nil, v
-	} else if err != nil {
+	site, err := s.checkReferral(in, today)
+	if err != nil {
 		return nil, err
 	}
 	id := uuid.NewString()
@@ -148,34 +165,144 @@ func (s *Store) CreateReferral(in ReferralInput, today time.Time) (*Referral, er
 	return s.ReferralByID(id)
 }
 
-// ReferralByID returns one of the acting police liaison's referrals.
+// checkReferral validates a referral as submitted or corrected and finds
+// its site.
+func (s *Store) checkReferral(in ReferralInput, today time.Time) (*Site, error) {
+	if err := in.validate(today); err != nil {
+		return nil, err
+	}
+	site, err := s.SiteByCode(in.SiteCode)
+	if errors.Is(err, ErrNotFound) {
+		v := &ValidationError{}
+		v.Add("site", "validation.site_unknown", nil)
+		return nil, v
+	}
+	return site, err
+}
+
+// UpdateReferral corrects one of the acting police liaison's referrals:
+// every field as when submitting, validated the same way, based on
+// version. It answers ErrNotFound for a referral not the liaison's own,
+// ErrReferralDecided once intake has decided on it (checked here, and by
+// the database when the decision came meanwhile), ErrConflict when version
+// is stale.
+func (s *Store) UpdateReferral(id string, version int, in ReferralInput, today time.Time) (*Referral, error) {
+	r, err := s.ReferralByID(id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Open {
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrReferralDecided)
+	}
+	site, err := s.checkReferral(in, today)
+	if err != nil {
+		return nil, err
+	}
+	w := &sealer{s: s, table: referralsTable, id: id}
+	upd := map[string]any{"site_id": site.ID, "first_name_enc": w.req("first_name", in.FirstName),
+		"last_name_enc": w.req("last_name", in.LastName), "date_of_birth_enc": w.req("date_of_birth", in.DateOfBirth.Format(time.DateOnly)),
+		"gender": in.Gender, "guardian_name_enc": w.opt("guardian_name", in.GuardianName),
+		"guardian_phone_enc": w.opt("guardian_phone", in.GuardianPhone), "reason_category": in.ReasonCategory,
+		"police_reference": strings.TrimSpace(in.PoliceReference), "referring_unit": strings.TrimSpace(in.ReferringUnit),
+		"officer_name_enc": w.opt("officer_name", in.OfficerName), "notes_enc": w.opt("notes", in.Notes)}
+	if w.err != nil {
+		return nil, w.err
+	}
+	// The version is not set here: the trigger counts it up.
+	err = s.updateVersioned(&referralRow{}, id, version, r.Version, upd)
+	switch {
+	case isReferralDecided(err):
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrReferralDecided)
+	case err != nil:
+		return nil, fmt.Errorf("models: referral %s: %w", id, err)
+	}
+	return s.ReferralByID(id)
+}
+
+// ChangedFields names the fields in which in differs from was, by their
+// form and API names: what an audit entry of a correction records (names,
+// never values).
+func (in ReferralInput) ChangedFields(was ReferralInput) []string {
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	out := []string{}
+	for _, f := range []struct {
+		name     string
+		now, was string
+	}{
+		{"first_name", in.FirstName, was.FirstName}, {"last_name", in.LastName, was.LastName},
+		{"date_of_birth", day(in.DateOfBirth), day(was.DateOfBirth)}, {"gender", in.Gender, was.Gender},
+		{"site", in.SiteCode, was.SiteCode}, {"reason_category", in.ReasonCategory, was.ReasonCategory},
+		{"police_reference", in.PoliceReference, was.PoliceReference}, {"referring_unit", in.ReferringUnit, was.ReferringUnit},
+		{"officer_name", in.OfficerName, was.OfficerName}, {"guardian_name", in.GuardianName, was.GuardianName},
+		{"guardian_phone", in.GuardianPhone, was.GuardianPhone}, {"notes", in.Notes, was.Notes},
+	} {
+		if strings.TrimSpace(f.now) != strings.TrimSpace(f.was) {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// referralView is a referral row as its liaison reads it.
+type referralView struct {
+	Row      referralRow `gorm:"embedded"`
+	SiteCode string
+	Open     *bool
+}
+
+// ReferralByID returns one of the acting police liaison's referrals, with
+// whether it is still open to correction.
 func (s *Store) ReferralByID(id string) (*Referral, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
 	}
-	var r referralRow
-	if err := s.db.Where("id = ?", id).Take(&r).Error; err != nil {
-		if notFound(err) {
-			return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
-		}
+	var rs []referralView
+	if err := s.db.Raw(`SELECT r.*, s.code AS site_code, crossing.referral_open(r.id) AS open
+		FROM enforcement.referrals r JOIN org.sites s ON s.id = r.site_id WHERE r.id = ?`, id).Scan(&rs).Error; err != nil {
 		return nil, fmt.Errorf("models: referral %s: %w", id, err)
 	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("models: referral %s: %w", id, ErrNotFound)
+	}
+	r := rs[0].Row
 	o := &opener{s: s, table: referralsTable, id: r.ID}
 	ref := &Referral{ID: r.ID, SiteID: r.SiteID, SubmittedBy: r.SubmittedBy, FirstName: o.str("first_name", &r.FirstNameEnc),
 		LastName: o.str("last_name", &r.LastNameEnc), Gender: r.Gender, GuardianName: o.str("guardian_name", r.GuardianNameEnc),
 		GuardianPhone: o.str("guardian_phone", r.GuardianPhoneEnc), ReasonCategory: r.ReasonCategory,
 		PoliceReference: r.PoliceReference, ReferringUnit: r.ReferringUnit, OfficerName: o.str("officer_name", r.OfficerNameEnc),
-		Notes: o.str("notes", r.NotesEnc), CreatedAt: r.CreatedAt}
+		Notes: o.str("notes", r.NotesEnc), CreatedAt: r.CreatedAt, SiteCode: rs[0].SiteCode, Version: r.Version,
+		Open: rs[0].Open != nil && *rs[0].Open}
 	dob := o.str("date_of_birth", &r.DateOfBirthEnc)
 	if o.err != nil {
 		return nil, o.err
 	}
-	d, err := time.Parse(time.DateOnly, dob)
-	if err != nil {
-		return nil, fmt.Errorf("models: referral %s: %w", id, errDecrypt)
+	// An erased referral (erasure, retention) keeps no birth date.
+	if dob != "" {
+		d, err := time.Parse(time.DateOnly, dob)
+		if err != nil {
+			return nil, fmt.Errorf("models: referral %s: %w", id, errDecrypt)
+		}
+		ref.DateOfBirth = d
 	}
-	ref.DateOfBirth = d
 	return ref, nil
+}
+
+// Input is the referral as its form or body starts from: every field as
+// stored, to correct.
+func (r *Referral) Input() ReferralInput {
+	in := ReferralInput{FirstName: r.FirstName, LastName: r.LastName, Gender: r.Gender, SiteCode: r.SiteCode,
+		ReasonCategory: r.ReasonCategory, PoliceReference: r.PoliceReference, ReferringUnit: r.ReferringUnit,
+		OfficerName: r.OfficerName, GuardianName: r.GuardianName, GuardianPhone: r.GuardianPhone, Notes: r.Notes}
+	if !r.DateOfBirth.IsZero() {
+		d := r.DateOfBirth
+		in.DateOfBirth = &d
+	}
+	return in
 }
 
 // Feedback is all a police liaison learns about a referral (crossing 2).
@@ -357,6 +484,9 @@ type AcceptInput struct {
 // carried over to the case (carryGuardian). From then on the case lives on
 // the prevention side only.
 func (s *Store) AcceptReferral(id string, in AcceptInput, today time.Time) (*Participant, string, error) {
+	if err := s.holdReferral(id); err != nil {
+		return nil, "", err
+	}
 	r, err := s.IntakeReferralByID(id)
 	if err != nil {
 		return nil, "", err
@@ -415,6 +545,9 @@ func (s *Store) CaseReferrals(participantID string) ([]CaseReferral, error) {
 
 // DeclineReferral declines a referral with a reason.
 func (s *Store) DeclineReferral(id, reason string) error {
+	if err := s.holdReferral(id); err != nil {
+		return err
+	}
 	r, err := s.IntakeReferralByID(id)
 	if err != nil {
 		return err
@@ -425,6 +558,21 @@ func (s *Store) DeclineReferral(id, reason string) error {
 		return v
 	}
 	return s.decide(intakeDecisionRow{ReferralID: r.ID, SiteID: r.SiteID, Decision: "declined", DeclineReason: &reason})
+}
+
+// holdReferral locks the referral that intake is about to decide on,
+// before reading it (crossing.intake_hold): a correction by its liaison
+// under way is waited for and read; one that comes later waits for the
+// decision and is refused. An id that is not the coordinator's site's
+// holds nothing, and the read that follows finds nothing.
+func (s *Store) holdReferral(id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("models: intake %s: %w", id, ErrNotFound)
+	}
+	if err := s.db.Exec("SELECT crossing.intake_hold(?::uuid)", id).Error; err != nil {
+		return fmt.Errorf("models: intake %s: %w", id, err)
+	}
+	return nil
 }
 
 func (s *Store) decide(d intakeDecisionRow) error {

@@ -62,6 +62,17 @@ func TestWallFunctions(t *testing.T) {
 	expect("visit consent of a case not one's own", "med", 0, "SELECT 1 WHERE prevention.visit_consent_ok(?, ?)", w.theirs.ID, today)
 	expect("visit consent of one's own case", "med2", 1, "SELECT 1 WHERE prevention.visit_consent_ok(?, ?)", w.theirs.ID, today)
 
+	// Whether a referral is still open to correction: its own liaison only
+	// (issue 16).
+	expect("another liaison's referral open", "police2", 0, "SELECT 1 WHERE crossing.referral_open(?) IS NOT NULL", w.openReferral)
+	expect("one's own referral open", "police", 1, "SELECT 1 WHERE crossing.referral_open(?)", w.openReferral)
+	expect("one's own decided referral open", "police", 0, "SELECT 1 WHERE crossing.referral_open(?)", w.referral)
+	// Holding a referral for a decision: the coordinators of its site only.
+	for _, user := range []string{"coordDU", "sw"} {
+		expect("holding a referral not one's site's to decide", user, 0, "SELECT 1 WHERE crossing.intake_hold(?)", w.openReferral)
+	}
+	expect("holding one's site's referral to decide", "coord", 1, "SELECT 1 WHERE crossing.intake_hold(?)", w.openReferral)
+
 	// Withdrawing a child from planned sessions: only from one's own case.
 	expect("withdrawing a colleague's case", "sw", 0, "SELECT prevention.withdraw_from_planned_sessions(?)", w.theirs.ID)
 	expect("withdrawing one's own case", "sw2", 1, "SELECT prevention.withdraw_from_planned_sessions(?)", w.theirs.ID)
