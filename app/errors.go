@@ -127,8 +127,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	var vc visitConflict
 	if errors.As(err, &vc) {
-		p.Detail = l.T("error.visit_conflict", "Time", vc.Slot.Start.In(programZone).Format("2006-01-02 15:04"),
-			"End", vc.Slot.End.In(programZone).Format("15:04"), "CaseNumber", vc.Slot.CaseNumber)
+		p.Detail = visitConflictText(l, vc.Slot)
 	}
 	var oa *models.OpenAssignmentsError
 	if errors.As(err, &oa) {
@@ -166,10 +165,14 @@ func statusKey(status int) string {
 	return "500"
 }
 
-// fieldData adds the localised field name to a field error's data.
+// fieldData adds the localised field name to a field error's data and
+// writes its instants (time.Time) as the language writes them.
 func fieldData(l *Localizer, f models.FieldError) map[string]any {
 	data := map[string]any{"Field": l.fieldName(f.Field)}
 	for k, v := range f.Data {
+		if t, ok := v.(time.Time); ok {
+			v = l.DateTime(t)
+		}
 		data[k] = v
 	}
 	return data

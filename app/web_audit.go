@@ -117,7 +117,7 @@ func roleLabel(l *Localizer, role string) string {
 }
 
 func auditLineOf(l *Localizer, e models.AuditEntry) auditLine {
-	line := auditLine{ID: e.ID, Time: e.At.In(programZone).Format("2006-01-02 15:04:05"), TimeISO: auditTimestamp(e.At),
+	line := auditLine{ID: e.ID, Time: l.DateTimeSeconds(e.At), TimeISO: auditTimestamp(e.At),
 		Action: e.Action, ObjectType: e.ObjectType, Object: e.ObjectID, CaseNumber: e.CaseNumber, Site: e.SiteCode}
 	if e.Seq != nil {
 		line.Seq, line.HasSeq = fmt.Sprint(*e.Seq), true

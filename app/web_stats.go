@@ -94,7 +94,7 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	v.K = t.K
-	v.Refreshed = t.RefreshedAt.In(programZone).Format("2006-01-02 15:04")
+	v.Refreshed = l.DateTime(t.RefreshedAt)
 	params := statsParams(q)
 	v.CSVURL, v.JSONURL = "/stats/outcomes.csv?"+params, "/stats/outcomes.json?"+params
 	v.Empty = len(t.Rows) == 0 || grandParticipants(t) == 0
