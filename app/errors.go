@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -110,7 +111,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.outage.down(err)
 		setRetryAfter(c, outageRetry)
 	}
-	l := s.localizer(c)
+	l := s.errorLocalizer(c)
 	p := Problem{
 		Type:      "about:blank",
 		Title:     l.T("problem.title." + statusKey(status)),
@@ -152,6 +153,47 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// errorLocalizer is the language of an error answer: the request's, as the
+// route decided it (the user's setting, the choice before login, else
+// Accept-Language). A request that never reached a route (an unknown path,
+// a method the path does not take) or failed before its session was read
+// gets its session's language from the cookie here, else Accept-Language,
+// else German.
+func (s *Server) errorLocalizer(c *fiber.Ctx) *Localizer {
+	if _, decided := c.Locals(localLang).(string); !decided {
+		if lang := s.cookieLanguage(c); lang != "" {
+			c.Locals(localLang, lang)
+		}
+	}
+	return s.localizer(c)
+}
+
+// cookieLanguageWait bounds the session lookup of an error page: the
+// answer is an error already and must not wait long for a language.
+const cookieLanguageWait = time.Second
+
+// cookieLanguage reads the language of the session the cookie names, or ""
+// (no cookie, an API request, the database away or slow).
+func (s *Server) cookieLanguage(c *fiber.Ctx) string {
+	cookie := c.Cookies(s.sessionCookieName())
+	if cookie == "" || isAPI(c) || s.outage.active() {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), cookieLanguageWait)
+	defer cancel()
+	var lang string
+	err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		var err error
+		lang, err = st.SessionLanguage(cookie)
+		return err
+	})
+	if err != nil {
+		slog.Warn("error page: session language unknown", "err", err, "request_id", requestID(c))
+		return ""
+	}
+	return lang
+}
 
 // statusKey is the message key part for a status; unknown ones fall back to
 // the generic 400/500 titles.
