@@ -42,6 +42,10 @@ var templateFuncs = template.FuncMap{
 	"dateTime": dateTimeTag,
 	"month":    monthTag,
 	"dayAt":    dayAt,
+	// isolate wraps user-entered text (a name) for use inside a translated
+	// sentence, an attribute or an <option>, where <bdi> cannot go: German
+	// punctuation stays where it belongs on an Arabic page.
+	"isolate": isolate,
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,

@@ -56,7 +56,7 @@ func (h *handlers) auditPage(c *fiber.Ctx) error {
 		return err
 	}
 	for _, a := range actors {
-		label := l.T("audit.actor_option", "Name", a.Name, "Role", roleLabel(l, string(a.Role)), "Site", a.SiteCode)
+		label := l.T("audit.actor_option", "Name", isolate(a.Name), "Role", roleLabel(l, string(a.Role)), "Site", isolate(a.SiteCode))
 		if !a.Active {
 			label = l.T("audit.actor_inactive", "Actor", label)
 		}

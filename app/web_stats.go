@@ -147,7 +147,7 @@ func (h *handlers) statsForm(l *Localizer, v *statsView, q models.StatsQuery, si
 	}
 	v.Sites = []statsOption{{Value: "", Label: l.T("stats.form.all"), Selected: len(q.Sites) == 0}}
 	for _, s := range sites {
-		v.Sites = append(v.Sites, statsOption{Value: s.Code, Label: s.Name, Selected: slices.Contains(q.Sites, s.Code)})
+		v.Sites = append(v.Sites, statsOption{Value: s.Code, Label: isolate(s.Name), Selected: slices.Contains(q.Sites, s.Code)})
 	}
 }
 
