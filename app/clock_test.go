@@ -48,3 +48,12 @@ func testToday() time.Time { return models.ProgramDay(testNow()) }
 
 // testDate is testToday shifted by days, as YYYY-MM-DD.
 func testDate(days int) string { return testToday().AddDate(0, 0, days).Format(time.DateOnly) }
+
+// deDate is an ISO day (YYYY-MM-DD) as German pages show it.
+func deDate(iso string) string {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		panic(err)
+	}
+	return d.Format("02.01.2006")
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"kurve/app"
 	"kurve/models"
@@ -303,6 +304,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if b, x := layout(); !(b < x) {
 		t.Errorf("LTR top bar: .brand left=%.1f should be left of .tools left=%.1f", b, x)
 	}
+	// A wide screen shows the navigation in the bar, without the menu's button.
+	if !evalJS[bool](bctx, t, `(() => { const s = document.querySelector("#menu > summary"), n = document.getElementById("nav-cases");
+		return !!s && !!n && getComputedStyle(s).display === "none" && n.checkVisibility(); })()`) {
+		t.Errorf("start (de): on a wide screen the navigation should stand in the bar and the menu button be hidden")
+	}
 	runAxe("start-de")
 
 	// 3. Switch to Arabic with the language form.
@@ -340,6 +346,27 @@ func TestBrowserEndToEnd(t *testing.T) {
 			sizes["scrollWidth"], sizes["innerWidth"], wide)
 	}
 	screenshot("start-phone.png")
+	// On a phone the top bar is one row: the navigation, the language
+	// switch and signing out open from the menu button, by keyboard too.
+	bar := evalJS[float64](bctx, t, `document.querySelector(".topbar").getBoundingClientRect().height`)
+	t.Logf("phone: the top bar is %.0f px of 844", bar)
+	if bar > 80 {
+		t.Errorf("phone: the top bar is %.0f px high, want one row (at most 80 px)", bar)
+	}
+	if evalJS[bool](bctx, t, `document.getElementById("nav-cases").checkVisibility()`) {
+		t.Errorf("phone: the navigation shows before the menu is opened")
+	}
+	do("open the menu by keyboard", chromedp.Focus(chromedp.CSS("#menu > summary")), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("#nav-cases")), chromedp.WaitVisible(chromedp.CSS("#lang-select")),
+		chromedp.WaitVisible(chromedp.CSS(`form.logout button[type="submit"]`)))
+	if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+		t.Errorf("phone: the open menu scrolls sideways")
+	}
+	screenshot("menu-phone-ar.png")
+	runAxe("menu-phone-ar")
+	do("close the menu by keyboard", chromedp.Focus(chromedp.CSS("#menu > summary")), chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("menu").open && !document.getElementById("nav-cases").checkVisibility()`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
 
 	// The social worker's caseload and a case page, in Arabic on a phone.
 	do("open the caseload", chromedp.Navigate(base+"/participants"), chromedp.WaitVisible(chromedp.CSS("main h1")), loaded)
@@ -368,7 +395,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		taps++
 		return chromedp.Click(chromedp.CSS(sel))
 	}
-	do("switch back to German", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#lang-select")), loaded,
+	do("switch back to German", chromedp.Navigate(base+"/"), loaded,
+		chromedp.Click(chromedp.CSS("#menu > summary")), chromedp.WaitVisible(chromedp.CSS("#lang-select")),
 		chromedp.SetValue(chromedp.CSS("#lang-select"), "de"),
 		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
 		chromedp.WaitReady(chromedp.CSS(`html[lang="de"]`)), loaded)

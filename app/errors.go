@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -112,7 +113,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.outage.down(err)
 		setRetryAfter(c, outageRetry)
 	}
-	l := s.localizer(c)
+	l := s.errorLocalizer(c)
 	p := Problem{
 		Type:      "about:blank",
 		Title:     l.T("problem.title." + statusKey(status)),
@@ -129,8 +130,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	var vc visitConflict
 	if errors.As(err, &vc) {
-		p.Detail = l.T("error.visit_conflict", "Time", vc.Slot.Start.In(programZone).Format("2006-01-02 15:04"),
-			"End", vc.Slot.End.In(programZone).Format("15:04"), "CaseNumber", vc.Slot.CaseNumber)
+		p.Detail = visitConflictText(l, vc.Slot)
 	}
 	var oa *models.OpenAssignmentsError
 	if errors.As(err, &oa) {
@@ -156,6 +156,47 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 
+// errorLocalizer is the language of an error answer: the request's, as the
+// route decided it (the user's setting, the choice before login, else
+// Accept-Language). A request that never reached a route (an unknown path,
+// a method the path does not take) or failed before its session was read
+// gets its session's language from the cookie here, else Accept-Language,
+// else German.
+func (s *Server) errorLocalizer(c *fiber.Ctx) *Localizer {
+	if _, decided := c.Locals(localLang).(string); !decided {
+		if lang := s.cookieLanguage(c); lang != "" {
+			c.Locals(localLang, lang)
+		}
+	}
+	return s.localizer(c)
+}
+
+// cookieLanguageWait bounds the session lookup of an error page: the
+// answer is an error already and must not wait long for a language.
+const cookieLanguageWait = time.Second
+
+// cookieLanguage reads the language of the session the cookie names, or ""
+// (no cookie, an API request, the database away or slow).
+func (s *Server) cookieLanguage(c *fiber.Ctx) string {
+	cookie := c.Cookies(s.sessionCookieName())
+	if cookie == "" || isAPI(c) || s.outage.active() {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), cookieLanguageWait)
+	defer cancel()
+	var lang string
+	err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		var err error
+		lang, err = st.SessionLanguage(cookie)
+		return err
+	})
+	if err != nil {
+		slog.Warn("error page: session language unknown", "err", err, "request_id", requestID(c))
+		return ""
+	}
+	return lang
+}
+
 // statusKey is the message key part for a status; unknown ones fall back to
 // the generic 400/500 titles.
 func statusKey(status int) string {
@@ -168,10 +209,14 @@ func statusKey(status int) string {
 	return "500"
 }
 
-// fieldData adds the localised field name to a field error's data.
+// fieldData adds the localised field name to a field error's data and
+// writes its instants (time.Time) as the language writes them.
 func fieldData(l *Localizer, f models.FieldError) map[string]any {
 	data := map[string]any{"Field": l.fieldName(f.Field)}
 	for k, v := range f.Data {
+		if t, ok := v.(time.Time); ok {
+			v = l.DateTime(t)
+		}
 		data[k] = v
 	}
 	return data

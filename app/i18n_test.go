@@ -100,7 +100,9 @@ var sameAsGerman = map[string]bool{"en:field.name": true, "en:field.status": tru
 	// Placeholders only, or a word all these languages share.
 	"en:calendar.summary": true, "tr:calendar.summary": true, "ar:calendar.summary": true, "en:calendar.description": true,
 	// A staff member in the audit log's choice: name, role and site.
-	"en:audit.actor_option": true, "tr:audit.actor_option": true}
+	"en:audit.actor_option": true, "tr:audit.actor_option": true,
+	// The menu button: "Menü" is the Turkish word as well.
+	"tr:layout.menu": true}
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 

@@ -32,6 +32,10 @@ func (o *outage) down(err error) {
 	}
 }
 
+// active reports whether requests are being refused for want of the
+// database.
+func (o *outage) active() bool { return o.since.Load() != 0 }
+
 // up records a request that reached the database.
 func (o *outage) up() {
 	since := o.since.Load()

@@ -33,6 +33,19 @@ var templateFuncs = template.FuncMap{
 	// programDay is the program's calendar day of an instant (a
 	// timestamp, not a date column): 23:30 UTC is already the next day.
 	"programDay": func(t time.Time) string { return t.In(programZone).Format(time.DateOnly) },
+	// Dates and times for people, in the page's language (dates.go), each
+	// taking the page's localizer: date and dateTime wrap the text in a
+	// <time> element with the ISO value; dateText and dayAt are plain text
+	// for inside a sentence or a <time> the template writes itself.
+	"date":     dateTag,
+	"dateText": dateText,
+	"dateTime": dateTimeTag,
+	"month":    monthTag,
+	"dayAt":    dayAt,
+	// isolate wraps user-entered text (a name) for use inside a translated
+	// sentence, an attribute or an <option>, where <bdi> cannot go: German
+	// punctuation stays where it belongs on an Arabic page.
+	"isolate": isolate,
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,

@@ -35,7 +35,8 @@ func TestRetentionStatusWeb(t *testing.T) {
 		t.Fatalf("retention report %+v", rep)
 	}
 	d = doc(t, expect(t, h.web("GET", "/", &ws, nil), 200))
-	if d.Find("#retention-never").Length() != 0 || !strings.Contains(d.Find("#retention-run").Text(), h.today()) ||
+	if d.Find("#retention-never").Length() != 0 || !strings.Contains(d.Find("#retention-run").Text(), deDate(h.today())) ||
+		d.Find(`#retention-run time[datetime="`+h.today()+`"]`).Length() != 1 ||
 		d.Find("#retention-finished time").Length() != 1 {
 		t.Errorf("last run: %q", d.Find("#retention-run").Text())
 	}

@@ -52,9 +52,9 @@ type adminSiteOption struct {
 
 // adminLinkView shows a set-password link once.
 type adminLinkView struct {
-	User                *models.User
-	URL                 string
-	Expires, ExpiresISO string
+	User    *models.User
+	URL     string
+	Expires time.Time
 }
 
 // adminConfirmView asks before a change ends a user's open assignments:
@@ -345,7 +345,7 @@ func (h *handlers) renderUser(c *fiber.Ctx, v *adminUserView, f userForm, errs m
 func (h *handlers) renderLink(c *fiber.Ctx, u *models.User, link *issuedLink) error {
 	noStore(c)
 	return h.s.render(c, "admin_user_link.html", "admin.link_title", &adminLinkView{User: u, URL: link.URL,
-		Expires: link.ExpiresAt.In(programZone).Format("2006-01-02 15:04"), ExpiresISO: link.ExpiresAt.UTC().Format(time.RFC3339)})
+		Expires: link.ExpiresAt})
 }
 
 // noStore keeps a page with a secret out of caches and referrers.

@@ -56,7 +56,7 @@ func (h *handlers) auditPage(c *fiber.Ctx) error {
 		return err
 	}
 	for _, a := range actors {
-		label := l.T("audit.actor_option", "Name", a.Name, "Role", roleLabel(l, string(a.Role)), "Site", a.SiteCode)
+		label := l.T("audit.actor_option", "Name", isolate(a.Name), "Role", roleLabel(l, string(a.Role)), "Site", isolate(a.SiteCode))
 		if !a.Active {
 			label = l.T("audit.actor_inactive", "Actor", label)
 		}
@@ -117,7 +117,7 @@ func roleLabel(l *Localizer, role string) string {
 }
 
 func auditLineOf(l *Localizer, e models.AuditEntry) auditLine {
-	line := auditLine{ID: e.ID, Time: e.At.In(programZone).Format("2006-01-02 15:04:05"), TimeISO: auditTimestamp(e.At),
+	line := auditLine{ID: e.ID, Time: l.DateTimeSeconds(e.At), TimeISO: auditTimestamp(e.At),
 		Action: e.Action, ObjectType: e.ObjectType, Object: e.ObjectID, CaseNumber: e.CaseNumber, Site: e.SiteCode}
 	if e.Seq != nil {
 		line.Seq, line.HasSeq = fmt.Sprint(*e.Seq), true

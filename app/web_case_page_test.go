@@ -191,12 +191,14 @@ func TestCasePageSummary(t *testing.T) {
 		resp.Body.Close()
 	}
 	d = wcPage(t, h, &sw, id, http.StatusOK)
-	if a := d.Find("#summary-next-session a"); a.AttrOr("href", "") != "/sessions/"+next || !strings.Contains(a.Text(), testDate(2)) {
+	if a := d.Find("#summary-next-session a"); a.AttrOr("href", "") != "/sessions/"+next || !strings.Contains(a.Text(), deDate(testDate(2))) ||
+		!strings.HasPrefix(a.Find("time").AttrOr("datetime", ""), testDate(2)+"T") {
 		t.Errorf("next session %q → %q, want the one in 2 days (%s)", a.Text(), a.AttrOr("href", ""), next)
 	}
 	a := d.Find("#summary-next-visit a")
 	target := d.Find(a.AttrOr("href", "-"))
-	if !strings.Contains(a.Text(), testDate(3)) || target.Length() != 1 || target.Closest("#case-visits").Length() != 1 {
+	if !strings.Contains(a.Text(), deDate(testDate(3))) || !strings.HasPrefix(a.Find("time").AttrOr("datetime", ""), testDate(3)+"T") ||
+		target.Length() != 1 || target.Closest("#case-visits").Length() != 1 {
 		t.Errorf("next visit %q → %q, want the one in 3 days, in the visits section", a.Text(), a.AttrOr("href", ""))
 	}
 

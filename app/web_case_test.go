@@ -228,7 +228,7 @@ func TestWebCaseAccessByRole(t *testing.T) {
 	if got := d.Find("#case-notes .notes").Text(); got != "Vertraulich 42" {
 		t.Errorf("social worker notes %q", got)
 	}
-	if d.Find("#case-dob").Text() != dob || d.Find("#case-consent").Length() != 1 {
+	if d.Find("#case-dob").Text() != deDate(dob) || d.Find("#case-dob time").AttrOr("datetime", "") != dob || d.Find("#case-consent").Length() != 1 {
 		t.Error("social worker misses date of birth or consent block")
 	}
 	// Row-level security shows a social worker their own assignment only.

@@ -30,7 +30,7 @@ type exportFormView struct {
 // records of labelled fields.
 type exportView struct {
 	CaseNumber string
-	Generated  string
+	Generated  time.Time
 	Sections   []exportSection
 	Withheld   []models.ExportWithheld
 }
@@ -100,7 +100,7 @@ func (h *handlers) renderExportForm(c *fiber.Ctx, v *exportFormView, errs map[st
 // buildExportView lays the export out as labelled fields, in the order of
 // models.Export.
 func buildExportView(l *Localizer, e *models.Export, at time.Time) *exportView {
-	v := &exportView{CaseNumber: e.Participant.CaseNumber, Generated: at.In(programZone).Format("2006-01-02 15:04"), Withheld: e.Withheld}
+	v := &exportView{CaseNumber: e.Participant.CaseNumber, Generated: at, Withheld: e.Withheld}
 	rv := reflect.ValueOf(*e)
 	rt := rv.Type()
 	for i := 0; i < rt.NumField(); i++ {
@@ -144,8 +144,9 @@ func exportFields(l *Localizer, section string, rec reflect.Value) []exportField
 	return out
 }
 
-// exportValue shows one value: dates and times in the program's zone,
-// codes with their message where they have one, "–" for nothing.
+// exportValue shows one value: dates and times as the page's language
+// writes them (instants in the program's zone), codes with their message
+// where they have one, "–" for nothing. ltr marks codes and numbers.
 func exportValue(l *Localizer, name string, v any) (string, bool) {
 	section, field, _ := strings.Cut(name, ".")
 	prefix, coded := exportValueIDs[section][field]
@@ -160,7 +161,10 @@ func exportValue(l *Localizer, name string, v any) (string, bool) {
 		if x == "" {
 			return "–", false
 		}
-		return code(x), !coded && (strings.HasSuffix(field, "id") || strings.HasSuffix(field, "_on") || field == "date_of_birth" || field == "case_number")
+		if strings.HasSuffix(field, "_on") || field == "date_of_birth" {
+			return dateText(l, x), false
+		}
+		return code(x), !coded && (strings.HasSuffix(field, "id") || field == "case_number")
 	case *string:
 		if x == nil {
 			return "–", false
@@ -190,7 +194,7 @@ func exportValue(l *Localizer, name string, v any) (string, bool) {
 		}
 		return strconv.Itoa(*x), true
 	case time.Time:
-		return x.In(programZone).Format("2006-01-02 15:04"), true
+		return l.DateTime(x), false
 	case *time.Time:
 		if x == nil {
 			return "–", false
@@ -210,7 +214,7 @@ func exportValue(l *Localizer, name string, v any) (string, bool) {
 	case []models.ExportConsentEvent:
 		var parts []string
 		for _, ev := range x {
-			parts = append(parts, ev.EffectiveOn+": "+l.T("consent_state."+ev.State))
+			parts = append(parts, dateText(l, ev.EffectiveOn)+": "+l.T("consent_state."+ev.State))
 		}
 		if len(parts) == 0 {
 			return "–", false

@@ -92,13 +92,13 @@ func (h *handlers) proposeMediators(c *fiber.Ctx, v *caseView) error {
 		o := mediatorOption{ID: m.ID, Covers: strings.Join(m.Covers, " "), Full: len(needed) > 0 && len(m.Covers) == len(needed)}
 		switch {
 		case len(m.Covers) > 0:
-			o.Label = l.T("mediator.option_covers", "Name", m.Name, "Languages", languageNames(l, m.Covers))
+			o.Label = l.T("mediator.option_covers", "Name", isolate(m.Name), "Languages", languageNames(l, m.Covers))
 		case len(needed) > 0:
-			o.Label = l.T("mediator.option_no_match", "Name", m.Name)
+			o.Label = l.T("mediator.option_no_match", "Name", isolate(m.Name))
 		case len(m.Languages) > 0:
-			o.Label = l.T("mediator.option_offers", "Name", m.Name, "Languages", languageNames(l, m.Languages))
+			o.Label = l.T("mediator.option_offers", "Name", isolate(m.Name), "Languages", languageNames(l, m.Languages))
 		default:
-			o.Label = m.Name
+			o.Label = isolate(m.Name)
 		}
 		pr.Options = append(pr.Options, o)
 	}

@@ -212,7 +212,7 @@ func TestWebReferralFlow(t *testing.T) {
 		t.Fatalf("queue lacks the referral: %q", d.Find("#intake").Text())
 	}
 	if cells := row.Find("td"); cells.Eq(2).Text() != "10" || cells.Eq(3).Text() != "Gewaltdelikt" ||
-		!rfISODateRE.MatchString(cells.Eq(0).Text()) {
+		!rfISODateRE.MatchString(cells.Eq(0).Find("time").AttrOr("datetime", "")) || !rfGermanDateRE.MatchString(cells.Eq(0).Text()) {
 		t.Errorf("queue row %q", row.Text())
 	}
 	queue := rfQueue(t, h, &coord)
@@ -236,7 +236,7 @@ func TestWebReferralFlow(t *testing.T) {
 	if d.Find(`#intake-guardian-phone a[href="tel:0201%205550123"]`).Text() != "0201 5550123" {
 		t.Errorf("guardian phone %q", d.Find("#intake-guardian-phone").Text())
 	}
-	if d.Find("#intake-dob").Text() != wcDay(-10) {
+	if d.Find("#intake-dob").Text() != deDate(wcDay(-10)) || d.Find("#intake-dob time").AttrOr("datetime", "") != wcDay(-10) {
 		t.Errorf("date of birth %q", d.Find("#intake-dob").Text())
 	}
 	for _, secret := range []string{rfNote, rfOfficer, rfUnit, "KK-4711-A"} {

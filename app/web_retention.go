@@ -13,11 +13,10 @@ import (
 // first run; Running while the day's run has not recorded its end (it is
 // still going, or it failed and the day's claim stays without counts).
 type retentionView struct {
-	Never, Running          bool
-	Day                     string
-	Started, Finished       string
-	StartedISO, FinishedISO string
-	Report                  models.RetentionReport
+	Never, Running    bool
+	Day               time.Time
+	Started, Finished time.Time
+	Report            models.RetentionReport
 }
 
 // dpoHome is the data-protection officer's start page: links to the audit
@@ -34,13 +33,9 @@ func retentionViewOf(run *models.RetentionRun) *retentionView {
 	if run == nil {
 		return &retentionView{Never: true}
 	}
-	v := &retentionView{Day: run.Day.Format(time.DateOnly), Started: localTime(run.StartedAt), StartedISO: auditTimestamp(run.StartedAt),
-		Report: run.Report, Running: run.FinishedAt == nil}
+	v := &retentionView{Day: run.Day, Started: run.StartedAt, Report: run.Report, Running: run.FinishedAt == nil}
 	if run.FinishedAt != nil {
-		v.Finished, v.FinishedISO = localTime(*run.FinishedAt), auditTimestamp(*run.FinishedAt)
+		v.Finished = *run.FinishedAt
 	}
 	return v
 }
-
-// localTime is an instant in the program's zone, to the minute.
-func localTime(t time.Time) string { return t.In(programZone).Format("2006-01-02 15:04") }

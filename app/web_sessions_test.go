@@ -493,7 +493,7 @@ func TestGoalReviewAndExtensionForms(t *testing.T) {
 		return s.Find(".goal-title").Text() == "Pünktlich zur Schule"
 	})
 	gid, version := goal.AttrOr("data-id", ""), goal.Find(`input[name="version"]`).AttrOr("value", "")
-	if gid == "" || !strings.Contains(goal.Text(), wcDate(0, 60)) {
+	if gid == "" || !strings.Contains(goal.Text(), deDate(wcDate(0, 60))) {
 		t.Fatalf("new goal not listed: %q", d.Find("#goals").Text())
 	}
 	// An empty title is refused on the case page, the date kept.
@@ -515,7 +515,7 @@ func TestGoalReviewAndExtensionForms(t *testing.T) {
 	}
 	snPost(t, h, &sw, base+"/reviews", url.Values{"held_on": {wcDate(0, 0)}, "notes": {"Schule einbezogen"}}, http.StatusSeeOther)
 	d = wcPage(t, h, &sw, id, http.StatusOK)
-	if d.Find("#review-last").Text() != wcDate(0, 0) || !strings.Contains(d.Find("#reviews").Text(), "Schule einbezogen") {
+	if d.Find("#review-last").Text() != deDate(wcDate(0, 0)) || d.Find("#review-last time").AttrOr("datetime", "") != wcDate(0, 0) || !strings.Contains(d.Find("#reviews").Text(), "Schule einbezogen") {
 		t.Errorf("review not shown: last %q", d.Find("#review-last").Text())
 	}
 

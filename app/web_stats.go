@@ -94,7 +94,7 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	v.K = t.K
-	v.Refreshed = t.RefreshedAt.In(programZone).Format("2006-01-02 15:04")
+	v.Refreshed = l.DateTime(t.RefreshedAt)
 	params := statsParams(q)
 	v.CSVURL, v.JSONURL = "/stats/outcomes.csv?"+params, "/stats/outcomes.json?"+params
 	v.Empty = len(t.Rows) == 0 || grandParticipants(t) == 0
@@ -147,7 +147,7 @@ func (h *handlers) statsForm(l *Localizer, v *statsView, q models.StatsQuery, si
 	}
 	v.Sites = []statsOption{{Value: "", Label: l.T("stats.form.all"), Selected: len(q.Sites) == 0}}
 	for _, s := range sites {
-		v.Sites = append(v.Sites, statsOption{Value: s.Code, Label: s.Name, Selected: slices.Contains(q.Sites, s.Code)})
+		v.Sites = append(v.Sites, statsOption{Value: s.Code, Label: isolate(s.Name), Selected: slices.Contains(q.Sites, s.Code)})
 	}
 }
 

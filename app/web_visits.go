@@ -326,6 +326,5 @@ func visitProblem(l *Localizer, err error) (int, string, map[string]string) {
 }
 
 func visitConflictText(l *Localizer, s models.Slot) string {
-	return l.T("error.visit_conflict", "Time", s.Start.In(programZone).Format("2006-01-02 15:04"),
-		"End", s.End.In(programZone).Format("15:04"), "CaseNumber", s.CaseNumber)
+	return l.T("error.visit_conflict", "Time", l.DateTime(s.Start), "End", l.Clock(s.End), "CaseNumber", s.CaseNumber)
 }

@@ -147,8 +147,8 @@ func TestVisitPlanConflictAndAgenda(t *testing.T) {
 	// time and case number, the input kept, nothing saved.
 	d = snPost(t, h, &med, "/participants/"+ids[1]+"/visits", vsForm(day, "09:30", "10:30", "family_conversation"), http.StatusConflict)
 	alert := d.Find("#case-alert").Text()
-	if !strings.Contains(alert, day+" 09:00") || !strings.Contains(alert, "10:00") || !strings.Contains(alert, cn0) {
-		t.Errorf("conflict alert %q, want %s 09:00–10:00, %s", alert, day, cn0)
+	if !strings.Contains(alert, deDate(day)+", 09:00") || !strings.Contains(alert, "10:00") || !strings.Contains(alert, cn0) {
+		t.Errorf("conflict alert %q, want %s, 09:00–10:00, %s", alert, deDate(day), cn0)
 	}
 	if strings.Contains(alert, "Haddad") || strings.Contains(alert, "Yusuf") {
 		t.Errorf("conflict alert names a person: %q", alert)

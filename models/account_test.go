@@ -122,6 +122,57 @@ func TestSessionLifecycle(t *testing.T) {
 	})
 }
 
+// TestSessionLanguage: the language an error page reads from a cookie is
+// the user's setting, else the choice before login; nothing for a forged,
+// unknown or expired cookie; and the lookup leaves the session as it was.
+func TestSessionLanguage(t *testing.T) {
+	tdb := dbtest.New(t)
+	logins := dbtest.Seed(t, tdb.Gorm)
+	var user, anon, none string
+	inTx(t, tdb, models.DBAuth, func(st *models.Store) error {
+		u, err := st.UserByEmail(logins[models.RoleSocialWorker])
+		if err != nil {
+			return err
+		}
+		if err := st.SetUserLanguage(u.ID, "tr"); err != nil {
+			return err
+		}
+		// The session's own choice ("ar") gives way to the user's setting.
+		if _, user, err = st.NewSession(u.ID, "ar", true); err != nil {
+			return err
+		}
+		if _, anon, err = st.NewSession("", "en", false); err != nil {
+			return err
+		}
+		_, none, err = st.NewSession("", "", false)
+		return err
+	})
+	dbtest.Exec(t, tdb.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '10 minutes'")
+	id, _, _ := strings.Cut(anon, ".")
+	inTx(t, tdb, models.DBAuth, func(st *models.Store) error {
+		for _, tc := range []struct{ cookie, want string }{
+			{user, "tr"}, {anon, "en"}, {none, ""}, {id + ".wrongsecret", ""}, {"x.y", ""}, {"", ""},
+		} {
+			if got, err := st.SessionLanguage(tc.cookie); err != nil || got != tc.want {
+				t.Errorf("cookie %.12q: %q, %v; want %q", tc.cookie, got, err, tc.want)
+			}
+		}
+		return nil
+	})
+	var touched int64
+	tdb.Gorm.Raw("SELECT count(*) FROM auth.sessions WHERE last_seen_at > now() - interval '9 minutes'").Scan(&touched)
+	if touched != 0 {
+		t.Errorf("the lookup touched %d sessions", touched)
+	}
+	dbtest.Exec(t, tdb.Gorm, "UPDATE auth.sessions SET last_seen_at = now() - interval '31 minutes'")
+	inTx(t, tdb, models.DBAuth, func(st *models.Store) error {
+		if got, err := st.SessionLanguage(anon); err != nil || got != "" {
+			t.Errorf("expired session: %q, %v", got, err)
+		}
+		return nil
+	})
+}
+
 func TestAPITokens(t *testing.T) {
 	tdb := dbtest.New(t)
 	logins := dbtest.Seed(t, tdb.Gorm)

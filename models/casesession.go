@@ -125,8 +125,8 @@ func (s *Store) oneSessionPerStart(participantIDs []string, start time.Time) err
 	}
 	v := &ValidationError{}
 	for _, d := range dup {
-		v.Add("started_at", "validation.session_duplicate", map[string]any{"CaseNumber": d.CaseNumber,
-			"Time": d.StartedAt.In(ProgramZone).Format("2006-01-02 15:04")})
+		// An instant, written in the reader's language at render time.
+		v.Add("started_at", "validation.session_duplicate", map[string]any{"CaseNumber": d.CaseNumber, "Time": d.StartedAt})
 	}
 	return v
 }

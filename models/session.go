@@ -148,6 +148,43 @@ func (s *Store) SessionByCookie(cookie string) (*Session, error) {
 	return &sess, nil
 }
 
+// SessionLanguage is the interface language of the live session the cookie
+// names: its active user's setting, else the one chosen before login; ""
+// for an unknown or expired session or one without a choice. It only
+// reads, for the error pages of requests that never reached a route (an
+// unknown path), so it neither extends the session nor removes it.
+func (s *Store) SessionLanguage(cookie string) (string, error) {
+	id, secret, ok := strings.Cut(cookie, ".")
+	if !ok || id == "" || secret == "" || len(cookie) > 200 {
+		return "", nil
+	}
+	var row struct {
+		SecretHash   []byte
+		Language     *string
+		UserLanguage *string
+		CreatedAt    time.Time
+		LastSeenAt   time.Time
+	}
+	err := s.db.Raw(`SELECT se.secret_hash, se.language, u.language AS user_language, se.created_at, se.last_seen_at
+		FROM auth.sessions se LEFT JOIN org.users u ON u.id = se.user_id AND u.active WHERE se.id = ?`, id).Take(&row).Error
+	if notFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("models: session language: %w", err)
+	}
+	live := Session{CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt}
+	if subtle.ConstantTimeCompare(row.SecretHash, sha256Bytes(secret)) != 1 || live.ExpiredAt(time.Now()) {
+		return "", nil
+	}
+	for _, lang := range []*string{row.UserLanguage, row.Language} {
+		if lang != nil && ValidLanguage(*lang) {
+			return *lang, nil
+		}
+	}
+	return "", nil
+}
+
 // SetSessionLanguage stores the language chosen before login.
 func (s *Store) SetSessionLanguage(id, lang string) error {
 	if !ValidLanguage(lang) {
