@@ -115,6 +115,10 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	for _, id := range refs[:2] {
 		p := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals/"+id+"/accept", coord, ""), 201))
 		pid := p["id"].(string)
+		// The guardian the referral named: staff confirm she has no custody.
+		carried := decode[[]map[string]any](t, expect(t, h.api("GET", "/api/v1/participants/"+pid+"/guardians", coord, ""), 200))
+		expect(t, h.api("POST", "/api/v1/participants/"+pid+"/guardians/"+carried[0]["id"].(string)+"/custody", coord,
+			`{"relationship":"aunt_uncle","has_custody":false}`), 200).Body.Close()
 		g := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/participants/"+pid+"/guardians", coord,
 			`{"first_name":"Zeynep","last_name":"Sorgetest","relationship":"mother","has_custody":true,"phone":"0201 313131"}`), 201))
 		expect(t, h.api("POST", "/api/v1/participants/"+pid+"/consents", coord, fmt.Sprintf(
