@@ -922,6 +922,119 @@ func TestBrowserEndToEnd(t *testing.T) {
 		do("log out the admin ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}
+
+	// 11. Intake (issue 16), on a phone, in German and in Arabic: the
+	// coordinator takes a second referral of a demo child into its case
+	// and a sibling's referral into the family. Every page axe-clean, no
+	// sideways scrolling.
+	referred := seedDemoReferrals(t, tdb, key, emails, testNow())
+	coordEmail := emails[models.RoleCoordinator]
+	onPhone := func(where string) {
+		t.Helper()
+		if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+			t.Errorf("%s on a phone: horizontal scrolling, scrollWidth=%v", where, evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+		}
+		screenshot(strings.ReplaceAll(where, " ", "-") + ".png")
+		runAxe(strings.ReplaceAll(where, " ", "-"))
+	}
+	for _, f := range []struct{ lang, again, sibling string }{{"de", "Yusuf", "Elif"}, {"ar", "Lina", "Dilan"}} {
+		dir := map[string]string{"de": "ltr", "ar": "rtl"}[f.lang]
+		dbtest.Exec(t, tdb.Gorm, "UPDATE org.users SET language = ? WHERE email = ?", f.lang, coordEmail)
+		do("sign in as the coordinator ("+f.lang+")",
+			chromedp.SendKeys(chromedp.CSS("#email"), coordEmail),
+			chromedp.SendKeys(chromedp.CSS("#password"), models.DemoPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main h1")), loaded,
+			chromedp.EmulateViewport(390, 844), loaded)
+		do("the intake queue ("+f.lang+")", chromedp.Navigate(base+"/intake"), chromedp.WaitVisible(chromedp.CSS("main h1")), loaded)
+		wantDoc("intake queue ("+f.lang+")", f.lang, dir)
+		onPhone("intake-queue-" + f.lang)
+		// The same child: the page offers its case; the referral goes there.
+		do("open the second referral of "+f.again, chromedp.Navigate(base+"/intake/"+referred[f.again]),
+			chromedp.WaitVisible(chromedp.CSS("#intake-targets")), loaded)
+		onPhone("intake-rereferral-" + f.lang)
+		do("pick the existing case ("+f.lang+")", chromedp.Click(chromedp.CSS(`#intake-targets label.target-case input`)))
+		do("accept into the case ("+f.lang+")", chromedp.Click(chromedp.CSS(`#accept-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#case-referrals li[data-kind="re_referral"]`)), loaded)
+		wantDoc("case after a re-referral ("+f.lang+")", f.lang, dir)
+		if n := evalJS[int](bctx, t, `document.querySelectorAll("#case-referrals li").length`); n < 1 {
+			t.Errorf("re-referral (%s): %d referrals in the case's history", f.lang, n)
+		}
+		onPhone("case-rereferral-" + f.lang)
+		// A sibling: the page offers the family; the new case joins it,
+		// its mother linked and waiting for custody to be confirmed.
+		do("open the sibling's referral "+f.sibling, chromedp.Navigate(base+"/intake/"+referred[f.sibling]),
+			chromedp.WaitVisible(chromedp.CSS("#intake-targets label.target-family")), loaded)
+		onPhone("intake-sibling-" + f.lang)
+		do("pick the family ("+f.lang+")", chromedp.Click(chromedp.CSS(`#intake-targets label.target-family input`)))
+		do("accept into the family ("+f.lang+")", chromedp.Click(chromedp.CSS(`#accept-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#case-guardians .badge.unconfirmed`)), loaded)
+		onPhone("case-sibling-" + f.lang)
+		do("confirm the mother's custody ("+f.lang+")", chromedp.Click(chromedp.CSS(`form.custody-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#case-guardians .flash`)), loaded)
+		if n := evalJS[int](bctx, t, `document.querySelectorAll("#case-guardians .badge.unconfirmed").length`); n != 0 {
+			t.Errorf("sibling (%s): %d guardians still unconfirmed", f.lang, n)
+		}
+		do("desktop width to sign out ("+f.lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		}), loaded)
+		do("log out the coordinator ("+f.lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
+	}
+	if n := count("SELECT count(*) FROM prevention.intake_decisions WHERE kind = 're_referral'"); n != 2 {
+		t.Errorf("%d re-referrals recorded, want 2", n)
+	}
+}
+
+// seedDemoReferrals submits the demo referrals as the police liaison, and
+// two more for the Arabic run (a second referral of Lina Haddad-Demo, a
+// sibling of Rojhat Demir-Demo); it returns the waiting ones' ids by the
+// child's first name.
+func seedDemoReferrals(t *testing.T, tdb *dbtest.DB, key models.DataKey, emails map[models.Role]string, now time.Time) map[string]string {
+	t.Helper()
+	cipher, err := models.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var police *models.User
+	if err := models.InTx(context.Background(), tdb.Gorm, models.DBAuth, models.Actor{}, func(st *models.Store) (err error) {
+		police, err = st.UserByEmail(emails[models.RolePoliceLiaison])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	err = models.InTx(context.Background(), tdb.Gorm, models.DBEnforcement, models.Actor{UserID: police.ID, SiteID: police.SiteID, Role: police.Role},
+		func(st *models.Store) error {
+			st.UseCipher(cipher)
+			ids, err := st.SeedDemoReferrals("ES", now)
+			if err != nil || len(ids) < 6 {
+				return fmt.Errorf("demo referrals: %d, %v", len(ids), err)
+			}
+			out["Yusuf"], out["Elif"] = ids[4], ids[5]
+			// Lina Haddad-Demo is 14 in the demo, born on the 12th of May
+			// (models.demoBirthDate); Rojhat's mother Berfin Demir-Demo.
+			lina := time.Date(now.Year()-14, 5, 12, 0, 0, 0, 0, time.UTC)
+			dilan := time.Date(now.Year()-9, 2, 2, 0, 0, 0, 0, time.UTC)
+			for name, in := range map[string]models.ReferralInput{
+				"Lina": {FirstName: "Lina", LastName: "Haddad-Demo", DateOfBirth: &lina, Gender: "female", GuardianName: "Karim Haddad-Demo"},
+				"Dilan": {FirstName: "Dilan", LastName: "Demir-Demo", DateOfBirth: &dilan, Gender: "female", GuardianName: "Berfin Demir-Demo",
+					GuardianPhone: "0201 5550102"},
+			} {
+				in.SiteCode, in.ReasonCategory, in.PoliceReference = "ES", "other", "ES-PP-E2E-"+name
+				r, err := st.CreateReferral(in, now)
+				if err != nil {
+					return err
+				}
+				out[name] = r.ID
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatalf("seed demo referrals: %v", err)
+	}
+	return out
 }
 
 // seedDemoCases fills the test database with the demo cases, written as
