@@ -83,8 +83,9 @@ func (s *Store) ReferralMatches(id string) ([]CaseMatch, []FamilyMatch, error) {
 		ParticipantID, GuardianID, FamilyID *string
 		Hash                                []byte
 	}
-	if err := s.db.Raw(`SELECT participant_id, guardian_id, family_id, hash FROM prevention.search_tokens WHERE hash = ANY (?::bytea[])`,
-		hashArray(hashes)).Scan(&rows).Error; err != nil {
+	visible, arg := s.visibleTokens()
+	if err := s.db.Raw(`SELECT participant_id, guardian_id, family_id, hash FROM prevention.search_tokens t WHERE hash = ANY (?::bytea[]) AND `+visible,
+		hashArray(hashes), arg).Scan(&rows).Error; err != nil {
 		return nil, nil, fmt.Errorf("models: matches: %w", err)
 	}
 	type hits struct {

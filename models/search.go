@@ -401,12 +401,18 @@ func (q *Search) where(s *Store, db *gorm.DB) (*gorm.DB, error) {
 		v.Add("q", "validation.search_birth_date", nil)
 		return nil, v
 	}
+	// Each condition is an array of the matching children's ids, read
+	// once from the hash index (ARRAY(...), an InitPlan), which the
+	// primary key then takes; the token policy's own index condition is
+	// repeated so that it narrows before any row is checked.
+	visible, arg := s.visibleTokens()
 	has := func(toks ...searchToken) *gorm.DB {
 		var hashes [][]byte
 		for _, t := range toks {
 			hashes = append(hashes, c.lookups(t)...)
 		}
-		return db.Where("participants.id IN (SELECT t.participant_id FROM prevention.search_tokens t WHERE t.hash = ANY (?::bytea[]))", hashArray(hashes))
+		return db.Where(`participants.id = ANY (ARRAY(SELECT t.participant_id FROM prevention.search_tokens t
+			WHERE t.hash = ANY (?::bytea[]) AND t.participant_id IS NOT NULL AND `+visible+`))`, hashArray(hashes), arg)
 	}
 	for _, w := range q.Words {
 		toks := []searchToken{{domainName, w}}
@@ -567,4 +573,18 @@ func (a idArray) Value() (driver.Value, error) {
 		}
 	}
 	return "{" + strings.Join(a, ",") + "}", nil
+}
+
+// visibleTokens is the token policy's index condition for the actor's
+// role on search_tokens t, with its argument (migration 00027): the
+// coordinator's site, or the social worker's or mediator's own cases. It
+// narrows nothing the policy would not.
+func (s *Store) visibleTokens() (string, any) {
+	switch s.actor.Role {
+	case RoleCoordinator:
+		return "t.site_id = ?", s.actor.SiteID
+	case RoleSocialWorker, RoleMediator:
+		return "t.participant_id = ANY ((SELECT prevention.my_cases(?))::uuid[])", string(s.actor.Role)
+	}
+	return "? IS NULL", nil
 }

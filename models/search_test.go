@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kurve/models"
+	"kurve/models/dbtest"
 )
 
 // TestNameWords: folding joins the spellings a name is written in.
@@ -151,6 +152,17 @@ func TestSearch(t *testing.T) {
 		if got := w.search("coord", q); !slices.Equal(got, want) {
 			t.Errorf("coordinator searches %q: %v, want %v", q, got, want)
 		}
+	}
+	// A token's site is its child's, whatever its writer says: a
+	// coordinator of Duisburg would otherwise see it.
+	var du string
+	w.db.Gorm.Raw("SELECT id FROM org.sites WHERE code = 'DU'").Scan(&du)
+	dbtest.Exec(t, w.db.Gorm, `INSERT INTO prevention.search_tokens (site_id, participant_id, key_id, hash)
+		VALUES (?, ?, 'k0000000000000000', '\x000102030405060708090a0b0c0d0e0f')`, du, p.ID)
+	var site string
+	w.db.Gorm.Raw(`SELECT site_id FROM prevention.search_tokens WHERE hash = '\x000102030405060708090a0b0c0d0e0f'`).Scan(&site)
+	if site != p.SiteID {
+		t.Errorf("a token of an Essen child kept the site it was given: %s", site)
 	}
 	// Only within what each may see.
 	if got := w.search("sw", "Özdemir"); !slices.Equal(got, one) {

@@ -149,6 +149,8 @@ var funcMutants = []funcMutant{
 	{"org.users_end_access", "everybody's sessions end", []edit{{"DELETE FROM auth.sessions WHERE user_id = NEW.id;", "DELETE FROM auth.sessions;"}}},
 	{"org.users_end_access", "a role change keeps access", []edit{{" OR OLD.role <> NEW.role", ""}}},
 	{"org.users_end_access", "a site change keeps access", []edit{{" OR OLD.site_id <> NEW.site_id THEN", " THEN"}}},
+	{"prevention.search_token_site", "a token keeps the site its writer gives", []edit{{"NEW.site_id := CASE", "NEW.site_id := coalesce(NEW.site_id, CASE"},
+		{"WHERE f.id = NEW.family_id) END;", "WHERE f.id = NEW.family_id) END);"}}},
 	{"prevention.drop_search_tokens", "a child's tokens outlive its name", []edit{{"WHEN 'participants' THEN DELETE FROM prevention.search_tokens WHERE participant_id = OLD.id;", "WHEN 'participants' THEN NULL;"}}},
 	{"prevention.drop_search_tokens", "a guardian's tokens outlive the name", []edit{{"WHEN 'guardians' THEN DELETE FROM prevention.search_tokens WHERE guardian_id = OLD.id;", "WHEN 'guardians' THEN NULL;"}}},
 	{"prevention.drop_search_tokens", "a family's tokens outlive the phone", []edit{{"ELSE DELETE FROM prevention.search_tokens WHERE family_id = OLD.id;", "ELSE NULL;"}}},
