@@ -34,7 +34,6 @@ func parseDialect(t *testing.T, body string, d csvDialect) [][]string {
 	return recs
 }
 
-
 // TestCSVDialects: separator, decimal mark, byte order mark, line ends
 // and quoting per dialect; numbers are numbers only in numeric cells,
 // dates and codes stay as they are, text is spreadsheet-safe and a
