@@ -244,13 +244,15 @@ func (h *handlers) apiAudit(c *fiber.Ctx) error {
 // auditCSVHeader are the columns of the download.
 var auditCSVHeader = []string{"id", "seq", "at", "actor_id", "actor_role", "action", "object_type", "object_id", "case_number", "site", "details"}
 
-// auditCSV writes entries as spreadsheet-safe CSV; details as JSON.
-func auditCSV(entries []models.AuditEntry) ([]byte, error) {
-	records := [][]string{auditCSVHeader}
+// auditCSV writes entries as spreadsheet-safe CSV in dialect d; details as
+// JSON. id and seq are numbers; times, ids and codes are text.
+func auditCSV(entries []models.AuditEntry, d csvDialect) ([]byte, error) {
+	records := [][]any{textRecord(auditCSVHeader)}
 	for _, e := range entries {
-		seq, actor, details := "", "", []byte("{}")
+		var seq any
+		actor, details := "", []byte("{}")
 		if e.Seq != nil {
-			seq = strconv.FormatInt(*e.Seq, 10)
+			seq = *e.Seq
 		}
 		if e.ActorID != nil {
 			actor = *e.ActorID
@@ -261,23 +263,27 @@ func auditCSV(entries []models.AuditEntry) ([]byte, error) {
 				return nil, err
 			}
 		}
-		records = append(records, []string{strconv.FormatInt(e.ID, 10), seq, auditTimestamp(e.At), actor, e.ActorRole, e.Action,
+		records = append(records, []any{e.ID, seq, auditTimestamp(e.At), actor, e.ActorRole, e.Action,
 			e.ObjectType, e.ObjectID, e.CaseNumber, e.SiteCode, string(details)})
 	}
-	return safeCSV(records)
+	return d.write(records)
 }
 
-// auditDownload answers every entry of the filter as a CSV attachment.
-func auditDownload(c *fiber.Ctx, web bool) error {
+// auditDownload answers every entry of the filter as a CSV attachment in
+// the dialect the request asks for (?dialect=), by default the one of the
+// user's language. A bad dialect is refused with the filter's errors,
+// before anything is read or audited.
+func auditDownload(c *fiber.Ctx, l *Localizer, web bool) error {
+	d, derr := csvDialectFor(c, l.Lang)
 	f, err := auditFilterOf(c, web)
-	if err != nil {
+	if err := joinValidation(derr, err); err != nil {
 		return err
 	}
 	entries, err := exportAudit(c, f, "csv")
 	if err != nil {
 		return err
 	}
-	body, err := auditCSV(entries)
+	body, err := auditCSV(entries, d)
 	if err != nil {
 		return err
 	}
@@ -285,4 +291,4 @@ func auditDownload(c *fiber.Ctx, web bool) error {
 }
 
 // apiAuditCSV is GET /api/v1/audit.csv.
-func (h *handlers) apiAuditCSV(c *fiber.Ctx) error { return auditDownload(c, false) }
+func (h *handlers) apiAuditCSV(c *fiber.Ctx) error { return auditDownload(c, h.s.localizer(c), false) }

@@ -221,8 +221,20 @@ func TestStatsDashboard(t *testing.T) {
 		if svg.Length() != 2 || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
 			t.Errorf("%s: charts without text alternative (%d)", path, svg.Length())
 		}
-		if d.Find("table#stats-outcomes tbody tr").Length() == 0 || d.Find("#stats-csv").AttrOr("href", "") == "" {
-			t.Errorf("%s: no outcome table or download", path)
+		if d.Find("table#stats-outcomes tbody tr").Length() == 0 {
+			t.Errorf("%s: no outcome table", path)
+		}
+		// Both CSV dialects, each labelled, for the table on the page.
+		for id, dialect := range map[string]string{"#stats-csv-excel-de": "excel-de", "#stats-csv-rfc4180": "rfc4180"} {
+			link := d.Find(id)
+			u, err := url.Parse(link.AttrOr("href", ""))
+			if err != nil || u.Path != "/stats/outcomes.csv" || u.Query().Get("dialect") != dialect || u.Query().Get("by") == "" ||
+				strings.TrimSpace(link.Text()) == "" {
+				t.Errorf("%s: download %s: %q %q", path, id, link.AttrOr("href", ""), link.Text())
+			}
+		}
+		if d.Find("#stats-csv-excel-de").Text() == d.Find("#stats-csv-rfc4180").Text() {
+			t.Errorf("%s: the two CSV downloads have the same label", path)
 		}
 		if d.Find(".suppressed").Length() == 0 {
 			t.Errorf("%s: nothing suppressed in small synthetic groups", path)

@@ -682,8 +682,53 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 	}
 
+	// statsFits checks that the statistics page, at a window width, does not
+	// scroll sideways, that every table region is focusable, named and the
+	// only thing wider than its box, and that the charts fit their figures.
+	statsFits := func(where string, width int) {
+		t.Helper()
+		f := evalJS[statsFit](bctx, t, `(() => {
+			const de = document.documentElement;
+			const regions = Array.from(document.querySelectorAll(".table-scroll"));
+			const named = r => (r.getAttribute("aria-label") || "").trim() !== "" ||
+				(r.getAttribute("aria-labelledby") || "").split(/\s+/).some(id => { const e = document.getElementById(id); return !!e && e.textContent.trim() !== ""; });
+			return {
+				innerWidth: window.innerWidth,
+				scrollWidth: de.scrollWidth,
+				regions: regions.length,
+				badRegions: regions.filter(r => r.getAttribute("role") !== "region" || r.tabIndex !== 0 || !named(r) ||
+					getComputedStyle(r).overflowX !== "auto" || !r.querySelector("table")).map(r => r.querySelector("table") ? r.querySelector("table").id : "?"),
+				tables: document.querySelectorAll("table.stats-table").length,
+				loose: Array.from(document.querySelectorAll("table.stats-table")).filter(t => !t.parentElement.classList.contains("table-scroll")).map(t => t.id),
+				wideCharts: Array.from(document.querySelectorAll("figure.stats-chart svg")).filter(s =>
+					s.getBoundingClientRect().width > s.closest("figure").clientWidth + 1).map(s => s.closest("figure").id),
+				// For the message: what lies outside the window, apart from
+				// the content of the regions, where only positioned elements
+				// (which may escape the region's scrolling) are named.
+				outside: Array.from(document.querySelectorAll("body *")).filter(e => {
+					const r = e.getBoundingClientRect(), pos = getComputedStyle(e).position;
+					return (!e.closest(".table-scroll") || pos === "absolute") && pos !== "fixed" && (r.right > window.innerWidth + 1 || r.left < -1);
+				}).slice(0, 10).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (typeof e.className === "string" && e.className ? "." + e.className.trim().split(/\s+/).join(".") : "")),
+			};
+		})()`)
+		if f.InnerWidth != width {
+			t.Errorf("%s: window.innerWidth = %d, want %d", where, f.InnerWidth, width)
+		}
+		if f.ScrollWidth > f.InnerWidth {
+			t.Errorf("%s: the page scrolls sideways, scrollWidth %d > innerWidth %d; outside the window: %v", where, f.ScrollWidth, f.InnerWidth, f.Outside)
+		}
+		if f.Regions == 0 || f.Regions != f.Tables || len(f.BadRegions) > 0 || len(f.Loose) > 0 {
+			t.Errorf("%s: %d tables in %d regions; regions without role, tabindex 0, a name or overflow-x auto: %v; tables outside a region: %v",
+				where, f.Tables, f.Regions, f.BadRegions, f.Loose)
+		}
+		if len(f.WideCharts) > 0 {
+			t.Errorf("%s: charts wider than their figure: %v", where, f.WideCharts)
+		}
+	}
+
 	// 9. The evaluator's dashboard (issue 7), in German and in Arabic:
-	// charts with text alternatives, axe clean, mirrored, printable.
+	// charts with text alternatives, axe clean, mirrored, printable; no
+	// sideways scrolling at 1,280 and at 390 px (issue 17).
 	do("log out for the evaluator", chromedp.Navigate(base+"/"), loaded,
 		chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	evaluator := emails[models.RoleEvaluator]
@@ -704,8 +749,24 @@ func TestBrowserEndToEnd(t *testing.T) {
 			b = document.querySelector("#chart-participants .chart-bar"); return !!l && !!b && l.getBoundingClientRect().left > b.getBoundingClientRect().left; })()`) {
 			t.Errorf("statistics (ar): chart labels are not on the right of the bars")
 		}
+		// The page fits the window (issue 17): wide tables scroll inside
+		// their own region, which the keyboard can reach and which has a
+		// name; charts scale to their box; on a desktop and on a phone.
+		statsFits("statistics ("+lang+", desktop)", desktopWidth)
 		screenshot("stats-" + lang + ".png")
 		runAxe("stats-" + lang)
+		do("statistics on a phone ("+lang+")", chromedp.EmulateViewport(390, 844), loaded)
+		statsFits("statistics ("+lang+", phone)", 390)
+		if !evalJS[bool](bctx, t, `(() => { const r = document.querySelector(".table-scroll"); return r.scrollWidth > r.clientWidth; })()`) {
+			t.Errorf("statistics (%s) on a phone: the outcome table does not scroll inside its region", lang)
+		}
+		screenshot("stats-phone-" + lang + ".png")
+		runAxe("stats-phone-" + lang)
+		do("reset viewport after the statistics ("+lang+")", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		}), chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.innerWidth === %d`, desktopWidth),
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
 		do("log out the evaluator ("+lang+")", chromedp.Click(chromedp.CSS(`form.logout button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#email")), loaded)
 	}
@@ -1095,6 +1156,18 @@ func seedDemoMeasures(t *testing.T, tdb *dbtest.DB, emails map[models.Role]strin
 
 // desktopWidth is the browser window's width, and its viewport's.
 const desktopWidth = 1280
+
+// statsFit is what the browser test measures on the statistics page.
+type statsFit struct {
+	InnerWidth  int      `json:"innerWidth"`
+	ScrollWidth int      `json:"scrollWidth"`
+	Regions     int      `json:"regions"`
+	BadRegions  []string `json:"badRegions"`
+	Tables      int      `json:"tables"`
+	Loose       []string `json:"loose"`
+	WideCharts  []string `json:"wideCharts"`
+	Outside     []string `json:"outside"`
+}
 
 type sheetState struct {
 	Href  string `json:"href"`

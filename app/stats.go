@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"regexp"
 	"slices"
@@ -141,35 +139,27 @@ func outcomeDocument(t *models.OutcomeTable) OutcomeDocument {
 	return doc
 }
 
-// outcomeCSV writes the table as CSV: the dimensions (empty in a total),
-// every measure (empty when suppressed or not applicable) and the names of
-// the suppressed measures.
-func outcomeCSV(t *models.OutcomeTable) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+// outcomeCSV writes the table as CSV in dialect d: the dimensions (empty
+// in a total), every measure (empty when suppressed or not applicable,
+// alike in both dialects) and the names of the suppressed measures. Only
+// the measures are numeric cells; dimension values are codes (a year, a
+// quarter such as 2025-Q1, an age band such as 8-9) and stay as they are.
+func outcomeCSV(t *models.OutcomeTable, d csvDialect) ([]byte, error) {
 	header := slices.Concat(t.Dimensions, models.OutcomeMeasures, []string{"suppressed"})
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
+	records := make([][]any, 0, len(t.Rows)+1)
+	records = append(records, textRecord(header))
 	for _, r := range t.Rows {
-		rec := make([]string, 0, len(header))
+		rec := make([]any, 0, len(header))
 		for _, v := range r.Key {
 			rec = append(rec, models.FormatKeyValue(v))
 		}
 		for _, m := range models.OutcomeMeasures {
-			v := ""
-			if p := r.Measures[m]; p != nil {
-				v = strconv.FormatFloat(*p, 'f', -1, 64)
-			}
-			rec = append(rec, v)
+			rec = append(rec, r.Measures[m])
 		}
 		rec = append(rec, strings.Join(r.Suppressed, " "))
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
+		records = append(records, rec)
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return d.write(records)
 }
 
 // apiStatsOutcomes is GET /api/v1/stats/outcomes.
@@ -200,16 +190,21 @@ func (h *handlers) apiStatsOutcomesCSV(c *fiber.Ctx) error {
 	return h.statsCSV(c, nil)
 }
 
+// statsCSV answers the outcome table as CSV in the dialect the request
+// asks for (?dialect=), by default the one of the user's language. A bad
+// dialect is refused with the query's other errors, before anything is
+// read or audited.
 func (h *handlers) statsCSV(c *fiber.Ctx, defaultBy []string) error {
+	d, derr := csvDialectFor(c, h.s.localizer(c).Lang)
 	q, err := h.s.statsQuery(c, defaultBy)
-	if err != nil {
+	if err := joinValidation(derr, err); err != nil {
 		return err
 	}
 	t, err := h.s.outcomes(c, q, models.AuditStatsExport, "csv")
 	if err != nil {
 		return err
 	}
-	body, err := outcomeCSV(t)
+	body, err := outcomeCSV(t, d)
 	if err != nil {
 		return err
 	}

@@ -90,3 +90,22 @@ func decodeForm(c *fiber.Ctx, v any) (*dateParser, error) {
 	}
 	return dp, nil
 }
+
+// joinValidation combines the errors of several parts of one request into
+// one: the first error that is not a validation error as it is, else the
+// fields of all validation errors together, so that the client learns of
+// every invalid parameter at once; nil when there are none.
+func joinValidation(errs ...error) error {
+	all := &models.ValidationError{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		all.Fields = append(all.Fields, ve.Fields...)
+	}
+	return all.OrNil()
+}

@@ -107,7 +107,9 @@ func auditFormQuery(v *auditView) url.Values {
 }
 
 // auditDownloadCSV is GET /audit.csv, the page's download.
-func (h *handlers) auditDownloadCSV(c *fiber.Ctx) error { return auditDownload(c, true) }
+func (h *handlers) auditDownloadCSV(c *fiber.Ctx) error {
+	return auditDownload(c, h.s.localizer(c), true)
+}
 
 func roleLabel(l *Localizer, role string) string {
 	if models.Role(role).Valid() {

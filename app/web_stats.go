@@ -32,13 +32,16 @@ type statsView struct {
 	Headline   []statsCell
 	Charts     []statsChart
 	Sections   []statsSection
-	CSVURL     string
-	JSONURL    string
-	K          int
-	Relaxed    bool
-	Refreshed  string
-	Empty      bool
-	Errors     map[string]string
+	// CSVExcelURL and CSVRFCURL download the table as CSV for German
+	// spreadsheets and as plain RFC 4180.
+	CSVExcelURL string
+	CSVRFCURL   string
+	JSONURL     string
+	K           int
+	Relaxed     bool
+	Refreshed   string
+	Empty       bool
+	Errors      map[string]string
 }
 
 // statsSlot is one "group by" select of the form.
@@ -96,7 +99,9 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 	v.K = t.K
 	v.Refreshed = l.DateTime(t.RefreshedAt)
 	params := statsParams(q)
-	v.CSVURL, v.JSONURL = "/stats/outcomes.csv?"+params, "/stats/outcomes.json?"+params
+	v.CSVExcelURL = "/stats/outcomes.csv?" + params + "&dialect=" + dialectExcelDE.Name
+	v.CSVRFCURL = "/stats/outcomes.csv?" + params + "&dialect=" + dialectRFC4180.Name
+	v.JSONURL = "/stats/outcomes.json?" + params
 	v.Empty = len(t.Rows) == 0 || grandParticipants(t) == 0
 	for _, d := range t.Dimensions {
 		v.Dimensions = append(v.Dimensions, l.T("stats.dimension."+d))
