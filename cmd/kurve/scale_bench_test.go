@@ -148,6 +148,11 @@ func benchRequests(b *testing.B, db *gorm.DB) []*benchRequest {
 			targets: []vegeta.Target{{Method: "GET", URL: "/participants", Header: coord}}},
 		{name: "`GET /` start page (coordinator, largest site)", metric: "start-coordinator", ceiling: "read",
 			targets: []vegeta.Target{{Method: "GET", URL: "/", Header: coord}}},
+		// Search (issue 16): a common surname and a first and last name,
+		// through the blind index, at the largest site.
+		{name: "`GET /participants?q=…` caseload search (coordinator, largest site)", metric: "search", ceiling: "read",
+			targets: []vegeta.Target{{Method: "GET", URL: "/participants?q=M%C3%BCller", Header: coord},
+				{Method: "GET", URL: "/participants?q=Yusuf+Haddad", Header: coord}}},
 		home,
 		{name: "`GET /api/v1/stats/outcomes?by=site,age_band,year` (evaluator)", metric: "stats", ceiling: "stats",
 			targets: []vegeta.Target{{Method: "GET", URL: "/api/v1/stats/outcomes?by=site,age_band,year", Header: evaluator}}},
