@@ -170,6 +170,11 @@ func statusKey(status int) string {
 func fieldData(l *Localizer, f models.FieldError) map[string]any {
 	data := map[string]any{"Field": l.fieldName(f.Field)}
 	for k, v := range f.Data {
+		// A name kept in every interface language (an assessment item's
+		// label) is given in the reader's.
+		if n, ok := v.(interface{ Name(lang string) string }); ok {
+			v = n.Name(l.Lang)
+		}
 		data[k] = v
 	}
 	return data
