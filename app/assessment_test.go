@@ -364,6 +364,22 @@ func TestAssessmentStats(t *testing.T) {
 		t.Errorf("csv header %q", header)
 	}
 
+	// The per-item table as JSON: the row of all items first.
+	items := decode[app.AssessmentItemsDocument](t, expect(t, h.api("GET", "/api/v1/stats/assessments?year=2021,2022,2023,2024,2025,2026", tok, ""), 200))
+	if items.K != models.DefaultK || len(items.Rows) != 11 || items.Rows[0]["item"] != nil || items.Rows[1]["kind"] != "risk" ||
+		!slices.Equal(items.Measures, models.AssessmentItemMeasures) {
+		t.Errorf("per-item table %+v", items)
+	}
+	for _, r := range items.Rows {
+		ms := r["measures"].(map[string]any)
+		if n := ms["assessed"]; n == nil || n.(float64) < float64(items.K) {
+			t.Errorf("per-item row %v: %v people", r["item"], n)
+		}
+	}
+	for _, role := range []models.Role{models.RoleCoordinator, models.RoleSocialWorker, models.RolePoliceLiaison} {
+		expect(t, h.api("GET", "/api/v1/stats/assessments", h.token(role), ""), 403).Body.Close()
+	}
+
 	ws := h.signIn(models.RoleEvaluator)
 	page := doc(t, expect(t, h.web("GET", "/stats", &ws, nil), 200))
 	rows := page.Find("#stats-assessment tbody tr")

@@ -307,6 +307,8 @@ func (s *Server) routeTable() []Route {
 		// Outcome statistics (SPEC §6, §11).
 		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
 		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
+		// The assessments per item (issue 17), the dashboard's table.
+		{Method: "GET", Path: "/api/v1/stats/assessments", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsAssessments},
 
 		// Administration (issue 13, SPEC §11): users and sites, the admin
 		// only (as kurve_admin); every signed-in user reads the sites.

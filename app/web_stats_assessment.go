@@ -147,3 +147,51 @@ func beforeAfterChart(l *Localizer, t *models.AssessmentItemTable) *statsChart {
 	}
 	return c
 }
+
+// AssessmentItemsDocument is the body of GET /api/v1/stats/assessments:
+// the per-item table of the dashboard, for the same filters. The row of
+// all items has item null.
+type AssessmentItemsDocument struct {
+	K                 int              `json:"k"`
+	Measures          []string         `json:"measures"`
+	EvaluationConsent string           `json:"evaluation_consent"`
+	Rows              []map[string]any `json:"rows"`
+}
+
+// apiStatsAssessments is GET /api/v1/stats/assessments (audited like the
+// outcome table, with its filters).
+func (h *handlers) apiStatsAssessments(c *fiber.Ctx) error {
+	q, err := h.s.statsQuery(c, nil)
+	if err != nil {
+		return err
+	}
+	q.By = nil
+	t, err := h.s.readAssessmentItems(c, q)
+	if err != nil {
+		return err
+	}
+	details := map[string]any{"sites": q.Sites, "years": q.Years, "quarters": q.Quarters, "k": t.K, "format": "assessments"}
+	if err := audit(c, currentUser(c), models.AuditStatsQuery, "", "", details); err != nil {
+		return err
+	}
+	lang := h.s.localizer(c).Lang
+	doc := AssessmentItemsDocument{K: t.K, Measures: models.AssessmentItemMeasures, EvaluationConsent: "required",
+		Rows: make([]map[string]any, 0, len(t.Rows))}
+	if t.Relaxed {
+		doc.EvaluationConsent = "relaxed"
+	}
+	for _, r := range t.Rows {
+		row := map[string]any{"item": nil, "version": nil, "kind": nil, "scale_min": nil, "scale_max": nil, "name": nil,
+			"measures": r.Measures, "suppressed": r.Suppressed}
+		if r.Suppressed == nil {
+			row["suppressed"] = []string{}
+		}
+		if r.Item != "" {
+			row["item"], row["version"], row["kind"], row["scale_min"], row["scale_max"], row["name"] =
+				r.Item, r.Version, r.Kind, r.ScaleMin, r.ScaleMax, r.Labels.Name(lang)
+		}
+		doc.Rows = append(doc.Rows, row)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(doc)
+}
