@@ -110,6 +110,11 @@ func TestExportWeb(t *testing.T) {
 	if strings.Contains(page, "export.") || strings.Contains(page, "_enc") {
 		t.Error("the page shows a message ID or a ciphertext field")
 	}
+	// The demo's baseline assessment (issue 17), its comment decrypted.
+	if !strings.Contains(page, "aggression (Version 1): 4") || !strings.Contains(page, "substance_use (Version 1): nicht einschätzbar") ||
+		!strings.Contains(page, "Ersteinschätzung im Gespräch") {
+		t.Error("the export page lacks the assessment")
+	}
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)

@@ -405,6 +405,68 @@ func TestBrowserEndToEnd(t *testing.T) {
 	casePageOnPhone("participant (de)", "ltr")
 	screenshot("participant-de-phone.png")
 	runAxe("participant-de-phone")
+
+	// Issue 17: the social worker records a baseline assessment of an
+	// active case without one, on the phone in German, and its closing
+	// assessment in Arabic: every item a radio button per point with its
+	// anchor, tap targets of 44px, no sideways scrolling, axe clean; the
+	// case page then shows the course per item.
+	var unassessed string
+	if err := tdb.Gorm.Raw(`SELECT p.id FROM prevention.participants p JOIN org.sites s ON s.id = p.site_id
+		WHERE s.code = 'ES' AND p.status = 'active' AND NOT EXISTS (SELECT 1 FROM prevention.assessments a WHERE a.participant_id = p.id)
+		ORDER BY p.case_number LIMIT 1`).Scan(&unassessed).Error; err != nil || unassessed == "" {
+		t.Fatalf("no active demo case without an assessment: %v", err)
+	}
+	assess := func(lang, dir, occasion string) {
+		t.Helper()
+		do("open the assessment form ("+lang+")", chromedp.Navigate(base+"/participants/"+unassessed+"/assessments/new?occasion="+occasion),
+			chromedp.WaitVisible(chromedp.CSS("#assessment-submit")), loaded)
+		wantDoc("assessment form ("+lang+")", lang, dir)
+		if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+			t.Errorf("assessment form (%s) scrolls sideways on a phone: scrollWidth=%v", lang, evalJS[float64](bctx, t, `document.documentElement.scrollWidth`))
+		}
+		if small := evalJS[[]string](bctx, t, `Array.from(document.querySelectorAll(".scale-choice label.point")).filter(e => e.getBoundingClientRect().height < 44).map(e => e.textContent.trim())`); len(small) > 0 {
+			t.Errorf("assessment form (%s): tap targets lower than 44px: %v", lang, small)
+		}
+		runAxe("assessment-form-" + lang + "-phone")
+		codes := evalJS[[]string](bctx, t, `Array.from(document.querySelectorAll("fieldset.assessment-item-choice")).map(f => f.dataset.code)`)
+		if len(codes) != 10 {
+			t.Errorf("assessment form (%s): %d items", lang, len(codes))
+		}
+		for i, code := range codes {
+			choice := map[string]string{"intake": "2", "closing": "4"}[occasion]
+			if code == "substance_use" {
+				choice = "na"
+			} else if i%2 == 0 && occasion == "closing" {
+				choice = "3"
+			}
+			do("choose "+code+" "+choice, chromedp.Click(chromedp.CSS("#score-"+code+"-"+choice)))
+		}
+		screenshot("assessment-form-" + lang + "-phone.png")
+		do("save the assessment ("+lang+")", chromedp.Click(chromedp.CSS("#assessment-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#assessment-course")), loaded)
+		if !evalJS[bool](bctx, t, `document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+			t.Errorf("case page with assessments (%s) scrolls sideways on a phone", lang)
+		}
+		runAxe("participant-assessment-" + lang + "-phone")
+	}
+	assess("de", "ltr", "intake")
+	do("switch to Arabic for the closing assessment", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#lang-select")), loaded,
+		chromedp.SetValue(chromedp.CSS("#lang-select"), "ar"),
+		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="ar"]`)), loaded)
+	assess("ar", "rtl", "closing")
+	if n := evalJS[int](bctx, t, `document.querySelectorAll("#assessment-course thead th[data-occasion]").length`); n != 2 {
+		t.Errorf("the course shows %d assessments, want the baseline and the closing", n)
+	}
+	if n := evalJS[int](bctx, t, `document.querySelectorAll("#assessment-course td.trend-better").length`); n == 0 {
+		t.Errorf("the course shows no item better than at baseline")
+	}
+	screenshot("participant-assessment-ar-phone.png")
+	do("switch back to German after the assessments", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#lang-select")), loaded,
+		chromedp.SetValue(chromedp.CSS("#lang-select"), "de"),
+		chromedp.Click(chromedp.CSS(`form.language-switch button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="de"]`)), loaded)
 	do("back to the start page", chromedp.Navigate(base+"/"), loaded)
 	do("open the session form from the start page", chromedp.WaitVisible(chromedp.CSS("#record-session")),
 		tap("#record-session"), chromedp.WaitVisible(chromedp.CSS("#session-submit")), loaded)
@@ -742,8 +804,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 		dir := map[string]string{"de": "ltr", "ar": "rtl"}[lang]
 		wantDoc("statistics ("+lang+")", lang, dir)
 		wantStyles("statistics (" + lang + ")")
-		if n := evalJS[int](bctx, t, `document.querySelectorAll("figure.stats-chart svg[role=img] title").length`); n != 2 {
+		// Participants, completion, and the assessments before and after
+		// (issue 17).
+		if n := evalJS[int](bctx, t, `document.querySelectorAll("figure.stats-chart svg[role=img] title").length`); n != 3 {
 			t.Errorf("statistics (%s): %d charts with a title", lang, n)
+		}
+		// The change of the synthetic sites' children, per item and over
+		// all items (the row of all items: its mean change is shown).
+		if !evalJS[bool](bctx, t, `(() => { const r = document.querySelector("#stats-assessment tr.total");
+			return document.querySelectorAll("#stats-assessment tbody tr").length > 1 && !!r && r.children[5].textContent.trim() !== ""
+				&& !r.children[5].querySelector(".suppressed"); })()`) {
+			t.Errorf("statistics (%s): no assessment change per item", lang)
 		}
 		if lang == "ar" && !evalJS[bool](bctx, t, `(() => { const l = document.querySelector("#chart-participants .chart-label"),
 			b = document.querySelector("#chart-participants .chart-bar"); return !!l && !!b && l.getBoundingClientRect().left > b.getBoundingClientRect().left; })()`) {

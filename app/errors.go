@@ -217,6 +217,11 @@ func fieldData(l *Localizer, f models.FieldError) map[string]any {
 		if t, ok := v.(time.Time); ok {
 			v = l.DateTime(t)
 		}
+		// A name kept in every interface language (an assessment item's
+		// label) is given in the reader's.
+		if n, ok := v.(interface{ Name(lang string) string }); ok {
+			v = n.Name(l.Lang)
+		}
 		data[k] = v
 	}
 	return data

@@ -183,7 +183,7 @@ func TestCatalogueComplete(t *testing.T) {
 var (
 	templateIDRE = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
 	printfIDRE   = regexp.MustCompile(`printf "([a-z_.]+)%s"`)
-	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure|visit|agenda|mediator|stats)\.[a-z_.0-9]+)"`)
+	goIDRE       = regexp.MustCompile(`"((?:error|validation|problem\.title|field|login|profile|home|nav|layout|role|totp|participant|caseload|family|guardian|consent|assignment|status|purpose|gender|relationship|mode|end_reason|language|assignment_kind|consent_state|flash|calendar|visit_purpose|visit_status|referral|intake|feedback|reason|decline_reason|dashboard|session|goal|review|program|closing|measure|visit|agenda|mediator|stats|assessment)\.[a-z_.0-9]+)"`)
 	dictIDRE     = regexp.MustCompile(`"Submit" "([a-z_.]+)"`)
 	dictNameRE   = regexp.MustCompile(`"Name" "([a-z_]+)"`)
 	goFieldRE    = regexp.MustCompile(`\.Add\("([a-z_]+)", "([a-z_.]+)"`)
@@ -292,7 +292,7 @@ func dynamicIDs() map[string][]string {
 		out["status_confirm.what_"] = append(out["status_confirm.what_"], string(s))
 	}
 	// The caseload's attention filters (app.caseFilters).
-	out["caseload.attention."] = str("review_overdue", "consent_missing", "consent_expiring", "ending_soon", "needs_worker")
+	out["caseload.attention."] = str("review_overdue", "consent_missing", "consent_expiring", "ending_soon", "no_baseline", "needs_worker")
 	// The dashboard's short weekday names (app.weekdayIDs).
 	out["dashboard.weekday."] = str("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 	// The agenda's and the visit list's full weekday names (app.weekdayIDs).
@@ -315,6 +315,11 @@ func dynamicIDs() map[string][]string {
 	for _, p := range models.Purposes {
 		out["purpose."] = append(out["purpose."], string(p))
 	}
+	// Assessments (issue 17): item kinds, occasions, the course's trend.
+	out["assessment.kind."] = models.ItemKinds
+	out["assessment.kind_hint."] = models.ItemKinds
+	out["assessment.occasion."] = models.Occasions
+	out["assessment.trend."] = str("better", "same", "worse")
 	// The open tasks in the summary of the case page.
 	for _, task := range models.Tasks {
 		out["case.task."] = append(out["case.task."], string(task))

@@ -183,6 +183,16 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/measures/:code", Access: Side, Roles: coordinators, Handler: h.measureUpdate},
 		{Method: "POST", Path: "/measures/:code/modules", Access: Side, Roles: coordinators, Handler: h.moduleCreate},
 		{Method: "POST", Path: "/measures/:code/modules/:module", Access: Side, Roles: coordinators, Handler: h.moduleUpdate},
+		// Assessments (issue 17): the site's instrument, kept by its
+		// coordinators; the form of a case's assessment (its course is a
+		// section of the case page). /assessments/new is a form page like
+		// /closing.
+		{Method: "GET", Path: "/assessment-items", Access: Side, Roles: coordinators, Handler: h.assessmentItemList},
+		{Method: "POST", Path: "/assessment-items", Access: Side, Roles: coordinators, Handler: h.assessmentItemCreate},
+		{Method: "POST", Path: "/assessment-items/:code", Access: Side, Roles: coordinators, Handler: h.assessmentItemRevise},
+		{Method: "POST", Path: "/assessment-items/:code/retire", Access: Side, Roles: coordinators, Handler: h.assessmentItemRetire},
+		{Method: "GET", Path: "/participants/:id/assessments/new", Access: Side, Roles: caseStaff, Handler: h.assessmentNew},
+		{Method: "POST", Path: "/participants/:id/assessments", Access: Side, Roles: caseStaff, Handler: h.assessmentCreate},
 
 		// Family visits (web): the visits section of the case page, the
 		// week agenda, one-tap outcomes; and the languages a mediator
@@ -280,6 +290,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/participants/:id/extensions", Access: Side, Roles: caseStaff, API: true, Handler: h.apiExtensionCreate},
 		{Method: "POST", Path: "/api/v1/participants/:id/closing", Access: Side, Roles: caseStaff, API: true, Handler: h.apiClosing},
 		{Method: "POST", Path: "/api/v1/participants/:id/reopen", Access: Side, Roles: coordinators, API: true, Handler: h.apiParticipantReopen},
+		// Assessments (issue 17): the site's instrument for its staff; an
+		// assessment by the case's social worker or the coordinator.
+		{Method: "GET", Path: "/api/v1/assessment-items", Access: Side, Roles: caseStaff, API: true, Handler: h.apiAssessmentItems},
+		{Method: "POST", Path: "/api/v1/participants/:id/assessments", Access: Side, Roles: caseStaff, API: true, Handler: h.apiAssessmentCreate},
 
 		// Family visits (SPEC §3, §11): mediators plan and move the visits of
 		// their families; social workers and coordinators too.
@@ -302,6 +316,8 @@ func (s *Server) routeTable() []Route {
 		// Outcome statistics (SPEC §6, §11).
 		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
 		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
+		// The assessments per item (issue 17), the dashboard's table.
+		{Method: "GET", Path: "/api/v1/stats/assessments", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsAssessments},
 
 		// Administration (issue 13, SPEC §11): users and sites, the admin
 		// only (as kurve_admin); every signed-in user reads the sites.

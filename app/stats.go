@@ -222,10 +222,12 @@ func (h *handlers) statsDownloadJSON(c *fiber.Ctx) error {
 // percentage) or a decimal number.
 func statsMeasureFormat(name string) (rate bool, digits int) {
 	switch {
-	case strings.HasSuffix(name, "_rate"):
+	case strings.HasSuffix(name, "_rate"), strings.HasSuffix(name, "_share"):
 		return true, 0
 	case name == "sessions_per_participant", name == "months_in_program_median":
 		return false, 1
+	case strings.HasSuffix(name, "_mean"), strings.HasSuffix(name, "_change"):
+		return false, 2
 	}
 	return false, 0
 }

@@ -28,6 +28,17 @@ import (
 //
 //	make bench
 func BenchmarkStatsOutcomes(b *testing.B) {
+	benchStats(b, "/api/v1/stats/outcomes?by=site,age_band,year")
+}
+
+// BenchmarkStatsAssessments measures the per-item table of the
+// assessments (issue 17), GET /api/v1/stats/assessments, on the same data
+// set, which has about 2.8 assessments of ten items per participant.
+func BenchmarkStatsAssessments(b *testing.B) {
+	benchStats(b, "/api/v1/stats/assessments")
+}
+
+func benchStats(b *testing.B, path string) {
 	n := 100_000
 	if v := os.Getenv("KURVE_BENCH_PARTICIPANTS"); v != "" {
 		var err error
@@ -42,7 +53,7 @@ func BenchmarkStatsOutcomes(b *testing.B) {
 	}
 	token := benchToken(b, tdb.Gorm)
 	get := func() {
-		req := httptest.NewRequest("GET", "/api/v1/stats/outcomes?by=site,age_band,year", nil)
+		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := srv.App().Test(req, 60_000)
 		if err != nil {

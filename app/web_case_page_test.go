@@ -230,7 +230,7 @@ func TestCasePageIndex(t *testing.T) {
 		{models.RoleCoordinator, active[0], nil},
 		{models.RoleMediator, h.mediated()[0], []string{"case-status", "case-person", "case-family", "case-guardians", "case-visits", "case-documents"}},
 	}
-	all := []string{"case-status", "case-person", "case-notes", "case-sessions", "case-goals", "case-reviews", "case-program",
+	all := []string{"case-status", "case-person", "case-notes", "case-sessions", "case-goals", "case-reviews", "case-assessment", "case-program",
 		"case-closing", "case-family", "case-guardians", "case-visits", "case-consent", "case-documents", "case-assignments"}
 	for _, lang := range []string{"de", "ar"} {
 		for _, v := range views {

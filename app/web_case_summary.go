@@ -34,6 +34,9 @@ func caseSections(l *Localizer, v *caseView) []caseSection {
 			add("case-sessions", l.T("session.case_heading"))
 			add("case-goals", l.T("goal.heading"))
 			add("case-reviews", l.T("review.heading"))
+			if v.Assessment != nil {
+				add("case-assessment", l.T("assessment.heading"))
+			}
 			add("case-program", l.T("program.heading"))
 			add("case-closing", l.T("closing.heading"))
 		}
@@ -68,26 +71,27 @@ func (v *caseView) hasSection(id string) bool {
 // the save redirects to that section's anchor, and the page shows the
 // message there rather than at the top, out of sight.
 var caseFlashSections = map[string]string{
-	"flash.status_changed":    "case-status",
-	"flash.case_reopened":     "case-status",
-	"flash.participant_saved": "case-person",
-	"flash.goal_added":        "case-goals",
-	"flash.goal_saved":        "case-goals",
-	"flash.review_recorded":   "case-reviews",
-	"flash.program_extended":  "case-program",
-	"flash.case_closed":       "case-closing",
-	"flash.family_saved":      "case-family",
-	"flash.guardian_added":    "case-guardians",
-	"flash.custody_confirmed": "case-guardians",
-	"flash.visit_planned":     "case-visits",
-	"flash.visit_moved":       "case-visits",
-	"flash.visit_status":      "case-visits",
-	"flash.visit_saved":       "case-visits",
-	"flash.consent_recorded":  "case-consent",
-	"flash.consent_withdrawn": "case-consent",
-	"flash.consent_answered":  "case-consent",
-	"flash.assigned":          "case-assignments",
-	"flash.assignment_ended":  "case-assignments",
+	"flash.status_changed":      "case-status",
+	"flash.case_reopened":       "case-status",
+	"flash.participant_saved":   "case-person",
+	"flash.goal_added":          "case-goals",
+	"flash.goal_saved":          "case-goals",
+	"flash.review_recorded":     "case-reviews",
+	"flash.assessment_recorded": "case-assessment",
+	"flash.program_extended":    "case-program",
+	"flash.case_closed":         "case-closing",
+	"flash.family_saved":        "case-family",
+	"flash.guardian_added":      "case-guardians",
+	"flash.custody_confirmed":   "case-guardians",
+	"flash.visit_planned":       "case-visits",
+	"flash.visit_moved":         "case-visits",
+	"flash.visit_status":        "case-visits",
+	"flash.visit_saved":         "case-visits",
+	"flash.consent_recorded":    "case-consent",
+	"flash.consent_withdrawn":   "case-consent",
+	"flash.consent_answered":    "case-consent",
+	"flash.assigned":            "case-assignments",
+	"flash.assignment_ended":    "case-assignments",
 }
 
 // caseURL is the case page, at section when it is not empty.
@@ -128,6 +132,7 @@ var taskSections = map[models.Task]string{
 	models.TaskReviewOverdue:  "case-reviews",
 	models.TaskProgramEnding:  "case-program",
 	models.TaskNoGoals:        "case-goals",
+	models.TaskNoBaseline:     "case-assessment",
 	models.TaskNoSocialWorker: "case-assignments",
 }
 
@@ -168,7 +173,8 @@ func summarise(l *Localizer, v *caseView) {
 	}
 	if w := v.Work; w != nil {
 		s.NextSession = w.Next
-		f := models.TaskFacts{Status: v.P.Status, ConsentValid: len(v.Missing) == 0, Goals: len(w.Goals)}
+		f := models.TaskFacts{Status: v.P.Status, ConsentValid: len(v.Missing) == 0, Goals: len(w.Goals),
+			NoBaseline: v.Assessment != nil && v.Assessment.NoBaseline}
 		if w.Timing != nil {
 			f.ReviewOverdue, f.ProgramEnding = w.Timing.ReviewOverdue, w.Timing.EndingSoon
 		}

@@ -77,6 +77,9 @@ func (h *handlers) loadCasework(c *fiber.Ctx, v *caseView, names map[string]stri
 	if err := h.loadCaseworkTime(c, v); err != nil {
 		return err
 	}
+	if err := h.loadAssessments(c, v); err != nil {
+		return err
+	}
 	if !v.Coordinator {
 		return nil
 	}

@@ -19,6 +19,9 @@ type dashboardData struct {
 	ConsentMissing  caseList
 	ConsentExpiring caseList
 	EndingSoon      caseList
+	// NoBaseline are the active cases without a baseline assessment
+	// (issue 17), longest active first.
+	NoBaseline caseList
 	// NeedsWorker are the site's open cases without a current social
 	// worker, for instance after the admin deactivated theirs
 	// (coordinators only).
@@ -96,6 +99,7 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 		{&d.ConsentMissing, filterConsentMissing, nil},
 		{&d.ConsentExpiring, filterConsentExpiring, func(f *models.CaseFact) *time.Time { return f.ConsentExpires }},
 		{&d.EndingSoon, filterEndingSoon, func(f *models.CaseFact) *time.Time { return f.ProgramEnd }},
+		{&d.NoBaseline, filterNoBaseline, func(f *models.CaseFact) *time.Time { return f.ActivatedOn }},
 	}
 	if d.Coordinator {
 		lists = append(lists, attentionList{&d.NeedsWorker, filterNeedsWorker, nil})
@@ -181,11 +185,13 @@ const (
 	filterConsentExpiring caseFilter = "consent_expiring"
 	filterEndingSoon      caseFilter = "ending_soon"
 	filterNeedsWorker     caseFilter = "needs_worker"
+	filterNoBaseline      caseFilter = "no_baseline"
 )
 
 // caseFilters are the attention filters in the order the caseload offers
 // them.
-var caseFilters = []caseFilter{filterReviewOverdue, filterConsentMissing, filterConsentExpiring, filterEndingSoon, filterNeedsWorker}
+var caseFilters = []caseFilter{filterReviewOverdue, filterConsentMissing, filterConsentExpiring, filterEndingSoon, filterNoBaseline,
+	filterNeedsWorker}
 
 // valid reports whether f is a known filter; needs_worker is the
 // coordinator's only.
@@ -211,6 +217,8 @@ func (f caseFilter) holds(c *models.CaseFact) bool {
 		return c.EndingSoon
 	case filterNeedsWorker:
 		return len(c.Workers) == 0
+	case filterNoBaseline:
+		return c.NoBaseline
 	}
 	return false
 }

@@ -60,6 +60,7 @@ var exportValueIDs = map[string]map[string]string{
 	"sessions":       {"status": "session_status.", "attendance": "attendance."},
 	"goals":          {"progress": "progress.", "outcome": "outcome."},
 	"closings":       {"handover": "handover."},
+	"assessments":    {"occasion": "assessment.occasion."},
 	"visits":         {"purpose": "visit_purpose.", "status": "visit_status."},
 	"referral":       {"gender": "gender.", "reason_category": "reason."},
 }
@@ -211,6 +212,19 @@ func exportValue(l *Localizer, name string, v any) (string, bool) {
 			return "–", false
 		}
 		return strings.Join(parts, ", "), true
+	case []models.ExportAssessmentScore:
+		var parts []string
+		for _, sc := range x {
+			score := l.T("assessment.not_assessable")
+			if sc.Score != nil {
+				score = strconv.Itoa(*sc.Score)
+			}
+			parts = append(parts, l.T("export.assessment_score", "Item", sc.Item, "Version", sc.Version, "Score", score))
+		}
+		if len(parts) == 0 {
+			return "–", false
+		}
+		return strings.Join(parts, "; "), false
 	case []models.ExportConsentEvent:
 		var parts []string
 		for _, ev := range x {

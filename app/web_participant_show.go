@@ -56,6 +56,9 @@ type caseView struct {
 	// Work is the casework over time (sessions, goals, reviews, program
 	// period, closing); nil for language mediators.
 	Work *caseworkView
+	// Assessment is the assessments section (web_assessments.go); nil for
+	// language mediators.
+	Assessment *assessmentView
 
 	// Visits is the family visits section (web_visits.go), for everyone.
 	Visits *visitsView

@@ -21,7 +21,8 @@ var dashboardBy = []string{"site", "year"}
 
 // mainMeasures are the columns of the dashboard's outcome table.
 var mainMeasures = []string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
-	"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"}
+	"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held",
+	"assessed", "assessment_change"}
 
 type statsView struct {
 	Slots      []statsSlot
@@ -32,6 +33,8 @@ type statsView struct {
 	Headline   []statsCell
 	Charts     []statsChart
 	Sections   []statsSection
+	// Assessment is the per-item table of the assessments (issue 17).
+	Assessment *statsAssessmentView
 	// CSVExcelURL and CSVRFCURL download the table as CSV for German
 	// spreadsheets and as plain RFC 4180.
 	CSVExcelURL string
@@ -117,6 +120,9 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 		statsTable(l, t, "stats-status", l.T("stats.section.status"), models.StatusMeasures),
 		statsTable(l, t, "stats-attendance", l.T("stats.section.attendance"), models.AttendanceMeasures),
 		statsTable(l, t, "stats-end-reasons", l.T("stats.section.end_reasons"), models.EndReasonMeasures),
+	}
+	if err := h.statsAssessments(c, l, v, q); err != nil {
+		return err
 	}
 	p := h.s.newPage(c, "stats.title", v)
 	p.Errors = v.Errors
@@ -242,6 +248,9 @@ type statsChart struct {
 }
 
 type statsBar struct {
+	// Class tells the bars of one chart apart (the before/after chart's
+	// "before" and "after").
+	Class             string
 	Label, Value      string
 	Suppressed        bool
 	LabelX, ValueX, Y int

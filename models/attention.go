@@ -24,6 +24,11 @@ type CaseFact struct {
 	ReviewOverdue  bool
 	ProgramEnd     *time.Time
 	EndingSoon     bool
+	// ActivatedOn is the day an active case became active.
+	ActivatedOn *time.Time
+	// NoBaseline: an active case without a baseline assessment (intake,
+	// issue 17).
+	NoBaseline bool
 	// Workers are the current social workers' user ids (only when asked
 	// for staffing).
 	Workers []string
@@ -31,8 +36,9 @@ type CaseFact struct {
 
 // CaseFacts reads the facts of every open case visible to the actor
 // (row-level security decides), by case number, with a fixed number of
-// statements whatever the size of the caseload or site: cases, guardian
-// links, consents, review and extension counts, and with staffing the
+// statements whatever the size of the caseload or site: cases (with their
+// last review, extensions and whether an active one has its baseline
+// assessment), guardian links, consents, and with staffing the
 // current social-worker assignments. The rules stay in Go
 // (ParticipationConsent, ReviewDue, ProgramEnd), applied to the rows read
 // in one go. Only the dates of birth of consent-pending and active cases
@@ -53,10 +59,13 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 		DateOfBirthEnc string
 		LastReview     *time.Time
 		Extensions     int
+		NoBaseline     bool
 	}
 	err := s.db.Raw(`SELECT p.id, p.case_number, p.status, p.activated_on,
 			CASE WHEN p.status IN ('consent_pending', 'active') THEN p.date_of_birth_enc ELSE '' END AS date_of_birth_enc,
-			r.last_review, coalesce(e.n, 0) AS extensions
+			r.last_review, coalesce(e.n, 0) AS extensions,
+			p.status = 'active' AND NOT EXISTS (SELECT 1 FROM prevention.assessments a
+				WHERE a.participant_id = p.id AND a.occasion = 'intake') AS no_baseline
 		FROM prevention.participants p
 		LEFT JOIN LATERAL (SELECT max(held_on) AS last_review FROM prevention.reviews WHERE participant_id = p.id AND p.status = 'active') r ON true
 		LEFT JOIN LATERAL (SELECT count(*) AS n FROM prevention.extensions WHERE participant_id = p.id AND p.status = 'active') e ON true
@@ -103,6 +112,7 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 			f.ConsentExpires = soonestExpiry(cs, day)
 		}
 		if r.Status == StatusActive {
+			f.ActivatedOn, f.NoBaseline = r.ActivatedOn, r.NoBaseline
 			f.ReviewDue = ReviewDue(r.Status, r.ActivatedOn, r.LastReview)
 			f.ReviewOverdue = ReviewOverdue(f.ReviewDue, day)
 			f.ProgramEnd = ProgramEnd(r.ActivatedOn, r.Extensions)

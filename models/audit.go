@@ -81,6 +81,10 @@ const (
 	AuditPasswordSet      = "auth.password_set"
 	AuditSiteCreate       = "site.create"
 	AuditSiteUpdate       = "site.update"
+	// Assessments (issue 17): the case as object, the assessment's id and
+	// occasion in the details; items by code and version, never a score.
+	AuditAssessmentRecord   = "assessment.record"
+	AuditAssessmentItemSave = "assessment.item_save"
 )
 
 // detailsJSON is the event's details as the JSON text the table stores.

@@ -41,7 +41,7 @@ var AuditActions = []string{
 	AuditParticipantReopen, AuditFamilyRead, AuditFamilyUpdate, AuditGuardianAdd, AuditGuardianCustody, AuditConsentRecord, AuditConsentWithdraw,
 	AuditConsentAnswer, AuditReferralCreate, AuditReferralRead, AuditReferralAccept, AuditReferralDecline, AuditReferralUpdate, AuditMeasureSave,
 	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGroupCreate, AuditGroupRead, AuditGroupUpdate, AuditGroupMembers, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
-	AuditProgramExtend, AuditCaseClose, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
+	AuditProgramExtend, AuditCaseClose, AuditAssessmentRecord, AuditAssessmentItemSave, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
 	AuditStatsQuery, AuditStatsExport, AuditAuditSearch, AuditAuditExport,
 	AuditParticipantErase, AuditParticipantExport, AuditRetentionRun,
 	AuditUserCreate, AuditUserUpdate, AuditUserPasswordLink, AuditUserTOTPReset, AuditPasswordSet, AuditSiteCreate, AuditSiteUpdate,

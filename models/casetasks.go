@@ -18,12 +18,16 @@ const (
 	TaskProgramEnding Task = "program_ending"
 	// TaskNoGoals: an active case without any case-plan goal.
 	TaskNoGoals Task = "no_goals"
+	// TaskNoBaseline: an active case without its baseline assessment
+	// (issue 17).
+	TaskNoBaseline Task = "no_baseline"
 	// TaskNoSocialWorker: nobody is assigned as the case's social worker.
 	TaskNoSocialWorker Task = "no_social_worker"
 )
 
 // Tasks lists every task in summary order.
-var Tasks = []Task{TaskConsentMissing, TaskConsentAnswer, TaskReviewOverdue, TaskProgramEnding, TaskNoGoals, TaskNoSocialWorker}
+var Tasks = []Task{TaskConsentMissing, TaskConsentAnswer, TaskReviewOverdue, TaskProgramEnding, TaskNoGoals, TaskNoBaseline,
+	TaskNoSocialWorker}
 
 // TaskFacts is what OpenTasks looks at: facts of one case that the case
 // page has loaded anyway.
@@ -36,6 +40,8 @@ type TaskFacts struct {
 	// ReviewOverdue and ProgramEnding come from Timing.
 	ReviewOverdue, ProgramEnding bool
 	Goals                        int
+	// NoBaseline is true when the case has no intake assessment.
+	NoBaseline bool
 	// SocialWorker is true when a social worker is assigned today.
 	SocialWorker bool
 }
@@ -52,6 +58,7 @@ func OpenTasks(f TaskFacts) []Task {
 		TaskReviewOverdue:  f.ReviewOverdue,
 		TaskProgramEnding:  f.ProgramEnding,
 		TaskNoGoals:        f.Status == StatusActive && f.Goals == 0,
+		TaskNoBaseline:     f.Status == StatusActive && f.NoBaseline,
 		TaskNoSocialWorker: !f.SocialWorker,
 	}
 	var out []Task

@@ -26,6 +26,7 @@ type Export struct {
 	Withheld      []ExportWithheld     `json:"withheld"`
 	Goals         []ExportGoal         `json:"goals"`
 	Reviews       []ExportReview       `json:"reviews"`
+	Assessments   []ExportAssessment   `json:"assessments"`
 	Extensions    []ExportExtension    `json:"extensions"`
 	Closings      []ExportClosing      `json:"closings"`
 	StatusChanges []ExportStatusChange `json:"status_changes"`
@@ -158,6 +159,25 @@ type ExportReview struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// ExportAssessment is an assessment of the case (issue 17) with its
+// scores, by item code and version; a nil score is "not assessable".
+type ExportAssessment struct {
+	ID         string                  `json:"id"`
+	Occasion   string                  `json:"occasion"`
+	AssessedOn string                  `json:"assessed_on"`
+	Comment    string                  `json:"comment"`
+	CreatedAt  time.Time               `json:"created_at"`
+	Scores     []ExportAssessmentScore `json:"scores"`
+}
+
+// ExportAssessmentScore is one item's score of an assessment.
+type ExportAssessmentScore struct {
+	Item    string `json:"item"`
+	Version int    `json:"version"`
+	Kind    string `json:"kind"`
+	Score   *int   `json:"score"`
+}
+
 // ExportExtension is an extension of the program.
 type ExportExtension struct {
 	ID        string    `json:"id"`
@@ -233,6 +253,7 @@ var exportSections = []struct{ key, table, bind string }{
 	{"sessions", sessionsTable, "id"},
 	{"goals", goalsTable, "id"},
 	{"reviews", "prevention.reviews", "id"},
+	{"assessments", assessmentsTable, "id"},
 	{"extensions", "prevention.extensions", "id"},
 	{"closings", "prevention.closings", "participant_id"},
 	{"status_changes", "prevention.status_changes", "id"},

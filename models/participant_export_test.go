@@ -124,6 +124,20 @@ func TestExportParticipant(t *testing.T) {
 		_, err = st.CreateVisit(models.VisitInput{ParticipantID: other.ID, StartsAt: start.Add(2 * time.Hour), EndsAt: start.Add(3 * time.Hour), Purpose: "follow_up", SocialWorkerID: w.users["sw"].ID}, today)
 		return err
 	})
+	// Assessments (issue 17): the child's, with a sealed comment, and the
+	// other child's, which stays out.
+	w.instrument("coord")
+	scores := w.scoresOf("sw", ptr(2.0))
+	scores["substance_use"] = nil
+	mustSW(func(st *models.Store) error {
+		if _, _, err := st.RecordAssessment(p.ID, models.AssessmentInput{Occasion: models.OccasionIntake, Scores: scores,
+			Comment: "Ersteinschätzung mit der Mutter"}, today); err != nil {
+			return err
+		}
+		_, _, err := st.RecordAssessment(other.ID, models.AssessmentInput{Occasion: models.OccasionIntake, Scores: scores,
+			Comment: "Andere Einschätzung"}, today)
+		return err
+	})
 	dbtest.Exec(t, w.db.Gorm, `INSERT INTO audit.events (actor_role, action, object_type, object_id, details)
 		VALUES ('social_worker', 'participant.read', 'participant', ?, '{"test": 1}'), ('social_worker', 'participant.read', 'participant', ?, '{}')`,
 		p.ID, other.ID)
@@ -187,6 +201,11 @@ func TestExportParticipant(t *testing.T) {
 	if len(e.Reviews) != 1 || e.Reviews[0].Notes != "Ziel fast erreicht" {
 		t.Errorf("reviews %+v", e.Reviews)
 	}
+	if len(e.Assessments) != 1 || e.Assessments[0].Comment != "Ersteinschätzung mit der Mutter" || e.Assessments[0].Occasion != "intake" ||
+		len(e.Assessments[0].Scores) != 10 || e.Assessments[0].Scores[0].Item != "aggression" || e.Assessments[0].Scores[0].Score == nil ||
+		*e.Assessments[0].Scores[0].Score != 2 {
+		t.Errorf("assessments (another case's?) %+v", e.Assessments)
+	}
 	if len(e.Visits) != 1 || e.Visits[0].ID != visit.ID {
 		t.Errorf("visits (another case's?) %+v", e.Visits)
 	}
@@ -207,7 +226,7 @@ func TestExportParticipant(t *testing.T) {
 	}
 	// What the police keep and what is about the other child stays out.
 	doc := dumpExport(t, e)
-	for _, leak := range []string{"Polizeiliche", "Kommissarin", "PP-ES-2026", "PI Test", "Andere hat viel", "Jugendzentrum", "_enc"} {
+	for _, leak := range []string{"Polizeiliche", "Kommissarin", "PP-ES-2026", "PI Test", "Andere hat viel", "Jugendzentrum", "Andere Einschätzung", "_enc"} {
 		if strings.Contains(doc, leak) {
 			t.Errorf("the export holds %q", leak)
 		}

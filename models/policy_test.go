@@ -54,6 +54,9 @@ type policyWorld struct {
 	// Groups: the colleague's (with their case), an empty one of sw's,
 	// and an empty one at Duisburg.
 	theirsGroup, emptyGroup, duGroup string
+	// Assessments (issue 17): an item of Duisburg's instrument, and an
+	// assessment of the colleague's case.
+	duItem, theirsAssessment string
 }
 
 func newPolicyWorld(t *testing.T) *policyWorld {
@@ -116,6 +119,16 @@ func newPolicyWorld(t *testing.T) *policyWorld {
 	w.theirsGroup = w.group("sw2", "Fremdgruppe", w.theirs.ID)
 	w.emptyGroup = w.group("sw", "Leergruppe")
 	w.duGroup = w.group("coordDU", "Gruppe Duisburg")
+	w.instrument("coord")
+	w.instrument("coordDU")
+	w.theirsAssessment = w.assess("sw2", w.theirs.ID, models.OccasionIntake)
+	w.must("coordDU", func(st *models.Store) error {
+		it, err := st.AssessmentItemByCode("aggression")
+		if err == nil {
+			w.duItem = it.ID
+		}
+		return err
+	})
 	// A referral, declined by the coordinator of Essen.
 	w.referral = w.refer("Abgelehnt").ID
 	w.must("coord", func(st *models.Store) error { return st.DeclineReferral(w.referral, "duplicate") })
@@ -359,6 +372,25 @@ func (w *policyWorld) cases() []policyCase {
 			sql: insertCopy("prevention.measure_modules"), args: []any{w.copyOf("prevention.measure_modules", "measure_id = ?", w.duMeasure,
 				map[string]any{"id": "00000000-0000-4000-8000-000000000006", "code": "du_copy"})},
 			refused: []string{"coord", "swDU"}, allowed: "coordDU"},
+		// The assessment instrument (issue 17): the site's staff read it,
+		// its coordinators keep it.
+		{policy: "prevention.assessment_items assessment_items_read USING", what: "another site's instrument",
+			sql: "SELECT 1 FROM prevention.assessment_items WHERE id = ?", args: []any{w.duItem}, refused: []string{"coord", "sw"}, allowed: "swDU"},
+		{policy: "prevention.assessment_items assessment_items_insert CHECK", what: "an item at another site, or by a social worker",
+			sql: insertCopy("prevention.assessment_items"), args: []any{w.copyOf("prevention.assessment_items", "id = ?", w.duItem,
+				map[string]any{"id": "00000000-0000-4000-8000-00000000000a", "code": "du_copy"})},
+			refused: []string{"coord", "swDU"}, allowed: "coordDU"},
+		{policy: "prevention.assessment_items assessment_items_update USING", what: "retiring another site's item, or as a social worker",
+			sql: "UPDATE prevention.assessment_items SET sort = sort WHERE id = ?", args: []any{w.duItem}, refused: []string{"coord", "swDU"}, allowed: "coordDU"},
+		// Assessments go with their case, scores with their assessment.
+		byParticipant("prevention.assessments", "assessments_all"),
+		{policy: "prevention.assessments assessments_all USING", what: "an assessment written into a colleague's case",
+			sql: insertCopy("prevention.assessments"), args: []any{w.copyOf("prevention.assessments", "id = ?", w.theirsAssessment,
+				map[string]any{"id": "00000000-0000-4000-8000-00000000000b"})},
+			refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
+		{policy: "prevention.assessment_scores assessment_scores_all USING", what: "the scores of a colleague's case",
+			sql: "SELECT 1 FROM prevention.assessment_scores WHERE assessment_id = ?", args: []any{w.theirsAssessment},
+			refused: []string{"sw", "idle", "coordDU", "swDU"}, allowed: "sw2"},
 		// Sessions and their staff.
 		{policy: "prevention.sessions sessions_read USING", what: "a colleague's session",
 			sql: "SELECT 1 FROM prevention.sessions WHERE id = ?", args: []any{w.theirsSession}, refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
@@ -502,6 +534,10 @@ var columnGrants = map[string]string{
 	"prevention.groups UPDATE kurve_prevention": "name archived_at",
 	// A closing is only reopened; its assessment is never rewritten.
 	"prevention.closings UPDATE kurve_prevention": "reopened_at reopened_by",
+	// An assessment item is corrected (while unscored: a trigger refuses
+	// any change of meaning once scored), reordered and retired; never
+	// moved to another site, code or version (issue 17).
+	"prevention.assessment_items UPDATE kurve_prevention": "kind scale_min scale_max name_de name_en name_tr name_ar anchors sort retired_at",
 	// Mediators: the guardians' names, contact and languages only.
 	"prevention.guardians SELECT kurve_mediation":             "id family_id first_name_enc last_name_enc phone_enc email_enc languages created_at",
 	"prevention.participant_guardians SELECT kurve_mediation": "participant_id guardian_id relationship",

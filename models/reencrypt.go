@@ -38,6 +38,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "enforcement.referrals", Column: "notes_enc"},
 	{Table: "prevention.sessions", Column: "location_enc"}, {Table: "prevention.sessions", Column: "notes_enc"},
 	{Table: "prevention.goals", Column: "title_enc"}, {Table: "prevention.reviews", Column: "notes_enc"},
+	{Table: "prevention.assessments", Column: "comment_enc"},
 	{Table: "prevention.extensions", Column: "reason_enc"},
 	{Table: "prevention.closings", Column: "assessment_enc", Key: "participant_id"},
 	{Table: "prevention.visits", Column: "outcome_note_enc"},

@@ -82,6 +82,9 @@ func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time
 	if err := s.SeedDemoMeasures(); err != nil {
 		return 0, err
 	}
+	if err := s.SeedDemoAssessmentItems(); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, f := range demoFamilies {
 		fam, err := s.createFamily(s.actor.SiteID, FamilyInput{Address: &f.address, Phone: &f.phone, Languages: &f.languages})
@@ -96,6 +99,9 @@ func (s *Store) SeedDemoCases(socialWorkerID, mediatorID string, today time.Time
 		}
 	}
 	if err := s.SeedDemoSessions(socialWorkerID, today); err != nil {
+		return n, err
+	}
+	if err := s.SeedDemoAssessments(today); err != nil {
 		return n, err
 	}
 	return n, s.SeedDemoGroups()

@@ -44,12 +44,15 @@ type SyntheticOptions struct {
 type SyntheticReport struct {
 	Sites, Users, Families, Participants        int
 	Sessions, SessionEntries, Visits, Referrals int
-	Took                                        time.Duration
+	// Assessments are the rows of prevention.assessments (issue 17).
+	Assessments int
+	Took        time.Duration
 }
 
 // SeedSynthetic fills eight synthetic Ruhr-area sites with a case load at
 // scale, for load tests and statistics: staff, families, participants with
-// their status history, consents, casework, visits and police referrals.
+// their status history, consents, casework, visits, police referrals and
+// assessments (seed_synthetic_assess.go).
 //
 // It writes with COPY as the connection's own role, the owner of the
 // tables: COPY into tables under row-level security is refused to the
@@ -130,11 +133,12 @@ var copyTables = []string{"org.users", "org.mediator_languages", "prevention.fam
 	"prevention.guardians", "prevention.participants", "prevention.participant_guardians", "prevention.status_changes",
 	"prevention.assignments", "prevention.consents", "prevention.consent_events", "enforcement.referrals",
 	"prevention.intake_decisions", "prevention.goals", "prevention.reviews", "prevention.extensions", "prevention.closings",
-	"prevention.sessions", "prevention.session_staff", "prevention.session_participants", "prevention.visits"}
+	"prevention.sessions", "prevention.session_staff", "prevention.session_participants", "prevention.visits",
+	"prevention.assessments", "prevention.assessment_scores"}
 
 // syntheticTables are all the tables SeedSynthetic writes.
 var syntheticTables = append([]string{"org.sites", "prevention.measures", "prevention.measure_modules",
-	"prevention.case_counters"}, copyTables...)
+	"prevention.case_counters", "prevention.assessment_items"}, copyTables...)
 
 // dropForeignKeys drops the foreign keys of tables and returns the
 // statements that add them back as they were.
@@ -199,7 +203,8 @@ func (g *synth) run(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	for _, step := range []func(context.Context, pgx.Tx) error{g.writeStaff, g.writeCatalogue, g.writeFamilies,
-		g.writeParticipants, g.writeConsents, g.writeReferrals, g.writeCasework, g.writeSessions, g.writeVisits} {
+		g.writeParticipants, g.writeConsents, g.writeReferrals, g.writeCasework, g.writeSessions, g.writeVisits,
+		g.writeAssessments} {
 		if err := step(ctx, tx); err != nil {
 			return err
 		}
@@ -393,6 +398,7 @@ type synth struct {
 	entries   []synEntry
 	visits    []synVisit
 	referrals []synReferral
+	assess    synAssess // seed_synthetic_assess.go
 	busy      map[uint64]bool
 	report    SyntheticReport
 }

@@ -46,10 +46,12 @@ var (
 )
 
 // OutcomeMeasures are the measures of an outcome row, in display order.
+// AssessmentMeasures are the outcome measures of the structured
+// assessments (issue 17, stats_assessment.go).
 var OutcomeMeasures = slices.Concat(
 	[]string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
 		"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"},
-	StatusMeasures, AttendanceMeasures, EndReasonMeasures)
+	AssessmentMeasures, StatusMeasures, AttendanceMeasures, EndReasonMeasures)
 
 // StatsQuery asks for one outcome table.
 type StatsQuery struct {
@@ -116,10 +118,12 @@ type group struct {
 	key    []any
 	counts map[string]int
 	median *float64
+	// change is the mean gain of the assessed (nil: fewer than k, or none).
+	change *float64
 }
 
 // Outcomes builds the outcome table for q. It must run as kurve_statistics:
-// it reads nothing but the two aggregate functions of schema statistics.
+// it reads nothing but the aggregate functions of schema statistics.
 func (s *Store) Outcomes(q StatsQuery) (*OutcomeTable, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -141,6 +145,9 @@ func (s *Store) Outcomes(q StatsQuery) (*OutcomeTable, error) {
 		if groups, err = s.addReferrals(groups, q, k); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.addAssessments(groups, q, k); err != nil {
+		return nil, err
 	}
 	t.Rows = suppressGroups(groups, len(q.By), k, withReferrals)
 	slices.SortFunc(t.Rows, func(a, b OutcomeRow) int { return compareKeys(q.By, a.Key, b.Key) })
@@ -276,7 +283,7 @@ func keyString(key []any) string {
 // suppressGroups applies complementary suppression across all groups and
 // derives the rows' measures from what stays visible.
 func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeRow {
-	counted := slices.Concat([]string{"participants", "programs_ended"}, StatusMeasures, AttendanceMeasures, EndReasonMeasures)
+	counted := slices.Concat([]string{"participants", "programs_ended", "assessed"}, StatusMeasures, AttendanceMeasures, EndReasonMeasures)
 	if withReferrals {
 		counted = append(counted, "referrals", "referrals_consented", "referrals_not_consented")
 	}
@@ -520,6 +527,8 @@ func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bo
 		case "visits_held":
 			v, ok := sum(name)
 			set(name, v, ok)
+		case "assessment_change":
+			assessmentChange(g, visible, set, row.Measures)
 		default:
 			v, ok := visible(name)
 			set(name, v, ok)

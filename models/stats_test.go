@@ -536,6 +536,9 @@ func TestStatisticsFunctionsPrivileges(t *testing.T) {
 		"SELECT * FROM statistics.outcomes('{site}', NULL, NULL, NULL, 5, false)",
 		"SELECT * FROM statistics.referrals('{site}', NULL, NULL, NULL, 5)",
 		"SELECT * FROM statistics.freshness",
+		// The assessment outcomes (issue 17).
+		"SELECT * FROM statistics.assessment_outcomes('{site}', NULL, NULL, NULL, 5, false)",
+		"SELECT * FROM statistics.assessment_items(NULL, NULL, NULL, 5, false)",
 	}
 	for _, sql := range calls {
 		for _, role := range models.DBRoles {
@@ -552,6 +555,8 @@ func TestStatisticsFunctionsPrivileges(t *testing.T) {
 		"SELECT * FROM stats_base.participant_facts", "SELECT * FROM stats_base.referral_facts",
 		"SELECT stats_base.small(1, 5)", "REFRESH MATERIALIZED VIEW stats_base.participant_facts",
 		"SELECT * FROM prevention.participants", "SELECT * FROM enforcement.referrals",
+		"SELECT * FROM stats_base.assessment_facts", "SELECT * FROM stats_base.assessment_cube", "SELECT * FROM stats_base.assessment_item_cube",
+		"SELECT * FROM prevention.assessments", "SELECT * FROM prevention.assessment_scores", "SELECT * FROM prevention.assessment_items",
 	} {
 		if err := asRole(tdb.Gorm, models.DBStatistics, models.Actor{}, sql); !models.IsPermissionDenied(err) {
 			t.Errorf("statistics may run %s: %v", sql, err)
@@ -560,6 +565,9 @@ func TestStatisticsFunctionsPrivileges(t *testing.T) {
 	// The database refuses unknown dimensions itself; a k below 3 is 3.
 	if err := asRole(tdb.Gorm, models.DBStatistics, models.Actor{}, "SELECT * FROM statistics.outcomes('{first_name_enc}', NULL, NULL, NULL, 5, false)"); err == nil {
 		t.Error("outcomes grouped by a column that is no dimension")
+	}
+	if err := asRole(tdb.Gorm, models.DBStatistics, models.Actor{}, "SELECT * FROM statistics.assessment_outcomes('{participant_id}', NULL, NULL, NULL, 5, false)"); err == nil {
+		t.Error("assessment outcomes grouped by a column that is no dimension")
 	}
 }
 

@@ -125,7 +125,10 @@ func TestWallWrite(t *testing.T) {
 			"prevention.measures": "IU", "prevention.measure_modules": "IU", "prevention.sessions": "IU", "prevention.goals": "IU",
 			"prevention.session_staff": "ID", "prevention.session_participants": "IUD", "prevention.reviews": "I",
 			"prevention.extensions": "I", "prevention.closings": "I", "prevention.visits": "IU",
-			"prevention.groups": "I", "prevention.group_members": "ID", "prevention.search_tokens": "ID"},
+			"prevention.groups": "I", "prevention.group_members": "ID", "prevention.search_tokens": "ID",
+			// Assessments are appended, never changed; items are added, and
+			// per column corrected and retired (issue 17).
+			"prevention.assessment_items": "I", "prevention.assessments": "I", "prevention.assessment_scores": "I"},
 		models.DBMediation:   {"org.mediator_languages": "ID"},
 		models.DBEnforcement: {"enforcement.referrals": "I"},
 		models.DBStatistics:  {},

@@ -475,9 +475,9 @@ func cmdSeed(ctx context.Context, cfg *config, args []string, out io.Writer) err
 			return err
 		}
 		// Counts only: the data is synthetic, but a summary never shows names.
-		fmt.Fprintf(out, "Synthetic data: %d sites, %d users, %d families, %d participants, %d sessions (%d entries), %d visits, %d referrals in %s\n",
+		fmt.Fprintf(out, "Synthetic data: %d sites, %d users, %d families, %d participants, %d sessions (%d entries), %d visits, %d referrals, %d assessments in %s\n",
 			rep.Sites, rep.Users, rep.Families, rep.Participants, rep.Sessions, rep.SessionEntries, rep.Visits, rep.Referrals,
-			rep.Took.Round(100*time.Millisecond))
+			rep.Assessments, rep.Took.Round(100*time.Millisecond))
 		// The statistics pages read materialized views; without a refresh
 		// they would show none of the new data until the server's next one.
 		return refreshStatistics(ctx, db, out)

@@ -155,6 +155,20 @@ var funcMutants = []funcMutant{
 	{"prevention.drop_search_tokens", "a guardian's tokens outlive the name", []edit{{"WHEN 'guardians' THEN DELETE FROM prevention.search_tokens WHERE guardian_id = OLD.id;", "WHEN 'guardians' THEN NULL;"}}},
 	{"prevention.drop_search_tokens", "a family's tokens outlive the phone", []edit{{"ELSE DELETE FROM prevention.search_tokens WHERE family_id = OLD.id;", "ELSE NULL;"}}},
 	{"prevention.drop_search_tokens", "every child's tokens dropped", []edit{{"WHERE participant_id = OLD.id;", "WHERE participant_id IS NOT NULL;"}}},
+	// Assessments (issue 17, migration 00030).
+	{"prevention.assessment_item_meaning_kept", "a scored item's meaning changes", []edit{{"IF EXISTS (SELECT 1 FROM prevention.assessment_scores s WHERE s.item_id = OLD.id) THEN", "IF false THEN"}}},
+	{"prevention.assessment_item_meaning_kept", "a scored item's anchors change", []edit{{" OR NEW.anchors IS DISTINCT FROM OLD.anchors", ""}}},
+	{"prevention.assessment_item_meaning_kept", "a scored item's labels change", []edit{{", NEW.name_de, NEW.name_en, NEW.name_tr, NEW.name_ar)", ")"},
+		{", OLD.name_de, OLD.name_en, OLD.name_tr, OLD.name_ar)", ")"}}},
+	{"prevention.assessment_item_meaning_kept", "a scored item's kind changes", []edit{{"(NEW.kind, ", "("}, {"(OLD.kind, ", "("}}},
+	{"prevention.export_participant", "another case's assessments", []edit{{"FROM prevention.assessments asm WHERE asm.participant_id = p_id", "FROM prevention.assessments asm WHERE true"}}},
+	{"statistics.assessment_outcomes", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
+	{"statistics.assessment_outcomes", "without evaluation consent", []edit{{"($1 OR f.evaluation)", "($1 OR true)"}}},
+	{"statistics.assessment_outcomes", "the change of small groups shown", []edit{{"CASE WHEN a.assessed < %s THEN NULL ELSE", "CASE WHEN false THEN NULL ELSE"}}},
+	{"statistics.assessment_items", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
+	{"statistics.assessment_items", "without evaluation consent", []edit{{"(p.relaxed OR o.evaluation)", "(p.relaxed OR true)"},
+		{"(p.relaxed OR c.evaluation)", "(p.relaxed OR true)"}}},
+	{"statistics.assessment_items", "measures of small groups shown", []edit{{"x.n < p.k AS hide", "false AS hide"}}},
 	{"auth.end_sessions_of", "any role ends sessions", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'admin' THEN", "IF false THEN"}}},
 	{"auth.end_sessions_of", "everybody's sessions end", []edit{{"DELETE FROM auth.sessions WHERE user_id = p_user;", "DELETE FROM auth.sessions;"}}},
 }
@@ -173,7 +187,7 @@ var equivalent = map[string]string{}
 
 // wallTests are the wall's and the roles' tests of the models package,
 // run first; a mutant they miss meets the whole package next.
-const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|ReferralCorrection|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset|Search$|ReferralMatches)"
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|Assessment|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|ReferralCorrection|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset|Search$|ReferralMatches)"
 
 // schemas are Kurve's own.
 var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}

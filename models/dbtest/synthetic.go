@@ -51,8 +51,8 @@ func Synthetic(tb testing.TB, n int) *DB {
 		if _, err := models.RefreshStatistics(context.Background(), db); err != nil {
 			return err
 		}
-		tb.Logf("data set: %d participants, %d sessions (%d attendance entries), %d visits, %d referrals; seeded in %s, statistics refreshed in %s",
-			rep.Participants, rep.Sessions, rep.SessionEntries, rep.Visits, rep.Referrals,
+		tb.Logf("data set: %d participants, %d sessions (%d attendance entries), %d visits, %d referrals, %d assessments; seeded in %s, statistics refreshed in %s",
+			rep.Participants, rep.Sessions, rep.SessionEntries, rep.Visits, rep.Referrals, rep.Assessments,
 			seeded.Round(time.Second), (time.Since(start) - seeded).Round(100*time.Millisecond))
 		return db.Exec("CREATE TABLE public.synthetic_built (at timestamptz DEFAULT now())").Error
 	})
