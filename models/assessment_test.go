@@ -55,19 +55,9 @@ func (w *world) assess(user, participantID, occasion string) string {
 
 // sqlAs runs sql as user under their side's role and settings, keeping
 // what it did, and returns the error.
-func sqlAs(w *world, user, sql string, args ...any) error {
+func userSQL(w *world, user, sql string, args ...any) error {
 	u := w.users[user]
-	return w.db.Gorm.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL ROLE " + string(u.Role.DBRole())).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
-			set_config('kurve.role', ?, true), set_config('kurve.today', ?, true)`,
-			u.ID, u.SiteID, string(u.Role), today.Format(time.DateOnly)).Error; err != nil {
-			return err
-		}
-		return tx.Exec(sql, args...).Error
-	})
+	return sqlAs(w, u.Role.DBRole(), models.Actor{UserID: u.ID, SiteID: u.SiteID, Role: u.Role, Today: today}, nil, sql, args...)
 }
 
 func sqlState(err error) string {
@@ -352,19 +342,19 @@ func TestAssessmentItemMeaningKept(t *testing.T) {
 		"kind":    "UPDATE prevention.assessment_items SET kind = 'resource' WHERE id = ?",
 	}
 	for what, sql := range changes {
-		if err := sqlAs(w, "coord", sql, scored); sqlState(err) != "55006" {
+		if err := userSQL(w, "coord", sql, scored); sqlState(err) != "55006" {
 			t.Errorf("%s of a scored item changed: %v", what, err)
 		}
-		if err := sqlAs(w, "coord", sql, fresh); err != nil {
+		if err := userSQL(w, "coord", sql, fresh); err != nil {
 			t.Errorf("%s of an unscored item: %v", what, err)
 		}
 	}
-	if err := sqlAs(w, "coord", "UPDATE prevention.assessment_items SET scale_max = 6 WHERE id = ?", scored); err == nil {
+	if err := userSQL(w, "coord", "UPDATE prevention.assessment_items SET scale_max = 6 WHERE id = ?", scored); err == nil {
 		t.Error("the scale of a scored item changed")
 	}
 	for _, sql := range []string{"UPDATE prevention.assessment_items SET sort = sort + 20 WHERE id = ?",
 		"UPDATE prevention.assessment_items SET retired_at = now() WHERE id = ?"} {
-		if err := sqlAs(w, "coord", sql, scored); err != nil {
+		if err := userSQL(w, "coord", sql, scored); err != nil {
 			t.Errorf("%s: %v", sql, err)
 		}
 	}
@@ -395,7 +385,7 @@ func TestAssessmentItemMeaningKept(t *testing.T) {
 		}
 		return err
 	})
-	if err := sqlAs(w, "coord", changes["label"], erasedItem); sqlState(err) != "55006" {
+	if err := userSQL(w, "coord", changes["label"], erasedItem); sqlState(err) != "55006" {
 		t.Errorf("the label of an item scored in an erased case changed: %v", err)
 	}
 	// The revision becomes a new version all the same.

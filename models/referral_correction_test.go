@@ -69,8 +69,12 @@ func sqlAs(w *world, role models.DBRole, actor models.Actor, dst any, sql string
 		if err := tx.Exec("SET LOCAL ROLE " + string(role)).Error; err != nil {
 			return err
 		}
+		day := ""
+		if !actor.Today.IsZero() {
+			day = actor.Today.Format(time.DateOnly)
+		}
 		if err := tx.Exec(`SELECT set_config('kurve.user_id', ?, true), set_config('kurve.site_id', ?, true),
-			set_config('kurve.role', ?, true)`, actor.UserID, actor.SiteID, string(actor.Role)).Error; err != nil {
+			set_config('kurve.role', ?, true), set_config('kurve.today', ?, true)`, actor.UserID, actor.SiteID, string(actor.Role), day).Error; err != nil {
 			return err
 		}
 		if dst == nil {
