@@ -98,7 +98,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// The browser. Deferred cancels run before t.Cleanup, so Chromium has
 	// exited before the server stops and its profile directory is removed.
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 900*time.Second)
 	defer cancel()
 	chromeLog, err := os.Create(filepath.Join(outDir, "chromium.log"))
 	if err != nil {
