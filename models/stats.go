@@ -49,7 +49,8 @@ var (
 var OutcomeMeasures = slices.Concat(
 	[]string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
 		"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"},
-	StatusMeasures, AttendanceMeasures, EndReasonMeasures)
+	StatusMeasures, AttendanceMeasures, EndReasonMeasures,
+	PoliceContactMeasures)
 
 // StatsQuery asks for one outcome table.
 type StatsQuery struct {
@@ -131,6 +132,10 @@ func (s *Store) Outcomes(q StatsQuery) (*OutcomeTable, error) {
 	}
 	groups, err := s.outcomeGroups(q, k)
 	if err != nil {
+		return nil, err
+	}
+	// Crossing 3: police contacts after program start by outcome.
+	if groups, err = s.addPoliceContacts(groups, q, k); err != nil {
 		return nil, err
 	}
 	withReferrals := true
@@ -280,6 +285,7 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	if withReferrals {
 		counted = append(counted, "referrals", "referrals_consented", "referrals_not_consented")
 	}
+	counted = append(counted, policeCounted...)
 	// One value per (group, counted measure).
 	index := map[[2]int]int{}
 	var values []int
@@ -308,6 +314,9 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 			total string
 			parts []string
 		}{"referrals", []string{"referrals_consented", "referrals_not_consented"}})
+	}
+	for _, p := range policePartitions {
+		partitions = append(partitions, p)
 	}
 	for g := range groups {
 		for _, p := range partitions {
@@ -472,6 +481,11 @@ func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bo
 		}
 	}
 	for _, name := range OutcomeMeasures {
+		// The rates of crossing 3 (stats_police.go).
+		if num, den, ok := policeRateParts(name); ok {
+			ratio(name, 3, []string{num}, []string{den}, visible)
+			continue
+		}
 		switch name {
 		case "participants":
 			set(name, participants, pOK)
@@ -690,6 +704,13 @@ func RefreshStatisticsOlderThan(ctx context.Context, db *gorm.DB, age time.Durat
 		}
 		if err := tx.Raw("SELECT statistics.refresh_views(make_interval(secs => ?))", age.Seconds()).Scan(&refreshed).Error; err != nil {
 			return fmt.Errorf("models: refresh statistics: %w", err)
+		}
+		// The counts of crossing 3 build on the participants' facts just
+		// refreshed (migration 00031).
+		if refreshed {
+			if err := tx.Exec("SELECT statistics.refresh_police_outcomes()").Error; err != nil {
+				return fmt.Errorf("models: refresh police outcome counts: %w", err)
+			}
 		}
 		return nil
 	})
