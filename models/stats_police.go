@@ -43,7 +43,9 @@ func policeSuffix(outcome string) string {
 }
 
 // PoliceRate names the rate of window w for outcome ("" for both).
-func PoliceRate(w, outcome string) string { return "police_contact_" + w + policeSuffix(outcome) + "_rate" }
+func PoliceRate(w, outcome string) string {
+	return "police_contact_" + w + policeSuffix(outcome) + "_rate"
+}
 
 // PoliceWindowCount names the count of children whose window w has
 // elapsed, for outcome ("" for both).
@@ -51,7 +53,9 @@ func PoliceWindowCount(w, outcome string) string { return "police_window_" + w +
 
 // PoliceContactCount names the count of those children with a contact
 // within w, for outcome ("" for both).
-func PoliceContactCount(w, outcome string) string { return "police_contact_" + w + policeSuffix(outcome) }
+func PoliceContactCount(w, outcome string) string {
+	return "police_contact_" + w + policeSuffix(outcome)
+}
 
 // policeNoContact names the children of a window without a contact: a
 // count of people that is never shown, but must not be recoverable.
@@ -59,7 +63,9 @@ func policeNoContact(w, suffix string) string { return "police_no_contact_" + w 
 
 // policeNotYet names the children whose window w has elapsed but not the
 // next longer one: window w = next window + these.
-func policeNotYet(w, next, suffix string) string { return "police_window_" + w + "_not_" + next + suffix }
+func policeNotYet(w, next, suffix string) string {
+	return "police_window_" + w + "_not_" + next + suffix
+}
 
 // PoliceContactMeasures are the crossing's measures of an outcome row, in
 // display order: per window the rates, the children counted, those with a

@@ -127,7 +127,7 @@ func TestWallWrite(t *testing.T) {
 			"prevention.extensions": "I", "prevention.closings": "I", "prevention.visits": "IU",
 			"prevention.groups": "I", "prevention.group_members": "ID", "prevention.search_tokens": "ID"},
 		models.DBMediation:   {"org.mediator_languages": "ID"},
-		models.DBEnforcement: {"enforcement.referrals": "I"},
+		models.DBEnforcement: {"enforcement.referrals": "I", "enforcement.police_contacts": "I"}, // contacts: never changed (issue 17)
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID", "auth.password_links": "I"},
 		models.DBDPO:         {"audit.retention_runs": "IU"}, // the retention run records its day
