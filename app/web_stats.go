@@ -31,6 +31,7 @@ type statsView struct {
 	Dimensions []string // localised dimension names, the table's leading columns
 	Headline   []statsCell
 	Charts     []statsChart
+	Police     *statsPolice // crossing 3 (web_stats_police.go)
 	Sections   []statsSection
 	CSVURL     string
 	JSONURL    string
@@ -113,6 +114,7 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 		statsTable(l, t, "stats-attendance", l.T("stats.section.attendance"), models.AttendanceMeasures),
 		statsTable(l, t, "stats-end-reasons", l.T("stats.section.end_reasons"), models.EndReasonMeasures),
 	}
+	v.Police = statsPoliceSection(l, t)
 	p := h.s.newPage(c, "stats.title", v)
 	p.Errors = v.Errors
 	return h.s.renderPage(c, "stats.html", p)

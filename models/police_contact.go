@@ -175,3 +175,11 @@ func (s *Store) PoliceContactsPage(referralID string, pg Page) ([]PoliceContact,
 func (c *PoliceContact) Cursor() string {
 	return cursorOf(cursorDay(c.OccurredOn), cursorTime(c.CreatedAt), c.ID)
 }
+
+// CheckOwnReferral returns ErrNotFound unless id is one of the acting
+// liaison's referrals: asked first, so that someone else's referral is
+// not found whatever else is wrong with a request about it.
+func (s *Store) CheckOwnReferral(id string) error {
+	_, err := s.ownReferral(id)
+	return err
+}
