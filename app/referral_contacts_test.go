@@ -33,7 +33,9 @@ func TestReferralContactsAPI(t *testing.T) {
 	id := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/referrals", police, referralBody("Timo", "PP-K-1")), 201))["id"].(string)
 	rcBackdate(t, h, id)
 	base := "/api/v1/referrals/" + id + "/contacts"
-	count := func() int { return h.count("SELECT count(*) FROM enforcement.police_contacts WHERE referral_id = ?", id) }
+	count := func() int {
+		return h.count("SELECT count(*) FROM enforcement.police_contacts WHERE referral_id = ?", id)
+	}
 
 	// Recorded: 201 with the contact; the same key and body replay the
 	// answer and write nothing; the same key with another body is 422.
@@ -133,7 +135,9 @@ func TestWebReferralContacts(t *testing.T) {
 	rfSubmit(t, h, &police, rfForm("Lena", "Muster", "KK-4711-A"))
 	id := rfOwnIDs(t, h, &police)["KK-4711-A"]
 	rcBackdate(t, h, id)
-	count := func() int { return h.count("SELECT count(*) FROM enforcement.police_contacts WHERE referral_id = ?", id) }
+	count := func() int {
+		return h.count("SELECT count(*) FROM enforcement.police_contacts WHERE referral_id = ?", id)
+	}
 
 	d := rfGet(t, h, &police, "/referrals/"+id, http.StatusOK)
 	if d.Find("#contacts-empty").Length() != 1 || d.Find("#contact-list").Length() != 0 {
