@@ -192,7 +192,7 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 		return nil, fmt.Errorf("models: police outcome counts: %w", err)
 	}
 	for _, g := range groups {
-		g.setPoliceDerived()
+		g.setPoliceDerived(k)
 	}
 	return groups, nil
 }
@@ -209,7 +209,16 @@ func countOrHidden(n *int) int {
 // those whose window has elapsed but not the next one. A difference with
 // a hidden term is hidden itself. A group the crossing did not return has
 // no child with an ended program: its counts are zero.
-func (g *group) setPoliceDerived() {
+//
+// The children whose 6 months have elapsed but not 12 (or 12 but not 24)
+// are often few: programs that completed within a year of their start are
+// rare. Shown beside each other, the two windows' children and contacts
+// would bound what those few had; one of the two windows' counts has to
+// go. The 12-month window is the program's headline measure (SPEC §11,
+// police_contact_12m_rate), so it is the other one that is hidden: the
+// 6-month count, or the 24-month count, hidden here before the
+// suppression starts; suppressGroups then hides what would give it away.
+func (g *group) setPoliceDerived(k int) {
 	diff := func(a, b string) int {
 		x, y := g.counts[a], g.counts[b]
 		if x < 0 || y < 0 {
@@ -226,7 +235,23 @@ func (g *group) setPoliceDerived() {
 			}
 		}
 	}
+	for _, s := range policeSuffixes {
+		for i := 0; i+1 < len(PoliceWindows); i++ {
+			w, next := PoliceWindows[i], PoliceWindows[i+1]
+			if n := g.counts[policeNotYet(w, next, s)]; n < 0 || n > 0 && n < max(k, MinK) {
+				sacrificed := w // 6 of 6/12
+				if w == policeHeadline {
+					sacrificed = next // 24 of 12/24
+				}
+				g.counts["police_window_"+sacrificed+s] = Hidden
+			}
+		}
+	}
 }
+
+// policeHeadline is the window the suppression keeps when one of two has
+// to go.
+const policeHeadline = "12m"
 
 // policeRateParts returns the numerator and denominator of a rate of the
 // crossing; ok is false for any other measure.
