@@ -218,7 +218,8 @@ func TestStatsDashboard(t *testing.T) {
 		}
 		d := doc(t, resp)
 		svg := d.Find("figure.stats-chart svg[role=img]")
-		if svg.Length() != 2 || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
+		// Participants, completion rate, and police contacts (issue 17).
+		if svg.Length() != 3 || svg.Find("title").Text() == "" || svg.Find("desc").Text() == "" {
 			t.Errorf("%s: charts without text alternative (%d)", path, svg.Length())
 		}
 		if d.Find("table#stats-outcomes tbody tr").Length() == 0 || d.Find("#stats-csv").AttrOr("href", "") == "" {
