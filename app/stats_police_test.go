@@ -66,7 +66,7 @@ func TestStatsPoliceContacts(t *testing.T) {
 		t.Fatalf("no police section: %q", sec.Text())
 	}
 	table := sec.Find("table#stats-police-table")
-	if n := table.Find(`thead th[scope="colgroup"]`).Length(); n != 3 {
+	if n := table.Find(`thead th.stats-window[colspan="3"]`).Length(); n != 3 {
 		t.Errorf("%d window headings", n)
 	}
 	if got, want := table.Find("tbody tr").Length(), page.Find("table#stats-outcomes tbody tr").Length(); got != want || got == 0 {

@@ -287,20 +287,19 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	}
 	counted = append(counted, policeCounted...)
 	// One value per (group, counted measure).
-	index := map[[2]int]int{}
-	var values []int
-	at := func(g int, m int) int {
-		if i, ok := index[[2]int{g, m}]; ok {
-			return i
-		}
-		index[[2]int{g, m}] = len(values)
-		values = append(values, groups[g].counts[counted[m]])
-		return len(values) - 1
-	}
+	// (A flat slice, group by group: the tables reach tens of thousands
+	// of values since crossing 3's counts came, and a map per value cost
+	// more than the suppression itself.)
+	values := make([]int, len(groups)*len(counted))
+	at := func(g int, m int) int { return g*len(counted) + m }
 	for g := range groups {
-		for m := range counted {
-			at(g, m)
+		for m, name := range counted {
+			values[at(g, m)] = groups[g].counts[name]
 		}
+	}
+	measureAt := make(map[string]int, len(counted))
+	for m, name := range counted {
+		measureAt[name] = m
 	}
 	var rels []Relation
 	// Within a group: participants = Σ statuses = Σ attendance bands;
@@ -344,8 +343,8 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	rows := make([]OutcomeRow, len(groups))
 	for g, gr := range groups {
 		visible := func(name string) (float64, bool) {
-			m := slices.Index(counted, name)
-			if m < 0 {
+			m, ok := measureAt[name]
+			if !ok {
 				return 0, false
 			}
 			i := at(g, m)
@@ -445,7 +444,7 @@ func totalKind(key []any) rowKind {
 // outcomeRow derives the measures of one group from its visible counts. A
 // rate is shown only when every count it is computed from is visible.
 func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bool) OutcomeRow {
-	row := OutcomeRow{Key: g.key, Measures: map[string]*float64{}}
+	row := OutcomeRow{Key: g.key, Measures: make(map[string]*float64, len(OutcomeMeasures))}
 	set := func(name string, v float64, ok bool) {
 		if !ok {
 			row.Measures[name] = nil
