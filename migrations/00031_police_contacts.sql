@@ -104,19 +104,20 @@ REVOKE ALL ON FUNCTION enforcement.police_contact_dates() FROM PUBLIC;
 CREATE TRIGGER police_contacts_dates BEFORE INSERT ON enforcement.police_contacts
   FOR EACH ROW EXECUTE FUNCTION enforcement.police_contact_dates();
 
--- One row per child with an ended program: its dimensions and evaluation
--- consent (as stats_base.participant_facts has them), its program outcome,
--- and per window whether it has elapsed and whether a contact falls into
--- it. The rules of the header, in one place; no role may call it, and its
--- rows never leave the database except counted (police_outcome_cube).
+-- One row per child with an ended program and evaluation consent (both as
+-- stats_base.participant_facts has them): its dimensions, its program
+-- outcome, and per window whether it has elapsed and whether a contact
+-- falls into it. The rules of the header, in one place; no role may call
+-- it, and its rows never leave the database except counted
+-- (police_outcome_cube).
 -- +goose StatementBegin
 CREATE FUNCTION stats_base.police_outcome_rows()
 RETURNS TABLE (participant_id uuid, site text, year integer, qnum integer, quarter text, age_band text, gender text,
-               interpreter boolean, reason text, evaluation boolean, outcome text,
+               interpreter boolean, reason text, outcome text,
                window_6m boolean, contact_6m boolean, window_12m boolean, contact_12m boolean,
                window_24m boolean, contact_24m boolean)
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-  SELECT f.participant_id, f.site, f.year, f.qnum, f.quarter, f.age_band, f.gender, f.interpreter, f.reason, f.evaluation,
+  SELECT f.participant_id, f.site, f.year, f.qnum, f.quarter, f.age_band, f.gender, f.interpreter, f.reason,
          CASE WHEN f.status = 'completed' THEN 'completed' ELSE 'ended_early' END,
          (p.activated_on + interval '6 months')::date <= t.today,
          coalesce(c.first_on < (p.activated_on + interval '6 months')::date, false),
@@ -135,15 +136,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
     JOIN enforcement.police_contacts pc ON pc.referral_id = d.referral_id
     WHERE d.participant_id = p.id AND pc.occurred_on >= p.activated_on
   ) c ON true
-  WHERE p.activated_on IS NOT NULL AND f.status IN ('completed', 'ended_early', 'withdrawn', 'declined')
+  WHERE f.evaluation AND p.activated_on IS NOT NULL AND f.status IN ('completed', 'ended_early', 'withdrawn', 'declined')
 $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION stats_base.police_outcome_rows() FROM PUBLIC;
 
--- The rows above counted per combination of every dimension, the
--- evaluation flag and the outcome; the crossing adds these up further.
+-- The rows above counted per combination of every dimension and the
+-- outcome; the crossing adds these up further.
 CREATE MATERIALIZED VIEW stats_base.police_outcome_cube AS
-SELECT site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation, outcome,
+SELECT site, year, qnum, quarter, age_band, gender, interpreter, reason, outcome,
        count(*) FILTER (WHERE window_6m) AS children_6m,
        count(*) FILTER (WHERE window_6m AND contact_6m) AS contacted_6m,
        count(*) FILTER (WHERE window_12m) AS children_12m,
@@ -151,10 +152,10 @@ SELECT site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluat
        count(*) FILTER (WHERE window_24m) AS children_24m,
        count(*) FILTER (WHERE window_24m AND contact_24m) AS contacted_24m
 FROM stats_base.police_outcome_rows()
-GROUP BY site, year, qnum, quarter, age_band, gender, interpreter, reason, evaluation, outcome;
+GROUP BY site, year, qnum, quarter, age_band, gender, interpreter, reason, outcome;
 -- A unique index lets REFRESH ... CONCURRENTLY keep the view readable.
 CREATE UNIQUE INDEX police_outcome_cube_key ON stats_base.police_outcome_cube
-  (site, quarter, age_band, gender, interpreter, reason, evaluation, outcome);
+  (site, quarter, age_band, gender, interpreter, reason, outcome);
 REVOKE ALL ON stats_base.police_outcome_cube FROM PUBLIC;
 
 -- Crossing 3. The calling application role must be an evaluator (any
@@ -195,19 +196,23 @@ BEGIN
     outs := outs || format(', CASE WHEN %s OR %s OR %s THEN NULL ELSE %s END',
       format(small, n, k), format(small, c, k), format(small, n || ' - ' || c, k), c);
   END LOOP;
+  -- The cube's rows are first added up per cell and outcome (one pass),
+  -- then those few per grouping: every grouping of statistics.outcomes,
+  -- once per outcome and once over both.
   RETURN QUERY EXECUTE format(
     'SELECT a.grp, a.site, a.year, a.quarter, a.age_band, a.gender, a.interpreter, a.reason, a.outcome %s
      FROM (SELECT %s f.outcome,
                   coalesce(sum(f.children_6m), 0)::bigint AS children_6m, coalesce(sum(f.contacted_6m), 0)::bigint AS contacted_6m,
                   coalesce(sum(f.children_12m), 0)::bigint AS children_12m, coalesce(sum(f.contacted_12m), 0)::bigint AS contacted_12m,
                   coalesce(sum(f.children_24m), 0)::bigint AS children_24m, coalesce(sum(f.contacted_24m), 0)::bigint AS contacted_24m
-           FROM stats_base.police_outcome_cube f
-           WHERE f.evaluation AND ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2))
-             AND ($3 IS NULL OR f.qnum = ANY ($3))
+           FROM (SELECT %s, sum(f.children_6m) AS children_6m, sum(f.contacted_6m) AS contacted_6m,
+                        sum(f.children_12m) AS children_12m, sum(f.contacted_12m) AS contacted_12m,
+                        sum(f.children_24m) AS children_24m, sum(f.contacted_24m) AS contacted_24m
+                 FROM stats_base.police_outcome_cube f
+                 WHERE ($1 IS NULL OR f.site = ANY ($1)) AND ($2 IS NULL OR f.year = ANY ($2)) AND ($3 IS NULL OR f.qnum = ANY ($3))
+                 GROUP BY %s) f
            GROUP BY GROUPING SETS (%s)) a',
-    outs, sel,
-    -- Every grouping of statistics.outcomes, once per outcome and once
-    -- over both.
+    outs, sel, concat_ws(', ', nullif(sets[1], ''), 'f.outcome'), concat_ws(', ', nullif(sets[1], ''), 'f.outcome'),
     (SELECT string_agg('(' || concat_ws(', ', nullif(s, ''), 'f.outcome') || '), (' || s || ')', ', ') FROM unnest(sets) s))
     USING p_sites, p_years, p_quarters;
 END

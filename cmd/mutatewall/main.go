@@ -131,10 +131,10 @@ var funcMutants = []funcMutant{
 	// only, of children with evaluation consent, none below k (never below
 	// 3), nor the complement of one; and the per-child rules behind it.
 	{"crossing.police_outcomes", "any application role gets counts", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'evaluator' THEN", "IF false THEN"}}},
-	{"crossing.police_outcomes", "without evaluation consent", []edit{{"WHERE f.evaluation AND", "WHERE"}}},
 	{"crossing.police_outcomes", "small cells shown", []edit{{"small constant text := '(%1$s > 0 AND %1$s < %2$s)';", "small constant text := 'false';"}}},
 	{"crossing.police_outcomes", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
 	{"crossing.police_outcomes", "contacts shown beside a small number without one", []edit{{", format(small, n || ' - ' || c, k), c);", ", 'false', c);"}}},
+	{"stats_base.police_outcome_rows", "without evaluation consent", []edit{{"WHERE f.evaluation AND", "WHERE"}}},
 	{"stats_base.police_outcome_rows", "contacts before program start counted", []edit{{" AND pc.occurred_on >= p.activated_on", ""}}},
 	{"stats_base.police_outcome_rows", "another child's contacts counted", []edit{{"WHERE d.participant_id = p.id AND", "WHERE"}}},
 	{"stats_base.police_outcome_rows", "programs still running counted", []edit{{" AND f.status IN ('completed', 'ended_early', 'withdrawn', 'declined')", ""}}},
