@@ -133,6 +133,11 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 		expect(t, h.api("PATCH", "/api/v1/participants/"+pid, coord, fmt.Sprintf(`{"version":%d,"first_name":"Praeventionsname"}`, v)), 200).Body.Close()
 	}
 	expect(t, h.api("POST", "/api/v1/referrals/"+refs[2]+"/decline", coord, `{"reason":"outside_area"}`), 200).Body.Close()
+	// The liaison records a later police contact of each child, today
+	// (issue 17): their own data, on the referral's pages and its list.
+	for _, id := range refs {
+		expect(t, h.api("POST", "/api/v1/referrals/"+id+"/contacts", police, `{"occurred_on":"`+h.today()+`","category":"property"}`), 201).Body.Close()
+	}
 
 	// What the prevention side knows, which the police must never read.
 	var secrets []string
@@ -157,6 +162,12 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	if len(own) == 0 {
 		t.Fatal("the liaison has no token")
 	}
+	// Their own too: the day the referrals arrived and the program's day
+	// by the server's clock (the day of their contacts, the last day the
+	// contact form takes).
+	var arrived []string
+	h.db.Gorm.Raw("SELECT DISTINCT to_char(created_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') FROM enforcement.referrals").Scan(&arrived)
+	own = append(append(own, arrived...), h.today())
 	for _, d := range dates {
 		if !slices.Contains(own, d) {
 			secrets = append(secrets, d)
@@ -200,17 +211,24 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 					t.Errorf("GET %s shows prevention value %q", path, s)
 				}
 			}
-			// The one full date a referral's pages may show is the child's
-			// birth date the liaison submitted (referralBody): their own.
-			if strings.Contains(path, "referral") && fullDate.MatchString(strings.ReplaceAll(body, "2014-02-03", "")) {
-				t.Errorf("GET %s shows a date finer than the month: %q", path, fullDate.FindString(strings.ReplaceAll(body, "2014-02-03", "")))
+			// The full dates a referral's pages may show are the liaison's
+			// own: the child's birth date they submitted (referralBody), and
+			// the days their referrals arrived and their contacts occurred.
+			if strings.Contains(path, "referral") {
+				rest := strings.ReplaceAll(body, "2014-02-03", "")
+				for _, d := range own {
+					rest = strings.ReplaceAll(rest, d, "")
+				}
+				if fullDate.MatchString(rest) {
+					t.Errorf("GET %s shows a date finer than the month: %q", path, fullDate.FindString(rest))
+				}
 			}
 		}
 	}
 	if visited < 5 {
 		t.Fatalf("only %d police responses checked", visited)
 	}
-	for _, path := range []string{"/referrals/:id", "/referrals/:id/edit", "/api/v1/referrals/:id"} {
+	for _, path := range []string{"/referrals/:id", "/referrals/:id/edit", "/api/v1/referrals/:id", "/api/v1/referrals/:id/contacts"} {
 		if walked[path] != len(refs) {
 			t.Errorf("%s walked for %d referrals, want %d", path, walked[path], len(refs))
 		}

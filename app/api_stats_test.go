@@ -222,7 +222,9 @@ func TestStatsDashboard(t *testing.T) {
 		// Participants, completion rate, and the assessments before and
 		// after (issue 17).
 		svg := d.Find("figure.stats-chart svg[role=img]")
-		if svg.Length() != 3 || svg.Find("title").Length() != 3 || svg.Find("desc").Length() != 3 || svg.Find("desc").Text() == "" {
+		// Participants, completion rate, police contacts, and the
+		// assessments' before and after (issue 17).
+		if svg.Length() != 4 || svg.Find("title").Length() != 4 || svg.Find("desc").Length() != 4 || svg.Find("desc").Text() == "" {
 			t.Errorf("%s: charts without text alternative (%d)", path, svg.Length())
 		}
 		if d.Find("table#stats-outcomes tbody tr").Length() == 0 {

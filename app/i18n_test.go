@@ -312,6 +312,10 @@ func dynamicIDs() map[string][]string {
 	}
 	out["stats.interpreter."] = str("true", "false")
 	out["stats.form."] = str("by1", "by2", "by3")
+	// Crossing 3 on the dashboard (app.statsPoliceSection): windows and
+	// program outcomes.
+	out["stats.police.window."] = models.PoliceWindows
+	out["stats.police.outcome."] = append(str("all"), models.PoliceOutcomes...)
 	for _, p := range models.Purposes {
 		out["purpose."] = append(out["purpose."], string(p))
 	}

@@ -149,6 +149,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/referrals/:id", Access: Side, Roles: policeLiaisons, Handler: h.referralShow},
 		{Method: "GET", Path: "/referrals/:id/edit", Access: Side, Roles: policeLiaisons, Handler: h.referralEdit},
 		{Method: "POST", Path: "/referrals/:id", Access: Side, Roles: policeLiaisons, Handler: h.referralUpdate},
+		// Later police contacts of the child, recorded on the liaison's own
+		// referral page (issue 17); enforcement data, counted only by
+		// crossing 3.
+		{Method: "POST", Path: "/referrals/:id/contacts", Access: Side, Roles: policeLiaisons, Handler: h.policeContactCreate},
 		{Method: "GET", Path: "/intake", Access: Side, Roles: coordinators, Handler: h.intakeList},
 		{Method: "GET", Path: "/intake/:id", Access: Side, Roles: coordinators, Handler: h.intakeShow},
 		{Method: "POST", Path: "/intake/:id/accept", Access: Side, Roles: coordinators, Handler: h.intakeAccept},
@@ -310,6 +314,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/referrals/:id/matches", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralMatches},
 		// The liaison corrects their own referral until intake decides.
 		{Method: "PATCH", Path: "/api/v1/referrals/:id", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiReferralPatch},
+		// The liaison records and lists later police contacts on their own
+		// referral (issue 17).
+		{Method: "POST", Path: "/api/v1/referrals/:id/contacts", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiPoliceContactCreate},
+		{Method: "GET", Path: "/api/v1/referrals/:id/contacts", Access: Side, Roles: policeLiaisons, API: true, Handler: h.apiPoliceContacts},
 		{Method: "POST", Path: "/api/v1/referrals/:id/accept", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralAccept},
 		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
 

@@ -23,6 +23,9 @@ type referralShowData struct {
 	DateOfBirth string
 	// AlertMessage says why a correction was not saved.
 	AlertMessage string
+	// Contacts are the later police contacts recorded on the referral
+	// and the form to record one (issue 17, web_police_contacts.go).
+	Contacts *referralContacts
 }
 
 // referralShow shows the liaison's own referral; the read is audited.
@@ -31,15 +34,24 @@ func (h *handlers) referralShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.renderReferralShow(c, r, f, "")
+	contacts, err := loadReferralContacts(c, r)
+	if err != nil {
+		return err
+	}
+	return h.renderReferralShow(c, r, f, "", contacts, nil)
 }
 
-func (h *handlers) renderReferralShow(c *fiber.Ctx, r *models.Referral, f *models.Feedback, alert string) error {
-	data := referralShowData{R: r, Feedback: f, AlertMessage: alert}
+// renderReferralShow shows the referral page; errs are the contact form's
+// field errors.
+func (h *handlers) renderReferralShow(c *fiber.Ctx, r *models.Referral, f *models.Feedback, alert string, contacts *referralContacts,
+	errs map[string]string) error {
+	data := referralShowData{R: r, Feedback: f, AlertMessage: alert, Contacts: contacts}
 	if !r.DateOfBirth.IsZero() {
 		data.DateOfBirth = r.DateOfBirth.Format(time.DateOnly)
 	}
-	return h.s.render(c, "referral_show.html", "referral.show_title", data)
+	p := h.s.newPage(c, "referral.show_title", data)
+	p.Errors = errs
+	return h.s.renderPage(c, "referral_show.html", p)
 }
 
 // referralEdit shows the correction form, filled in; once intake decided
@@ -83,6 +95,10 @@ func (h *handlers) referralUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	contacts, err := loadReferralContacts(c, r)
+	if err != nil {
+		return err
+	}
 	form := readReferralForm(c)
 	form.Version = formVersion(c)
 	dp := newDateParser()
@@ -92,7 +108,7 @@ func (h *handlers) referralUpdate(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, models.ErrReferralDecided):
 		r.Open = false
-		return h.renderReferralShow(c.Status(fiber.StatusConflict), r, f, l.T("referral.decided_meanwhile"))
+		return h.renderReferralShow(c.Status(fiber.StatusConflict), r, f, l.T("referral.decided_meanwhile"), contacts, nil)
 	case errors.As(err, &ve) || dp.err() != nil:
 		// An unreadable date is reported as such, before the model's
 		// "required" for the same field; the other fields keep theirs.

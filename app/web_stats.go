@@ -32,6 +32,7 @@ type statsView struct {
 	Dimensions []string // localised dimension names, the table's leading columns
 	Headline   []statsCell
 	Charts     []statsChart
+	Police     *statsPolice // crossing 3 (web_stats_police.go)
 	Sections   []statsSection
 	// Assessment is the per-item table of the assessments (issue 17).
 	Assessment *statsAssessmentView
@@ -124,6 +125,7 @@ func (h *handlers) statsDashboard(c *fiber.Ctx) error {
 	if err := h.statsAssessments(c, l, v, q); err != nil {
 		return err
 	}
+	v.Police = statsPoliceSection(l, t)
 	p := h.s.newPage(c, "stats.title", v)
 	p.Errors = v.Errors
 	return h.s.renderPage(c, "stats.html", p)

@@ -53,6 +53,11 @@ const (
 	AuditReferralUpdate    = "referral.update" // a liaison's correction (issue 16)
 	AuditMeasureSave       = "measure.save"
 	AuditSessionCreate     = "session.create"
+	// Police contacts after a referral (issue 17): the referral as object,
+	// the contact's id (and on reading the count) in the details; never
+	// its day or category.
+	AuditPoliceContactCreate = "police_contact.create"
+	AuditPoliceContactRead   = "police_contact.read"
 	// Groups for sessions (issue 15): the group's id as object; member
 	// changes name the children by id only.
 	AuditGroupCreate      = "group.create"

@@ -43,6 +43,7 @@ var AuditActions = []string{
 	AuditSessionCreate, AuditSessionRead, AuditSessionUpdate, AuditGroupCreate, AuditGroupRead, AuditGroupUpdate, AuditGroupMembers, AuditGoalCreate, AuditGoalUpdate, AuditReviewRecord,
 	AuditProgramExtend, AuditCaseClose, AuditAssessmentRecord, AuditAssessmentItemSave, AuditVisitCreate, AuditVisitUpdate, AuditAssignmentCreate, AuditAssignmentEnd,
 	AuditStatsQuery, AuditStatsExport, AuditAuditSearch, AuditAuditExport,
+	AuditPoliceContactCreate, AuditPoliceContactRead,
 	AuditParticipantErase, AuditParticipantExport, AuditRetentionRun,
 	AuditUserCreate, AuditUserUpdate, AuditUserPasswordLink, AuditUserTOTPReset, AuditPasswordSet, AuditSiteCreate, AuditSiteUpdate,
 }

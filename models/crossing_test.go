@@ -20,6 +20,8 @@ func TestCrossingPrivileges(t *testing.T) {
 		"SELECT * FROM crossing.referral_feedback()": models.DBEnforcement,
 		"SELECT crossing.referral_open(NULL)":        models.DBEnforcement,
 		"SELECT crossing.intake_hold(NULL)":          models.DBPrevention,
+		// Crossing 3 (issue 17): aggregate counts for the evaluators.
+		"SELECT * FROM crossing.police_outcomes('{site}', NULL, NULL, NULL, 5)": models.DBStatistics,
 	}
 	for sql, side := range may {
 		for _, role := range models.DBRoles {

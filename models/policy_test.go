@@ -51,6 +51,8 @@ type policyWorld struct {
 	// openReferral is undecided, so its liaison may still correct it.
 	openReferral string
 	theirsVisit  *models.Visit
+	// contact is a police contact on referral (issue 17).
+	contact string
 	// Groups: the colleague's (with their case), an empty one of sw's,
 	// and an empty one at Duisburg.
 	theirsGroup, emptyGroup, duGroup string
@@ -133,6 +135,16 @@ func newPolicyWorld(t *testing.T) *policyWorld {
 	w.referral = w.refer("Abgelehnt").ID
 	w.must("coord", func(st *models.Store) error { return st.DeclineReferral(w.referral, "duplicate") })
 	w.openReferral = w.refer("Offen").ID
+	// A later police contact of the declined referral's child, recorded by
+	// its liaison (issue 17); the referral arrived a month before today.
+	dbtest.Exec(t, w.db.Gorm, "UPDATE enforcement.referrals SET created_at = created_at - interval '40 days' WHERE id = ?", w.referral)
+	w.must("police", func(st *models.Store) error {
+		c, err := st.CreatePoliceContact(w.referral, models.PoliceContactInput{OccurredOn: ptr(today.AddDate(0, 0, -3)), Category: "property"}, today)
+		if err == nil {
+			w.contact = c.ID
+		}
+		return err
+	})
 	// Rows written as the owner: an extension, a closing and a kept answer
 	// of the colleague's.
 	db := w.db.Gorm
@@ -416,6 +428,15 @@ func (w *policyWorld) cases() []policyCase {
 			refused: []string{"police2"}, allowed: "police"},
 		{policy: "enforcement.referrals referrals_own USING", what: "correcting another liaison's referral",
 			sql: "UPDATE enforcement.referrals SET notes_enc = notes_enc WHERE id = ?", args: []any{w.openReferral},
+			refused: []string{"police2"}, allowed: "police"},
+		// Police contacts after a referral (issue 17): its liaison's only.
+		{policy: "enforcement.police_contacts police_contacts_own USING", what: "the contacts of another liaison's referral",
+			sql: "SELECT 1 FROM enforcement.police_contacts WHERE id = ?", args: []any{w.contact}, refused: []string{"police2"}, allowed: "police"},
+		{policy: "enforcement.police_contacts police_contacts_own USING", what: "every contact, without WHERE",
+			sql: "SELECT 1 FROM enforcement.police_contacts", refused: []string{"police2"}, allowed: "police"},
+		{policy: "enforcement.police_contacts police_contacts_own CHECK", what: "a contact on another liaison's referral",
+			sql: insertCopy("enforcement.police_contacts"), args: []any{w.copyOf("enforcement.police_contacts", "id = ?", w.contact,
+				map[string]any{"id": "00000000-0000-4000-8000-0000000000c1"})},
 			refused: []string{"police2"}, allowed: "police"},
 		// Mediators' languages.
 		{policy: "org.mediator_languages mediator_languages_own CHECK", what: "a language in another mediator's name",

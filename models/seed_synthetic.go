@@ -382,6 +382,7 @@ type synth struct {
 	r      *rand.Rand
 	today  time.Time // midnight UTC of the data set's day
 	n      int
+	seed   uint64 // opt.Seed, for the parts with a random source of their own
 	sealer *Store // only its cipher: values are sealed as every write path seals them
 	err    error  // first sealing error
 	hash   string
@@ -397,6 +398,7 @@ type synth struct {
 	sessions  []synSession
 	entries   []synEntry
 	visits    []synVisit
+	police    []synPoliceContact // seed_synthetic_police.go
 	referrals []synReferral
 	assess    synAssess // seed_synthetic_assess.go
 	busy      map[uint64]bool
@@ -569,6 +571,7 @@ type synReferral struct {
 func newSynth(opt SyntheticOptions, cipher *Cipher) *synth {
 	g := &synth{r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x6b75727665)), today: dateOf(opt.Today), n: opt.Participants,
 		sealer: &Store{cipher: cipher}, busy: map[uint64]bool{}}
+	g.seed = uint64(opt.Seed)
 	for _, s := range syntheticSites {
 		g.sites = append(g.sites, &synSite{code: s.code, name: s.name, area: s.area, postcode: s.postcode, weight: s.weight,
 			covers: map[string][]int{}, counters: map[int]int{}})
@@ -1342,6 +1345,7 @@ func (g *synth) planReferrals() {
 		r.reason = ReasonCategories[g.weighted(45, 35, 20)]
 		r.unit = "PI " + s.name + "-" + pick(g, policeUnits)
 	}
+	g.planPoliceContacts()
 }
 
 // ---------------------------------------------------------------------------
@@ -1660,7 +1664,7 @@ func (g *synth) writeReferrals(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	return g.copy(ctx, tx, "prevention.intake_decisions", []string{"referral_id", "site_id", "decision", "decline_reason",
+	err = g.copy(ctx, tx, "prevention.intake_decisions", []string{"referral_id", "site_id", "decision", "decline_reason",
 		"participant_id", "decided_by", "decided_at", "kind"}, func(yield func([]any) bool) {
 		for _, r := range g.referrals {
 			s := g.sites[r.site]
@@ -1678,6 +1682,10 @@ func (g *synth) writeReferrals(ctx context.Context, tx pgx.Tx) error {
 			}
 		}
 	})
+	if err != nil {
+		return err
+	}
+	return g.writePoliceContacts(ctx, tx)
 }
 
 func (g *synth) writeCasework(ctx context.Context, tx pgx.Tx) error {

@@ -51,7 +51,8 @@ var (
 var OutcomeMeasures = slices.Concat(
 	[]string{"participants", "referrals", "consent_rate", "completion_rate", "months_in_program_median",
 		"sessions_per_participant", "attendance_rate", "goals_achieved_rate", "reviews_on_time_rate", "visits_held"},
-	AssessmentMeasures, StatusMeasures, AttendanceMeasures, EndReasonMeasures)
+	AssessmentMeasures, StatusMeasures, AttendanceMeasures, EndReasonMeasures,
+	PoliceContactMeasures)
 
 // StatsQuery asks for one outcome table.
 type StatsQuery struct {
@@ -135,6 +136,10 @@ func (s *Store) Outcomes(q StatsQuery) (*OutcomeTable, error) {
 	}
 	groups, err := s.outcomeGroups(q, k)
 	if err != nil {
+		return nil, err
+	}
+	// Crossing 3: police contacts after program start by outcome.
+	if groups, err = s.addPoliceContacts(groups, q, k); err != nil {
 		return nil, err
 	}
 	withReferrals := true
@@ -287,21 +292,21 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	if withReferrals {
 		counted = append(counted, "referrals", "referrals_consented", "referrals_not_consented")
 	}
+	counted = append(counted, policeCounted...)
 	// One value per (group, counted measure).
-	index := map[[2]int]int{}
-	var values []int
-	at := func(g int, m int) int {
-		if i, ok := index[[2]int{g, m}]; ok {
-			return i
-		}
-		index[[2]int{g, m}] = len(values)
-		values = append(values, groups[g].counts[counted[m]])
-		return len(values) - 1
-	}
+	// (A flat slice, group by group: the tables reach tens of thousands
+	// of values since crossing 3's counts came, and a map per value cost
+	// more than the suppression itself.)
+	values := make([]int, len(groups)*len(counted))
+	at := func(g int, m int) int { return g*len(counted) + m }
 	for g := range groups {
-		for m := range counted {
-			at(g, m)
+		for m, name := range counted {
+			values[at(g, m)] = groups[g].counts[name]
 		}
+	}
+	measureAt := make(map[string]int, len(counted))
+	for m, name := range counted {
+		measureAt[name] = m
 	}
 	var rels []Relation
 	// Within a group: participants = Σ statuses = Σ attendance bands;
@@ -315,6 +320,9 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 			total string
 			parts []string
 		}{"referrals", []string{"referrals_consented", "referrals_not_consented"}})
+	}
+	for _, p := range policePartitions {
+		partitions = append(partitions, p)
 	}
 	for g := range groups {
 		for _, p := range partitions {
@@ -342,8 +350,8 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	rows := make([]OutcomeRow, len(groups))
 	for g, gr := range groups {
 		visible := func(name string) (float64, bool) {
-			m := slices.Index(counted, name)
-			if m < 0 {
+			m, ok := measureAt[name]
+			if !ok {
 				return 0, false
 			}
 			i := at(g, m)
@@ -443,7 +451,7 @@ func totalKind(key []any) rowKind {
 // outcomeRow derives the measures of one group from its visible counts. A
 // rate is shown only when every count it is computed from is visible.
 func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bool) OutcomeRow {
-	row := OutcomeRow{Key: g.key, Measures: map[string]*float64{}}
+	row := OutcomeRow{Key: g.key, Measures: make(map[string]*float64, len(OutcomeMeasures))}
 	set := func(name string, v float64, ok bool) {
 		if !ok {
 			row.Measures[name] = nil
@@ -479,6 +487,11 @@ func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bo
 		}
 	}
 	for _, name := range OutcomeMeasures {
+		// The rates of crossing 3 (stats_police.go).
+		if num, den, ok := policeRateParts(name); ok {
+			ratio(name, 3, []string{num}, []string{den}, visible)
+			continue
+		}
 		switch name {
 		case "participants":
 			set(name, participants, pOK)
@@ -699,6 +712,13 @@ func RefreshStatisticsOlderThan(ctx context.Context, db *gorm.DB, age time.Durat
 		}
 		if err := tx.Raw("SELECT statistics.refresh_views(make_interval(secs => ?))", age.Seconds()).Scan(&refreshed).Error; err != nil {
 			return fmt.Errorf("models: refresh statistics: %w", err)
+		}
+		// The counts of crossing 3 build on the participants' facts just
+		// refreshed (migration 00031).
+		if refreshed {
+			if err := tx.Exec("SELECT statistics.refresh_police_outcomes()").Error; err != nil {
+				return fmt.Errorf("models: refresh police outcome counts: %w", err)
+			}
 		}
 		return nil
 	})

@@ -130,7 +130,7 @@ func TestWallWrite(t *testing.T) {
 			// per column corrected and retired (issue 17).
 			"prevention.assessment_items": "I", "prevention.assessments": "I", "prevention.assessment_scores": "I"},
 		models.DBMediation:   {"org.mediator_languages": "ID"},
-		models.DBEnforcement: {"enforcement.referrals": "I"},
+		models.DBEnforcement: {"enforcement.referrals": "I", "enforcement.police_contacts": "I"}, // contacts: never changed (issue 17)
 		models.DBStatistics:  {},
 		models.DBAdmin:       {"org.sites": "IU", "org.users": "IU", "org.mediator_languages": "ID", "auth.password_links": "I"},
 		models.DBDPO:         {"audit.retention_runs": "IU"}, // the retention run records its day

@@ -127,6 +127,25 @@ var funcMutants = []funcMutant{
 		"(coalesce(sum(f.referrals), 0)::bigint + 0 * %s)"}}},
 	{"stats_base.small", "small counts shown", []edit{{"n > 0 AND n < greatest(k, 3)", "false"}}},
 	{"stats_base.small", "k below 3", []edit{{"greatest(k, 3)", "k"}}},
+	// Crossing 3 (issue 17, migration 00031): counts for the evaluators
+	// only, of children with evaluation consent, none below k (never below
+	// 3), nor the complement of one; and the per-child rules behind it.
+	{"crossing.police_outcomes", "any application role gets counts", []edit{{"IF org.current_app_role() IS DISTINCT FROM 'evaluator' THEN", "IF false THEN"}}},
+	{"crossing.police_outcomes", "small cells shown", []edit{{"small constant text := '(%1$s > 0 AND %1$s < %2$s)';", "small constant text := 'false';"}}},
+	{"crossing.police_outcomes", "k below 3", []edit{{"greatest(coalesce(p_k, 5), 3)", "coalesce(p_k, 5)"}}},
+	{"crossing.police_outcomes", "contacts shown beside a small number without one", []edit{{", format(small, n || ' - ' || c, k), c);", ", 'false', c);"}}},
+	{"stats_base.police_outcome_rows", "without evaluation consent", []edit{{"WHERE f.evaluation AND", "WHERE"}}},
+	{"stats_base.police_outcome_rows", "contacts before program start counted", []edit{{" AND pc.occurred_on >= p.activated_on", ""}}},
+	{"stats_base.police_outcome_rows", "another child's contacts counted", []edit{{"WHERE d.participant_id = p.id AND", "WHERE"}}},
+	{"stats_base.police_outcome_rows", "programs still running counted", []edit{{" AND f.status IN ('completed', 'ended_early', 'withdrawn', 'declined')", ""}}},
+	{"stats_base.police_outcome_rows", "a withdrawal not counted as an early end", []edit{{"'withdrawn', ", ""}}},
+	{"stats_base.police_outcome_rows", "completed programs counted as ended early", []edit{{"CASE WHEN f.status = 'completed' THEN 'completed' ELSE 'ended_early' END", "'ended_early'"}}},
+	{"stats_base.police_outcome_rows", "the 6-month window counted before it has elapsed", []edit{{"(p.activated_on + interval '6 months')::date <= t.today", "true"}}},
+	{"stats_base.police_outcome_rows", "the 12-month window counted before it has elapsed", []edit{{"(p.activated_on + interval '12 months')::date <= t.today", "true"}}},
+	{"stats_base.police_outcome_rows", "the 24-month window counted before it has elapsed", []edit{{"(p.activated_on + interval '24 months')::date <= t.today", "true"}}},
+	{"stats_base.police_outcome_rows", "contacts after the 12-month window counted", []edit{{"coalesce(c.first_on < (p.activated_on + interval '12 months')::date, false)", "c.first_on IS NOT NULL"}}},
+	{"enforcement.police_contact_dates", "a police contact in the future stored", []edit{{"IF NEW.occurred_on > org.today() THEN", "IF false THEN"}}},
+	{"enforcement.police_contact_dates", "a police contact before its referral stored", []edit{{"AND NEW.occurred_on < (r.created_at AT TIME ZONE 'Europe/Berlin')::date", "AND false"}}},
 	{"audit.case_numbers", "any role resolves case numbers", []edit{{"org.current_app_role() = 'dpo' AND", ""}}},
 	{"audit.case_numbers", "every case number for any id", []edit{{"p.id = ANY (p_ids)", "p_ids IS NOT NULL"}}},
 	{"audit.case_numbers", "every participant for any case number", []edit{{"p.case_number = ANY (p_case_numbers)", "p_case_numbers IS NOT NULL"}}},
@@ -173,12 +192,21 @@ var funcMutants = []funcMutant{
 	{"auth.end_sessions_of", "everybody's sessions end", []edit{{"DELETE FROM auth.sessions WHERE user_id = p_user;", "DELETE FROM auth.sessions;"}}},
 }
 
+// grantMutants open a crossing to more database roles than its grant
+// names; the function's own check of the application role would still
+// answer them nothing, so the role tests must see the refusal itself.
+var grantMutants = []mutant{
+	{"grant crossing.police_outcomes: any role executes",
+		"GRANT EXECUTE ON FUNCTION crossing.police_outcomes(text[], text[], integer[], integer[], integer) TO PUBLIC"},
+}
+
 // exempt are the definer functions that are not a crossing of the wall,
 // with where they are tested instead.
 var exempt = map[string]string{
-	"audit.seal":               "the audit chain; kurve audit verify and models/audit_test.go",
-	"org.data_key_ids":         "key ids of the newest values, no value and no filter to take out (cmd/kurve TestBackupRestoreDrill)",
-	"statistics.refresh_views": "refreshes the statistics views as their owner; no filter to take out (models/stats_test.go)",
+	"audit.seal":                         "the audit chain; kurve audit verify and models/audit_test.go",
+	"org.data_key_ids":                   "key ids of the newest values, no value and no filter to take out (cmd/kurve TestBackupRestoreDrill)",
+	"statistics.refresh_views":           "refreshes the statistics views as their owner; no filter to take out (models/stats_test.go)",
+	"statistics.refresh_police_outcomes": "refreshes crossing 3's counts as their owner; no filter to take out (models/crossing_police_test.go)",
 }
 
 // equivalent are the mutants no test can tell from the real database,
@@ -187,7 +215,7 @@ var equivalent = map[string]string{}
 
 // wallTests are the wall's and the roles' tests of the models package,
 // run first; a mutant they miss meets the whole package next.
-const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|Assessment|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|ReferralCorrection|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset|Search$|ReferralMatches)"
+const wallTests = "^Test(EveryPolicy|ColumnGrants|Wall|Assessment|RowPolicies|MediatorColumns|Crossing|IdempotencyKeysOwnOnly|SwitchRole|ReferralLifecycle|ReferralCorrection|FeedbackRule|SmallCountFloor|Outcomes|VisitConsentRule|VisitOverlap|Visits$|ConsentExpiry|Erase|Retention|Export|AccessEnds|OpenAssignments|RoleChangeToPolice|AdminFunctions|TOTPReset|Search$|ReferralMatches|PoliceContact)"
 
 // schemas are Kurve's own.
 var schemas = []string{"org", "auth", "audit", "prevention", "enforcement", "statistics", "stats_base", "crossing"}
@@ -462,6 +490,7 @@ func buildMutants(db *gorm.DB) ([]mutant, error) {
 		}
 		ms = append(ms, mutant{"function " + fm.fn + ": " + fm.what, mutated})
 	}
+	ms = append(ms, grantMutants...)
 	var uncovered []string
 	for _, f := range definers {
 		if !covered[f] && exempt[f] == "" {
