@@ -249,6 +249,21 @@ type statsChart struct {
 	Bars            []statsBar
 }
 
+// place lays out a bar of width w with its label and value, mirrored in
+// right-to-left languages (the label on the right, the bar growing left).
+func (b *statsBar) place(w int, rtl bool) {
+	b.BarW = w
+	if rtl {
+		b.LabelX, b.LabelAnchor = chartWidth-4, "start"
+		b.BarX = chartWidth - chartLabelW - w
+		b.ValueX, b.ValueAnchor = b.BarX-6, "start"
+	} else {
+		b.LabelX, b.LabelAnchor = 4, "start"
+		b.BarX = chartLabelW
+		b.ValueX, b.ValueAnchor = chartLabelW+w+6, "start"
+	}
+}
+
 type statsBar struct {
 	// Class tells the bars of one chart apart (the before/after chart's
 	// "before" and "after").
@@ -335,16 +350,7 @@ func statsCharts(l *Localizer, t *models.OutcomeTable) []statsChart {
 			default:
 				b.Value = l.T("stats.not_applicable")
 			}
-			b.BarW = w
-			if rtl {
-				b.LabelX, b.LabelAnchor = chartWidth-4, "start"
-				b.BarX = chartWidth - chartLabelW - w
-				b.ValueX, b.ValueAnchor = b.BarX-6, "start"
-			} else {
-				b.LabelX, b.LabelAnchor = 4, "start"
-				b.BarX = chartLabelW
-				b.ValueX, b.ValueAnchor = chartLabelW+w+6, "start"
-			}
+			b.place(w, rtl)
 			c.Bars = append(c.Bars, b)
 		}
 		return c

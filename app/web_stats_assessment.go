@@ -132,16 +132,7 @@ func beforeAfterChart(l *Localizer, t *models.AssessmentItemTable) *statsChart {
 			default:
 				b.Value = l.T("stats.not_applicable")
 			}
-			b.BarW = w
-			if rtl {
-				b.LabelX, b.LabelAnchor = chartWidth-4, "start"
-				b.BarX = chartWidth - chartLabelW - w
-				b.ValueX, b.ValueAnchor = b.BarX-6, "start"
-			} else {
-				b.LabelX, b.LabelAnchor = 4, "start"
-				b.BarX = chartLabelW
-				b.ValueX, b.ValueAnchor = chartLabelW+w+6, "start"
-			}
+			b.place(w, rtl)
 			c.Bars = append(c.Bars, b)
 		}
 	}

@@ -103,16 +103,8 @@ func policeChart(l *Localizer, grand models.OutcomeRow) *statsChart {
 			text, v, suppressed := value(models.PoliceRate(w, o))
 			texts[o] = text
 			b := statsBar{Label: policeOutcomeLabel(l, o), Value: text,
-				Suppressed: suppressed, Y: i*chartRowH + 18, BarY: i*chartRowH + 6, BarW: int(v * chartBarMax)}
-			if rtl {
-				b.LabelX, b.LabelAnchor = chartWidth-4, "start"
-				b.BarX = chartWidth - chartLabelW - b.BarW
-				b.ValueX, b.ValueAnchor = b.BarX-6, "start"
-			} else {
-				b.LabelX, b.LabelAnchor = 4, "start"
-				b.BarX = chartLabelW
-				b.ValueX, b.ValueAnchor = chartLabelW+b.BarW+6, "start"
-			}
+				Suppressed: suppressed, Y: i*chartRowH + 18, BarY: i*chartRowH + 6}
+			b.place(int(v*chartBarMax), rtl)
 			c.Bars = append(c.Bars, b)
 			i++
 		}
