@@ -81,6 +81,8 @@ type Server struct {
 	routes  []Route
 	fiber   *fiber.App
 	outage  outage
+	// dash keeps the start pages' attention lists (dashcache.go).
+	dash dashCache
 }
 
 // New builds the Fiber application with every route of the route table.

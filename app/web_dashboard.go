@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -89,41 +90,17 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	if err := d.addVisits(st, monday, dayStart, at); err != nil {
 		return err
 	}
-	day := today(c)
-	facts, err := st.CaseFacts(day, d.Coordinator)
+	att, err := h.s.dash.attention(st, today(c), d.Coordinator)
 	if err != nil {
 		return err
 	}
-	lists := []attentionList{
-		{&d.OverdueReviews, filterReviewOverdue, func(f *models.CaseFact) *time.Time { return f.ReviewDue }},
-		{&d.ConsentMissing, filterConsentMissing, nil},
-		{&d.ConsentExpiring, filterConsentExpiring, func(f *models.CaseFact) *time.Time { return f.ConsentExpires }},
-		{&d.EndingSoon, filterEndingSoon, func(f *models.CaseFact) *time.Time { return f.ProgramEnd }},
-		{&d.NoBaseline, filterNoBaseline, func(f *models.CaseFact) *time.Time { return f.ActivatedOn }},
-	}
-	if d.Coordinator {
-		lists = append(lists, attentionList{&d.NeedsWorker, filterNeedsWorker, nil})
-	}
+	lists := []*caseList{&d.OverdueReviews, &d.ConsentMissing, &d.ConsentExpiring, &d.EndingSoon, &d.NoBaseline, &d.NeedsWorker}
 	var shown []*caseLine
-	for _, l := range lists {
-		match := l.filter.pick(facts)
-		if l.date != nil {
-			models.SortFactsBy(match, l.date)
-		}
-		l.list.Href = "/participants?attention=" + string(l.filter)
-		for i := range match {
-			if i == dashListMax {
-				l.list.More = len(match) - dashListMax
-				break
-			}
-			line := caseLine{ID: match[i].ID, CaseNumber: match[i].CaseNumber, Status: match[i].Status}
-			if l.date != nil {
-				line.Date = formatDate(l.date(&match[i]))
-			}
-			l.list.Lines = append(l.list.Lines, line)
-		}
-		for i := range l.list.Lines {
-			shown = append(shown, &l.list.Lines[i])
+	for i, l := range att.lists {
+		// A copy: the cached lines stay without names.
+		*lists[i] = caseList{Lines: slices.Clone(l.Lines), More: l.More, Href: l.Href}
+		for j := range lists[i].Lines {
+			shown = append(shown, &lists[i].Lines[j])
 		}
 	}
 	ids := make([]string, 0, len(shown))
@@ -145,23 +122,9 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		loads := map[string]*workerLoad{}
-		for i := range facts {
-			for _, w := range facts[i].Workers {
-				if loads[w] == nil {
-					loads[w] = &workerLoad{}
-				}
-				loads[w].Open++
-				if facts[i].Status == models.StatusActive {
-					loads[w].Active++
-				}
-			}
-		}
 		for _, w := range workers {
-			load := workerLoad{ID: w.ID, Name: w.Name}
-			if l := loads[w.ID]; l != nil {
-				load.Open, load.Active = l.Open, l.Active
-			}
+			load := att.loads[w.ID]
+			load.ID, load.Name = w.ID, w.Name
 			d.Caseload = append(d.Caseload, load)
 		}
 	}
@@ -171,9 +134,68 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 // attentionList fills one list of the start page: the cases its filter
 // holds for, soonest date first when the list is about a date.
 type attentionList struct {
-	list   *caseList
 	filter caseFilter
 	date   func(*models.CaseFact) *time.Time
+}
+
+// attention is what the start page computes from the case facts of the
+// user's cases or site: each attention list's first dashListMax lines
+// (case number, status and date, never a name) and how many more there
+// are, in the order of dashboardData's fields, and with staffing the
+// open and active cases per social worker. The dashboard cache keeps it
+// (dashcache.go).
+type attention struct {
+	lists []caseList
+	loads map[string]workerLoad
+}
+
+// attentionOf applies the attention filters to the facts; staffing adds
+// the list of cases without a social worker and the caseloads.
+func attentionOf(facts []models.CaseFact, staffing bool) *attention {
+	att := &attention{}
+	lists := []attentionList{
+		{filterReviewOverdue, func(f *models.CaseFact) *time.Time { return f.ReviewDue }},
+		{filterConsentMissing, nil},
+		{filterConsentExpiring, func(f *models.CaseFact) *time.Time { return f.ConsentExpires }},
+		{filterEndingSoon, func(f *models.CaseFact) *time.Time { return f.ProgramEnd }},
+		{filterNoBaseline, func(f *models.CaseFact) *time.Time { return f.ActivatedOn }},
+	}
+	if staffing {
+		lists = append(lists, attentionList{filterNeedsWorker, nil})
+	}
+	for _, l := range lists {
+		match := l.filter.pick(facts)
+		if l.date != nil {
+			models.SortFactsBy(match, l.date)
+		}
+		list := caseList{Href: "/participants?attention=" + string(l.filter)}
+		for i := range match {
+			if i == dashListMax {
+				list.More = len(match) - dashListMax
+				break
+			}
+			line := caseLine{ID: match[i].ID, CaseNumber: match[i].CaseNumber, Status: match[i].Status}
+			if l.date != nil {
+				line.Date = formatDate(l.date(&match[i]))
+			}
+			list.Lines = append(list.Lines, line)
+		}
+		att.lists = append(att.lists, list)
+	}
+	if staffing {
+		att.loads = map[string]workerLoad{}
+		for i := range facts {
+			for _, w := range facts[i].Workers {
+				load := att.loads[w]
+				load.Open++
+				if facts[i].Status == models.StatusActive {
+					load.Active++
+				}
+				att.loads[w] = load
+			}
+		}
+	}
+	return att
 }
 
 // caseFilter is an attention filter of the start page and the caseload.

@@ -123,6 +123,22 @@ func (s *Store) CaseFacts(day time.Time, staffing bool) ([]CaseFact, error) {
 	return out, nil
 }
 
+// CaseFactsVersion is the version of the case facts of the actor's site
+// (migration 00032): it changes with every statement that changes
+// something CaseFacts reads at the site, in the writing transaction. Read
+// it before the facts, so that facts cached under it are never older than
+// it says. 0 when the site has none yet.
+func (s *Store) CaseFactsVersion() (int64, error) {
+	var vs []int64
+	if err := s.db.Raw(`SELECT version FROM prevention.case_facts_versions WHERE site_id = ?`, s.actor.SiteID).Scan(&vs).Error; err != nil {
+		return 0, fmt.Errorf("models: case facts version: %w", err)
+	}
+	if len(vs) == 0 {
+		return 0, nil
+	}
+	return vs[0], nil
+}
+
 // soonestExpiry is the soonest expiry, within ProgramEndNotice days of
 // day, of a consent given and not yet expired.
 func soonestExpiry(cs []Consent, day time.Time) *time.Time {

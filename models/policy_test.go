@@ -308,6 +308,10 @@ func (w *policyWorld) cases() []policyCase {
 		{policy: "prevention.case_counters case_counters_coordinator USING", what: "another site's case numbers",
 			sql: "UPDATE prevention.case_counters SET last = last WHERE site_id = ?", args: []any{w.du.SiteID},
 			refused: []string{"coord", "swDU"}, allowed: "coordDU"},
+		// The version of a site's case facts (migration 00032).
+		{policy: "prevention.case_facts_versions case_facts_versions_own_site USING", what: "another site's case facts version",
+			sql: "SELECT 1 FROM prevention.case_facts_versions WHERE site_id = ?", args: []any{w.du.SiteID},
+			refused: []string{"coord", "sw"}, allowed: "coordDU"},
 		// Everything of a case.
 		byParticipant("prevention.closings", "closings_all"),
 		byParticipant("prevention.consents", "consents_all"),
