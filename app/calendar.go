@@ -24,7 +24,7 @@ func (h *handlers) calendarFeed(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	var body string
-	err := models.InTx(c.UserContext(), h.s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+	err := models.InTx(c.UserContext(), h.s.req, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 		st.UseCipher(h.s.cipher)
 		u, err := st.UserByCalendarToken(token)
 		if err != nil {

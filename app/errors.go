@@ -185,7 +185,7 @@ func (s *Server) cookieLanguage(c *fiber.Ctx) string {
 	ctx, cancel := context.WithTimeout(c.UserContext(), cookieLanguageWait)
 	defer cancel()
 	var lang string
-	err := models.InTx(ctx, s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+	err := models.InTx(ctx, s.req, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 		var err error
 		lang, err = st.SessionLanguage(cookie)
 		return err

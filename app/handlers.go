@@ -27,7 +27,7 @@ func (h *handlers) healthz(c *fiber.Ctx) error {
 func (h *handlers) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
-	if err := models.Ping(ctx, h.s.db); err != nil {
+	if err := models.Ping(ctx, h.s.req); err != nil {
 		setRetryAfter(c, outageRetry)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "database unreachable"})
 	}

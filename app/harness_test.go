@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"gorm.io/gorm"
 	"io"
 	"net"
 	"net/http"
@@ -27,6 +28,9 @@ type harness struct {
 	logins map[models.Role]string
 	// now is the server's clock.
 	now func() time.Time
+	// requests is the pool the server runs requests on (newHarness:
+	// models.OpenRequests).
+	requests *gorm.DB
 }
 
 // count runs a counting query as the owner and returns its number.
@@ -62,11 +66,21 @@ func newHarness(t *testing.T, cfg app.Config) *harness {
 	if cfg.Clock == nil {
 		cfg.Clock = testNow
 	}
+	if cfg.Requests == nil {
+		// As `kurve serve` runs: requests on a pool that starts as
+		// kurve_auth, background work on the owner's.
+		req, err := models.OpenRequests(tdb.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { models.Close(req) })
+		cfg.Requests = req
+	}
 	srv, err := app.New(cfg, tdb.Gorm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, srv: srv, db: tdb, logins: logins, now: cfg.Clock}
+	return &harness{t: t, srv: srv, db: tdb, logins: logins, now: cfg.Clock, requests: cfg.Requests}
 }
 
 // listen serves the app on a loopback port and returns its base URL.

@@ -111,10 +111,10 @@ func (s *Server) guard(r Route) fiber.Handler {
 				return err
 			}
 		}
-		err := models.InTx(c.UserContext(), s.db, models.DBAuth, models.Actor{}, func(st *models.Store) error {
+		err := models.InTx(c.UserContext(), s.req, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 			st.UseCipher(s.cipher)
 			c.Locals(localStore, st)
-			user, sess, err := s.identify(c, st, r.API)
+			user, sess, err := s.identify(c, st, r, day)
 			if err != nil {
 				return err
 			}
@@ -158,7 +158,8 @@ func (s *Server) guard(r Route) fiber.Handler {
 					return err
 				}
 			}
-			if r.Access == Side {
+			// An API request's token lookup switched already (identify).
+			if r.Access == Side && !r.API {
 				actor := models.Actor{UserID: user.ID, SiteID: user.SiteID, Role: user.Role, Today: day}
 				if err := st.SwitchRole(user.Role.DBRole(), actor); err != nil {
 					return err
@@ -198,15 +199,24 @@ func (s *Server) guard(r Route) fiber.Handler {
 
 // identify finds the user: from the bearer token on API routes (cookies are
 // ignored there, so the API needs no CSRF protection), from the session
-// cookie elsewhere.
-func (s *Server) identify(c *fiber.Ctx, st *models.Store, api bool) (*models.User, *models.Session, error) {
-	if api {
+// cookie elsewhere. On the API's side routes the token's lookup also
+// switches the transaction to the user's database role and actor on day
+// (one round trip): nothing runs between identification and the handler
+// there but the role check, which refuses before any other statement.
+func (s *Server) identify(c *fiber.Ctx, st *models.Store, r Route, day time.Time) (*models.User, *models.Session, error) {
+	if r.API {
 		auth := c.Get(fiber.HeaderAuthorization)
 		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {
 			return nil, nil, nil
 		}
-		u, err := st.UserByAPIToken(strings.TrimSpace(token))
+		var u *models.User
+		var err error
+		if r.Access == Side {
+			u, err = st.UserByAPITokenActing(strings.TrimSpace(token), day)
+		} else {
+			u, err = st.UserByAPIToken(strings.TrimSpace(token))
+		}
 		if errors.Is(err, models.ErrNotFound) {
 			return nil, nil, errUnauthorized
 		}

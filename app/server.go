@@ -49,6 +49,11 @@ type Config struct {
 	// evaluators' statistics read from; everything else, their audit
 	// entries included, stays on the primary (issue 14, SPEC §10).
 	Replica *gorm.DB
+	// Requests, when set, is the pool requests run on
+	// (models.OpenRequests: connections that start as kurve_auth, which
+	// saves every request a round trip); the pool given to New serves the
+	// background work, and requests too when Requests is nil.
+	Requests *gorm.DB
 	// MetricsToken is the bearer token /metrics asks for on the
 	// application's port (KURVE_METRICS_TOKEN); without one /metrics is
 	// 404 there, and served only on KURVE_METRICS_ADDR (MetricsHandler).
@@ -74,6 +79,8 @@ const DefaultBodyLimit = 1 << 20
 type Server struct {
 	cfg     Config
 	db      *gorm.DB
+	// req is the pool of requests: cfg.Requests, else db.
+	req *gorm.DB
 	i18n    *I18n
 	views   *Renderer
 	metrics *metrics
@@ -127,8 +134,11 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher}
-	if sqlDB, err := db.DB(); err == nil {
+	s := &Server{cfg: cfg, db: db, req: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher}
+	if cfg.Requests != nil {
+		s.req = cfg.Requests
+	}
+	if sqlDB, err := s.req.DB(); err == nil {
 		s.metrics.watchPool(sqlDB)
 	}
 	s.fiber = fiber.New(fiber.Config{

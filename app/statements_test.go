@@ -59,7 +59,7 @@ func newScaleSite(t *testing.T, n int) *scaleSite {
 	t.Helper()
 	tdb := dbtest.Synthetic(t, n)
 	log := &statementLog{}
-	traced, err := models.OpenTraced(tdb.URL, log)
+	traced, err := models.OpenRequests(tdb.URL, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func newScaleSite(t *testing.T, n int) *scaleSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := app.New(app.Config{DataKey: &key, Clock: testNow}, traced)
+	srv, err := app.New(app.Config{DataKey: &key, Clock: testNow, Requests: traced}, tdb.Gorm)
 	if err != nil {
 		t.Fatal(err)
 	}

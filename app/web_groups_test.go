@@ -192,7 +192,7 @@ func TestSessionFormOffersGroups(t *testing.T) {
 	snPost(t, h, &coord, "/groups/"+all+"/members", url.Values{"participant_ids": active}, http.StatusSeeOther)
 
 	snGet(t, h, &coord, "/groups", http.StatusOK) // takes the flash, one statement more
-	statements := countStatements(t, h.db.Gorm)
+	statements := countStatements(t, h.requests)
 	formFor := func(group string) (*goquery.Document, int64) {
 		before := statements.Load()
 		d := snGet(t, h, &coord, "/sessions/new?group="+group, http.StatusOK)

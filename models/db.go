@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,15 +56,49 @@ var DBRoles = []DBRole{DBPrevention, DBMediation, DBEnforcement, DBStatistics, D
 // today at every hour, also between 23:00 and 24:00 UTC.
 func Open(dsn string) (*gorm.DB, error) { return OpenTraced(dsn, nil) }
 
+// OpenRequests opens the pool that serves requests (issue 15): its
+// connections start as kurve_auth (the startup parameter role, so RESET
+// ROLE also returns there) with the requests' statement timeout. A
+// request's transaction, which starts by identifying its user as
+// kurve_auth, then needs no round trip to leave the login role, and no
+// request can run as the login role by mistake. Background work keeps the
+// pool of Open, whose transactions switch to their own roles.
+func OpenRequests(dsn string, tracer pgx.QueryTracer) (*gorm.DB, error) {
+	return open(dsn, tracer, DBAuth)
+}
+
+// startRoles records the pools of OpenRequests (their *sql.DB) and the
+// role their connections start as.
+var startRoles sync.Map
+
+// startsAs is the role db's connections start as ("" for the login role).
+func startsAs(db *gorm.DB) DBRole {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return ""
+	}
+	r, _ := startRoles.Load(sqlDB)
+	role, _ := r.(DBRole)
+	return role
+}
+
 // OpenTraced is Open with a tracer that sees every statement sent on the
 // pool's connections, including BEGIN and COMMIT (tests count statements
 // per request with it). A nil tracer traces nothing.
 func OpenTraced(dsn string, tracer pgx.QueryTracer) (*gorm.DB, error) {
+	return open(dsn, tracer, "")
+}
+
+func open(dsn string, tracer pgx.QueryTracer, role DBRole) (*gorm.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: database URL: %w", err)
 	}
 	cfg.RuntimeParams["timezone"] = ProgramZone.String()
+	if role != "" {
+		cfg.RuntimeParams["role"] = string(role)
+		cfg.RuntimeParams["statement_timeout"] = statementTimeout
+	}
 	cfg.Tracer = tracer
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
 		Logger:                 logger.Discard,
@@ -79,6 +114,9 @@ func OpenTraced(dsn string, tracer pgx.QueryTracer) (*gorm.DB, error) {
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	SetConns(db, DefaultConns)
+	if role != "" {
+		startRoles.Store(sqlDB, role)
+	}
 	return db, nil
 }
 
@@ -100,6 +138,7 @@ func SetConns(db *gorm.DB, n int) {
 // Close closes the database pool.
 func Close(db *gorm.DB) {
 	if sqlDB, err := db.DB(); err == nil {
+		startRoles.Delete(sqlDB)
 		if err := sqlDB.Close(); err != nil {
 			slog.Warn("closing database", "err", err)
 		}
@@ -149,6 +188,11 @@ func (s *Store) Actor() Actor { return s.actor }
 func InTx(ctx context.Context, db *gorm.DB, role DBRole, actor Actor, fn func(*Store) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		s := &Store{db: tx}
+		if role == DBAuth && actor == (Actor{}) && startsAs(db) == DBAuth {
+			// The connection is kurve_auth already, with no actor and
+			// the statement timeout (OpenRequests).
+			return fn(s)
+		}
 		if err := s.SwitchRole(role, actor); err != nil {
 			return err
 		}
@@ -170,7 +214,7 @@ func (s *Store) SwitchRole(role DBRole, actor Actor) error {
 	// the same membership check.
 	err := s.db.Exec(`SELECT set_config('role', ?, true), set_config('kurve.user_id', ?, true),
 		set_config('kurve.site_id', ?, true), set_config('kurve.role', ?, true), set_config('kurve.today', ?, true),
-		set_config('statement_timeout', '15s', true)`,
+		set_config('statement_timeout', '`+statementTimeout+`', true)`,
 		string(role), actor.UserID, actor.SiteID, string(actor.Role), day).Error
 	if err != nil {
 		return fmt.Errorf("models: set role %s and actor: %w", role, err)
@@ -178,6 +222,9 @@ func (s *Store) SwitchRole(role DBRole, actor Actor) error {
 	s.actor = actor
 	return nil
 }
+
+// statementTimeout bounds every statement of a request's transaction.
+const statementTimeout = "15s"
 
 func validDBRole(r DBRole) bool {
 	for _, x := range DBRoles {

@@ -3,6 +3,7 @@ package models
 import (
 	"github.com/google/uuid"
 
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -56,39 +57,75 @@ func (s *Store) CreateAPIToken(userID, name string, ttl time.Duration) (*APIToke
 
 // UserByAPIToken returns the user a live token belongs to.
 func (s *Store) UserByAPIToken(plain string) (*User, error) {
+	return s.userByAPIToken(plain, nil)
+}
+
+// UserByAPITokenActing is UserByAPIToken that also switches the
+// transaction to the user's database role and makes them the actor on
+// day, as SwitchRole would, in the same statement: the lookup itself runs
+// under the transaction's role (kurve_auth), whose privileges PostgreSQL
+// checked before the statement ran, and the switch takes effect for the
+// statements after it. An API request is identified and switched in one
+// round trip (issue 15). Nothing is switched when the token is unknown.
+func (s *Store) UserByAPITokenActing(plain string, day time.Time) (*User, error) {
+	return s.userByAPIToken(plain, &day)
+}
+
+// dbRoles maps each application role to its database role, as JSON for
+// the switch in SQL (Role.DBRole decides).
+var dbRoles = func() string {
+	m := make(map[Role]DBRole, len(Roles))
+	for _, r := range Roles {
+		m[r] = r.DBRole()
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
+func (s *Store) userByAPIToken(plain string, acting *time.Time) (*User, error) {
 	if !strings.HasPrefix(plain, TokenPrefix) || len(plain) > 100 {
 		return nil, fmt.Errorf("models: token: %w", ErrNotFound)
 	}
-	// One query for the token, its user and the user's site: every API
-	// request asks it.
+	// One statement for the token, its user and the user's site, the
+	// token's last use (at most once a minute; SKIP LOCKED, as for
+	// sessions: concurrent requests with one token do not queue behind
+	// each other's transactions) and, when acting, the switch.
 	var row struct {
 		User
-		TokenID         string
-		TokenLastUsedAt *time.Time
-		SiteCode        string
-		SiteName        string
-		SiteCreatedAt   time.Time
+		SiteCode      string
+		SiteName      string
+		SiteCreatedAt time.Time
 	}
-	err := s.db.Raw(`SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at,
-			s.code AS site_code, s.name AS site_name, s.created_at AS site_created_at
+	hash := sha256Bytes(plain)
+	args := []any{hash, hash}
+	switching := ""
+	if acting != nil {
+		switching = `, set_config('role', (?::jsonb) ->> u.role, true) AS switched_role, set_config('kurve.user_id', u.id::text, true) AS switched_user,
+			set_config('kurve.site_id', u.site_id::text, true) AS switched_site, set_config('kurve.role', u.role, true) AS switched_app_role,
+			set_config('kurve.today', ?, true) AS switched_day, set_config('statement_timeout', '` + statementTimeout + `', true) AS switched_timeout`
+		args = []any{hash, dbRoles, dateOf(*acting).Format(time.DateOnly), hash}
+	}
+	err := s.db.Raw(`WITH touched AS (
+			UPDATE auth.api_tokens SET last_used_at = now() WHERE id = (
+				SELECT id FROM auth.api_tokens WHERE token_hash = ? AND expires_at > now() AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+				FOR UPDATE SKIP LOCKED))
+		SELECT u.*, s.code AS site_code, s.name AS site_name, s.created_at AS site_created_at`+switching+`
 		FROM auth.api_tokens t JOIN org.users u ON u.id = t.user_id AND u.active JOIN org.sites s ON s.id = u.site_id
-		WHERE t.token_hash = ? AND t.expires_at > now()`, sha256Bytes(plain)).Take(&row).Error
+		WHERE t.token_hash = ? AND t.expires_at > now()`, args...).Take(&row).Error
 	if err != nil {
 		if notFound(err) {
 			return nil, fmt.Errorf("models: token: %w", ErrNotFound)
 		}
 		return nil, fmt.Errorf("models: token: %w", err)
 	}
-	if row.TokenLastUsedAt == nil || time.Since(*row.TokenLastUsedAt) > time.Minute {
-		// SKIP LOCKED, as for sessions: concurrent requests with one token
-		// do not queue behind each other's transactions.
-		if err := s.db.Exec(`UPDATE auth.api_tokens SET last_used_at = ? WHERE id = (
-			SELECT id FROM auth.api_tokens WHERE id = ? FOR UPDATE SKIP LOCKED)`, time.Now(), row.TokenID).Error; err != nil {
-			return nil, fmt.Errorf("models: touch token: %w", err)
-		}
-	}
 	u := row.User
 	u.Site = &Site{ID: u.SiteID, Code: row.SiteCode, Name: row.SiteName, CreatedAt: row.SiteCreatedAt}
+	if acting != nil {
+		s.actor = Actor{UserID: u.ID, SiteID: u.SiteID, Role: u.Role, Today: *acting}
+	}
 	return &u, nil
 }
 

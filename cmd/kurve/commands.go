@@ -50,6 +50,11 @@ func openCurrentDB(ctx context.Context, cfg *config) (*gorm.DB, error) {
 	return db, nil
 }
 
+// backgroundConns is the pool of the background work of `kurve serve`:
+// one connection each for the sealer, the statistics refresh, retention
+// and housekeeping.
+const backgroundConns = 4
+
 func cmdServe(ctx context.Context, cfg *config) error {
 	if err := cfg.checkServe(); err != nil {
 		return err
@@ -92,7 +97,18 @@ func cmdServe(ctx context.Context, cfg *config) error {
 			return fmt.Errorf("KURVE_REPLICA_URL: %w", err)
 		}
 	}
-	srv, err := app.New(app.Config{Production: cfg.Production, Replica: replica, SecureCookies: cfg.SecureCookies,
+	// Requests run on a pool of their own whose connections start as
+	// kurve_auth (models.OpenRequests), sized by KURVE_DB_CONNS; the
+	// background work (sealer, statistics, retention, housekeeping) keeps
+	// a few connections of the login role's pool.
+	requests, err := models.OpenRequests(cfg.DatabaseURL, nil)
+	if err != nil {
+		return err
+	}
+	defer models.Close(requests)
+	models.SetConns(requests, cfg.DBConns)
+	models.SetConns(db, backgroundConns)
+	srv, err := app.New(app.Config{Production: cfg.Production, Replica: replica, Requests: requests, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, BaseURL: cfg.BaseURL, DataKey: cfg.DataKey, OldDataKeys: cfg.OldDataKeys,
 		StatsK: cfg.StatsK, StatsRelaxed: cfg.StatsRelaxed, StatsRefresh: cfg.StatsRefresh,
 		RetentionMonths: cfg.Retention.CaseMonths, MetricsToken: cfg.MetricsToken}, db)
