@@ -193,10 +193,16 @@ func webCookie(b *testing.B, db *gorm.DB, email string) string {
 }
 
 // statsScript writes the pgbench script of the outcome table's minimum
-// work: the outcome function's query and the audit insert.
+// work: the outcome table's queries and the audit insert.
 func statsScript(b *testing.B) string {
+	// The request's three aggregates (the outcomes, crossing 3's police
+	// contacts, which answers evaluators only, and the assessments; the
+	// referral counts are not asked by age band).
 	script := fmt.Sprintf(`BEGIN;
-SELECT * FROM statistics.outcomes('{site,age_band,year}'::text[], NULL::text[], NULL::integer[], NULL::integer[], %d, false);
+SELECT set_config('kurve.role', 'evaluator', true);
+SELECT * FROM statistics.outcomes('{site,age_band,year}'::text[], NULL::text[], NULL::integer[], NULL::integer[], %[1]d, false);
+SELECT * FROM crossing.police_outcomes('{site,age_band,year}'::text[], NULL::text[], NULL::integer[], NULL::integer[], %[1]d);
+SELECT * FROM statistics.assessment_outcomes('{site,age_band,year}'::text[], NULL::text[], NULL::integer[], NULL::integer[], %[1]d, false);
 INSERT INTO public.bench_events (at, actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
   VALUES (clock_timestamp(), gen_random_uuid(), 'evaluator', 'stats.outcomes', 'stats', 'outcomes',
           gen_random_uuid(), md5(random()::text), '{}');
