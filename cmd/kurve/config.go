@@ -40,8 +40,9 @@ type config struct {
 	StatsK       int
 	StatsRelaxed bool
 	StatsRefresh time.Duration
-	// DBConns is the most connections the pool opens (KURVE_DB_CONNS,
-	// default models.DefaultConns): about the requests served at once.
+	// DBConns is the most connections the requests' pool opens
+	// (KURVE_DB_CONNS, default models.DefaultConns): about the requests
+	// served at once. Other commands size their one pool by it too.
 	DBConns int
 }
 
