@@ -79,6 +79,8 @@ func statusOf(err error) (int, string) {
 		return fiber.StatusTooManyRequests, "error.throttled"
 	case models.IsUnavailable(err):
 		return fiber.StatusServiceUnavailable, "error.unavailable"
+	case errors.Is(err, errBusy):
+		return fiber.StatusServiceUnavailable, "error.busy"
 	case errors.As(err, &fe):
 		switch fe.Code {
 		case fiber.StatusNotFound:
@@ -110,7 +112,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case fiber.StatusInternalServerError:
 		slog.Error("internal error", "err", err, "request_id", requestID(c))
 	case fiber.StatusServiceUnavailable:
-		s.outage.down(err)
+		if !errors.Is(err, errBusy) {
+			s.outage.down(err)
+		}
 		setRetryAfter(c, outageRetry)
 	}
 	l := s.errorLocalizer(c)

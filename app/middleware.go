@@ -111,6 +111,13 @@ func (s *Server) guard(r Route) fiber.Handler {
 				return err
 			}
 		}
+		if r.Heavy {
+			release, err := s.heavy.enter(c.UserContext())
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
 		err := models.InTx(c.UserContext(), s.req, models.DBAuth, models.Actor{}, func(st *models.Store) error {
 			st.UseCipher(s.cipher)
 			c.Locals(localStore, st)

@@ -35,7 +35,10 @@ type Route struct {
 	API    bool
 	// PreMFA routes are open to a user who passed the password but not yet
 	// the second factor (the TOTP pages, logout).
-	PreMFA  bool
+	PreMFA bool
+	// Heavy routes (the statistics tables) run a few at a time
+	// (heavyGate), before their transaction begins.
+	Heavy   bool
 	Handler fiber.Handler
 }
 
@@ -209,9 +212,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/profile/languages", Access: Side, Roles: []models.Role{models.RoleMediator}, Handler: h.mediatorLanguagesSave},
 
 		// Outcome statistics (SPEC §6): evaluators only, as kurve_statistics.
-		{Method: "GET", Path: "/stats", Access: Side, Roles: evaluators, Handler: h.statsDashboard},
-		{Method: "GET", Path: "/stats/outcomes.csv", Access: Side, Roles: evaluators, Handler: h.statsDownloadCSV},
-		{Method: "GET", Path: "/stats/outcomes.json", Access: Side, Roles: evaluators, Handler: h.statsDownloadJSON},
+		{Method: "GET", Path: "/stats", Access: Side, Roles: evaluators, Heavy: true, Handler: h.statsDashboard},
+		{Method: "GET", Path: "/stats/outcomes.csv", Access: Side, Roles: evaluators, Heavy: true, Handler: h.statsDownloadCSV},
+		{Method: "GET", Path: "/stats/outcomes.json", Access: Side, Roles: evaluators, Heavy: true, Handler: h.statsDownloadJSON},
 
 		// The audit log (SPEC §9, issue 12): the data-protection officer
 		// only, as kurve_dpo, which reads the log and case numbers and no
@@ -322,10 +325,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/referrals/:id/decline", Access: Side, Roles: coordinators, API: true, Handler: h.apiReferralDecline},
 
 		// Outcome statistics (SPEC §6, §11).
-		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomes},
-		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsOutcomesCSV},
+		{Method: "GET", Path: "/api/v1/stats/outcomes", Access: Side, Roles: evaluators, API: true, Heavy: true, Handler: h.apiStatsOutcomes},
+		{Method: "GET", Path: "/api/v1/stats/outcomes.csv", Access: Side, Roles: evaluators, API: true, Heavy: true, Handler: h.apiStatsOutcomesCSV},
 		// The assessments per item (issue 17), the dashboard's table.
-		{Method: "GET", Path: "/api/v1/stats/assessments", Access: Side, Roles: evaluators, API: true, Handler: h.apiStatsAssessments},
+		{Method: "GET", Path: "/api/v1/stats/assessments", Access: Side, Roles: evaluators, API: true, Heavy: true, Handler: h.apiStatsAssessments},
 
 		// Administration (issue 13, SPEC §11): users and sites, the admin
 		// only (as kurve_admin); every signed-in user reads the sites.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	gojson "github.com/goccy/go-json"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -77,10 +78,10 @@ const DefaultBodyLimit = 1 << 20
 
 // Server wires the route table to its dependencies.
 type Server struct {
-	cfg     Config
-	db      *gorm.DB
+	cfg Config
+	db  *gorm.DB
 	// req is the pool of requests: cfg.Requests, else db.
-	req *gorm.DB
+	req     *gorm.DB
 	i18n    *I18n
 	views   *Renderer
 	metrics *metrics
@@ -90,6 +91,8 @@ type Server struct {
 	outage  outage
 	// dash keeps the start pages' attention lists (dashcache.go).
 	dash dashCache
+	// heavy queues the statistics tables (heavy.go).
+	heavy *heavyGate
 }
 
 // New builds the Fiber application with every route of the route table.
@@ -134,7 +137,7 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, req: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher}
+	s := &Server{cfg: cfg, db: db, req: db, i18n: tr, views: rnd, metrics: newMetrics(), cipher: cipher, heavy: newHeavyGate()}
 	if cfg.Requests != nil {
 		s.req = cfg.Requests
 	}
@@ -143,6 +146,7 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	}
 	s.fiber = fiber.New(fiber.Config{
 		AppName:                 "kurve",
+		JSONEncoder:             gojson.Marshal,
 		BodyLimit:               cfg.BodyLimit,
 		ErrorHandler:            s.handleError,
 		ReadTimeout:             30 * time.Second,

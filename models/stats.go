@@ -2,9 +2,9 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	gojson "github.com/goccy/go-json"
 	"math"
 	"slices"
 	"strconv"
@@ -182,10 +182,11 @@ func (s *Store) outcomeGroups(q StatsQuery, k int) ([]*group, error) {
 		values := map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
 			"gender": gender, "interpreter": interpreter, "reason": reasn}
 		var m map[string]*float64
-		if err := json.Unmarshal(raw, &m); err != nil {
+		if err := gojson.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("models: outcome measures: %w", err)
 		}
-		g := &group{key: groupKey(q.By, grp, values), counts: map[string]int{}, median: m["months_in_program_median"]}
+		// Room for the counts of crossing 3 and the assessments too.
+		g := &group{key: groupKey(q.By, grp, values), counts: make(map[string]int, len(m)+len(policeCounted)+8), median: m["months_in_program_median"]}
 		for name, v := range m {
 			if name == "months_in_program_median" {
 				continue
@@ -280,8 +281,32 @@ func groupKey(by []string, grp int, values map[string]any) []any {
 	return key
 }
 
+// keyString is a group key as a map key: one tagged field per dimension
+// (n: total, s: text with its length, i: number, b: yes or no), so that no
+// two keys share a string. (It runs for every row of every aggregate.)
 func keyString(key []any) string {
-	b, _ := json.Marshal(key)
+	b := make([]byte, 0, 32)
+	for _, v := range key {
+		switch x := v.(type) {
+		case nil:
+			b = append(b, 'n')
+		case string:
+			b = append(b, 's')
+			b = strconv.AppendInt(b, int64(len(x)), 10)
+			b = append(b, ':')
+			b = append(b, x...)
+		case int:
+			b = append(b, 'i')
+			b = strconv.AppendInt(b, int64(x), 10)
+			b = append(b, ';')
+		case bool:
+			b = append(b, 'b')
+			b = strconv.AppendBool(b, x)
+		default:
+			// Not a value groupKey makes; kept apart all the same.
+			b = fmt.Appendf(b, "?%T:%v;", x, x)
+		}
+	}
 	return string(b)
 }
 
@@ -308,7 +333,6 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	for m, name := range counted {
 		measureAt[name] = m
 	}
-	var rels []Relation
 	// Within a group: participants = Σ statuses = Σ attendance bands;
 	// ended early = Σ reasons.
 	partitions := []struct {
@@ -324,25 +348,44 @@ func suppressGroups(groups []*group, dims, k int, withReferrals bool) []OutcomeR
 	for _, p := range policePartitions {
 		partitions = append(partitions, p)
 	}
-	for g := range groups {
-		for _, p := range partitions {
-			rel := Relation{Total: at(g, slices.Index(counted, p.total))}
-			for _, part := range p.parts {
-				rel.Parts = append(rel.Parts, at(g, slices.Index(counted, part)))
-			}
-			rels = append(rels, rel)
-		}
-	}
 	// Across groups: each total is the sum of the groups it covers; the
 	// same for every measure.
 	across := crossRelations(groups, dims)
+	// The relations' parts share one backing array, sized up front: a
+	// table by three dimensions has about 100,000 relations.
+	type partition struct {
+		total int
+		parts []int
+	}
+	byMeasure := make([]partition, len(partitions))
+	size := 0
+	for i, p := range partitions {
+		byMeasure[i].total = measureAt[p.total]
+		for _, part := range p.parts {
+			byMeasure[i].parts = append(byMeasure[i].parts, measureAt[part])
+		}
+		size += len(groups) * len(p.parts)
+	}
+	for _, rel := range across {
+		size += len(counted) * len(rel.Parts)
+	}
+	backing := make([]int, 0, size)
+	rels := make([]Relation, 0, len(groups)*len(partitions)+len(counted)*len(across))
+	relation := func(total int, parts []int, at func(int) int) {
+		start := len(backing)
+		for _, p := range parts {
+			backing = append(backing, at(p))
+		}
+		rels = append(rels, Relation{Total: total, Parts: backing[start:len(backing):len(backing)]})
+	}
+	for g := range groups {
+		for _, p := range byMeasure {
+			relation(at(g, p.total), p.parts, func(m int) int { return at(g, m) })
+		}
+	}
 	for m := range counted {
 		for _, rel := range across {
-			r := Relation{Total: at(rel.Total, m), Parts: make([]int, len(rel.Parts))}
-			for i, g := range rel.Parts {
-				r.Parts[i] = at(g, m)
-			}
-			rels = append(rels, r)
+			relation(at(rel.Total, m), rel.Parts, func(g int) int { return at(g, m) })
 		}
 	}
 	hidden := SuppressLinked(values, rels, k)
@@ -452,13 +495,18 @@ func totalKind(key []any) rowKind {
 // rate is shown only when every count it is computed from is visible.
 func outcomeRow(g *group, visible func(string) (float64, bool), withReferrals bool) OutcomeRow {
 	row := OutcomeRow{Key: g.key, Measures: make(map[string]*float64, len(OutcomeMeasures))}
+	// The values live in one array per row (a pointer into it for each);
+	// an append beyond its capacity leaves earlier pointers on the old
+	// array, which keeps their values.
+	values := make([]float64, 0, len(OutcomeMeasures))
 	set := func(name string, v float64, ok bool) {
 		if !ok {
 			row.Measures[name] = nil
 			row.Suppressed = append(row.Suppressed, name)
 			return
 		}
-		row.Measures[name] = &v
+		values = append(values, v)
+		row.Measures[name] = &values[len(values)-1]
 	}
 	participants, pOK := visible("participants")
 	sum := func(name string) (float64, bool) {

@@ -5,7 +5,6 @@ package models
 // without a database: they run in make mutate too.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -286,8 +285,10 @@ func TestOutcomeRowMedian(t *testing.T) {
 // SuppressLinked, which hides them alike).
 func table(cells map[[2]string]cellCounts, dims int) ([]*group, map[string]cellCounts) {
 	truth := map[string]cellCounts{}
+	keyOf := map[string][]any{}
 	add := func(key []any, c cellCounts) {
 		ks := keyString(key)
+		keyOf[ks] = key
 		if truth[ks] == nil {
 			truth[ks] = cellCounts{}
 		}
@@ -313,10 +314,7 @@ func table(cells map[[2]string]cellCounts, dims int) ([]*group, map[string]cellC
 	slices.Sort(keys)
 	var groups []*group
 	for _, ks := range keys {
-		var key []any
-		if err := json.Unmarshal([]byte(ks), &key); err != nil {
-			panic(err)
-		}
+		key := keyOf[ks]
 		counts := cellCounts{}
 		for m, n := range truth[ks] {
 			counts[m] = n

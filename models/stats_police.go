@@ -171,21 +171,22 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 		}
 		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
 			"gender": gender, "interpreter": interpreter, "reason": reasn})
-		g := byKey[keyString(key)]
+		ks := keyString(key)
+		g := byKey[ks]
 		if g == nil {
 			// Every child the crossing counts is counted by the outcome
 			// table as well; a group it lacks has people it cannot show.
 			g = &group{key: key, counts: map[string]int{"participants": Hidden}}
-			byKey[keyString(key)] = g
+			byKey[ks] = g
 			groups = append(groups, g)
 		}
 		suffix := ""
 		if outcome != nil {
-			suffix = policeSuffix(*outcome)
+			suffix = *outcome
 		}
 		for i, w := range PoliceWindows {
-			g.counts["police_window_"+w+suffix] = countOrHidden(counts[2*i])
-			g.counts["police_contact_"+w+suffix] = countOrHidden(counts[2*i+1])
+			g.counts[PoliceWindowCount(w, suffix)] = countOrHidden(counts[2*i])
+			g.counts[PoliceContactCount(w, suffix)] = countOrHidden(counts[2*i+1])
 		}
 	}
 	if err := rows.Err(); err != nil {
