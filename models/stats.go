@@ -179,14 +179,13 @@ func (s *Store) outcomeGroups(q StatsQuery, k int) ([]*group, error) {
 		if err := rows.Scan(&grp, &site, &year, &quarter, &ageBand, &gender, &interpreter, &reasn, &raw); err != nil {
 			return nil, err
 		}
-		values := map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
-			"gender": gender, "interpreter": interpreter, "reason": reasn}
+		d := dims{site: site, year: year, quarter: quarter, ageBand: ageBand, gender: gender, interpreter: interpreter, reason: reasn}
 		var m map[string]*float64
 		if err := gojson.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("models: outcome measures: %w", err)
 		}
 		// Room for the counts of crossing 3 and the assessments too.
-		g := &group{key: groupKey(q.By, grp, values), counts: make(map[string]int, len(m)+len(policeCounted)+8), median: m["months_in_program_median"]}
+		g := &group{key: d.key(q.By, grp), counts: make(map[string]int, len(m)+len(policeCounted)+8), median: m["months_in_program_median"]}
 		for name, v := range m {
 			if name == "months_in_program_median" {
 				continue
@@ -225,7 +224,7 @@ func (s *Store) addReferrals(groups []*group, q StatsQuery, k int) ([]*group, er
 		if err := rows.Scan(&grp, &site, &year, &quarter, &reasn, &referrals, &consented); err != nil {
 			return nil, err
 		}
-		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "reason": reasn})
+		key := (&dims{site: site, year: year, quarter: quarter, reason: reasn}).key(q.By, grp)
 		g := byKey[keyString(key)]
 		if g == nil {
 			g = &group{key: key, counts: map[string]int{"participants": 0}}
@@ -258,27 +257,67 @@ func (g *group) setReferrals(referrals, consented *int) {
 // of by, with nil for dimensions the row totals over (bit set in grp; the
 // first dimension is the most significant bit).
 func groupKey(by []string, grp int, values map[string]any) []any {
+	var d dims
+	d.site, _ = values["site"].(*string)
+	d.quarter, _ = values["quarter"].(*string)
+	d.ageBand, _ = values["age_band"].(*string)
+	d.gender, _ = values["gender"].(*string)
+	d.reason, _ = values["reason"].(*string)
+	d.year, _ = values["year"].(*int)
+	d.interpreter, _ = values["interpreter"].(*bool)
+	return d.key(by, grp)
+}
+
+// dims are a row's dimension values as an aggregate returns them (nil:
+// none, or a total over that dimension).
+type dims struct {
+	site, quarter, ageBand, gender, reason *string
+	year                                   *int
+	interpreter                            *bool
+}
+
+// key is the row's group key for the dimensions by: its value for each,
+// nil where grp marks a total over it or the row has none. (Without a map
+// per row: the aggregates return thousands of rows.)
+func (d *dims) key(by []string, grp int) []any {
 	key := make([]any, len(by))
-	for i, d := range by {
+	for i, name := range by {
 		if grp&(1<<(len(by)-1-i)) != 0 {
 			continue
 		}
-		switch v := values[d].(type) {
-		case *string:
-			if v != nil {
-				key[i] = *v
-			}
-		case *int:
-			if v != nil {
-				key[i] = *v
-			}
-		case *bool:
-			if v != nil {
-				key[i] = *v
-			}
-		}
+		key[i] = d.value(name)
 	}
 	return key
+}
+
+func (d *dims) value(name string) any {
+	var text *string
+	switch name {
+	case "site":
+		text = d.site
+	case "quarter":
+		text = d.quarter
+	case "age_band":
+		text = d.ageBand
+	case "gender":
+		text = d.gender
+	case "reason":
+		text = d.reason
+	case "year":
+		if d.year != nil {
+			return *d.year
+		}
+		return nil
+	case "interpreter":
+		if d.interpreter != nil {
+			return *d.interpreter
+		}
+		return nil
+	}
+	if text != nil {
+		return *text
+	}
+	return nil
 }
 
 // keyString is a group key as a map key: one tagged field per dimension

@@ -53,8 +53,8 @@ func (s *Store) addAssessments(groups []*group, q StatsQuery, k int) error {
 		if err := rows.Scan(&grp, &site, &year, &quarter, &ageBand, &gender, &interpreter, &reasn, &assessed, &change); err != nil {
 			return err
 		}
-		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
-			"gender": gender, "interpreter": interpreter, "reason": reasn})
+		key := (&dims{site: site, year: year, quarter: quarter, ageBand: ageBand, gender: gender, interpreter: interpreter,
+			reason: reasn}).key(q.By, grp)
 		g := byKey[keyString(key)]
 		if g == nil {
 			continue // assessed people are participants of a group that exists

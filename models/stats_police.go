@@ -169,8 +169,8 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5]); err != nil {
 			return nil, fmt.Errorf("models: police outcome counts: %w", err)
 		}
-		key := groupKey(q.By, grp, map[string]any{"site": site, "year": year, "quarter": quarter, "age_band": ageBand,
-			"gender": gender, "interpreter": interpreter, "reason": reasn})
+		key := (&dims{site: site, year: year, quarter: quarter, ageBand: ageBand, gender: gender, interpreter: interpreter,
+			reason: reasn}).key(q.By, grp)
 		ks := keyString(key)
 		g := byKey[ks]
 		if g == nil {
