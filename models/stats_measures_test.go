@@ -674,3 +674,18 @@ func TestStatsError(t *testing.T) {
 		}
 	}
 }
+
+// groupKey turns the database's dimension columns into a key in the order
+// of by, with nil for dimensions the row totals over (bit set in grp; the
+// first dimension is the most significant bit).
+func groupKey(by []string, grp int, values map[string]any) []any {
+	var d dims
+	d.site, _ = values["site"].(*string)
+	d.quarter, _ = values["quarter"].(*string)
+	d.ageBand, _ = values["age_band"].(*string)
+	d.gender, _ = values["gender"].(*string)
+	d.reason, _ = values["reason"].(*string)
+	d.year, _ = values["year"].(*int)
+	d.interpreter, _ = values["interpreter"].(*bool)
+	return d.key(by, grp)
+}
