@@ -31,7 +31,7 @@ var AssessmentMeasures = []string{"assessed", "assessment_change"}
 func (s *Store) addAssessments(groups []*group, q StatsQuery, k int) error {
 	byKey := map[string]*group{}
 	for _, g := range groups {
-		g.counts["assessed"] = 0
+		g.counts.set("assessed", 0)
 		byKey[keyString(g.key)] = g
 	}
 	rows, err := s.db.Raw(`SELECT grp, site, year, quarter, age_band, gender, interpreter, reason, assessed, change
@@ -59,10 +59,8 @@ func (s *Store) addAssessments(groups []*group, q StatsQuery, k int) error {
 		if g == nil {
 			continue // assessed people are participants of a group that exists
 		}
-		g.counts["assessed"], g.change = Hidden, change
-		if assessed != nil {
-			g.counts["assessed"] = *assessed
-		}
+		g.counts.set("assessed", countOrHidden(assessed))
+		g.change = change
 	}
 	return rows.Err()
 }

@@ -17,6 +17,21 @@ import (
 // cellCounts is one group's true counts before suppression.
 type cellCounts map[string]int
 
+// slots are the counts as a group holds them.
+func (c cellCounts) slots() counts {
+	out := newCounts()
+	for name, n := range c {
+		out.set(name, n)
+	}
+	return out
+}
+
+// of is a count of the group, zero when it has none.
+func (c counts) of(name string) int {
+	n, _ := c.get(name)
+	return n
+}
+
 // consistentGroup is a group of 20 participants whose partitions add up:
 // 8 active, 6 completed, 6 ended early (moved); attendance bands 10/5/5;
 // 12 programs ended; 50 sessions with 40 attended; 6 of 8 final goals
@@ -39,7 +54,7 @@ func median(v float64) *float64 { return &v }
 // dimensions) and returns its row.
 func oneRow(t *testing.T, c cellCounts, med *float64, withReferrals bool) OutcomeRow {
 	t.Helper()
-	rows := suppressGroups([]*group{{key: []any{}, counts: c, median: med}}, 0, DefaultK, withReferrals)
+	rows := suppressGroups([]*group{{key: []any{}, counts: c.slots(), median: med}}, 0, DefaultK, withReferrals)
 	if len(rows) != 1 {
 		t.Fatalf("%d rows for one group", len(rows))
 	}
@@ -133,10 +148,10 @@ func TestOutcomeRowMeasures(t *testing.T) {
 
 func TestOutcomeRowReferrals(t *testing.T) {
 	c := consistentGroup()
-	g := &group{key: []any{}, counts: c, median: median(7.5)}
+	g := &group{key: []any{}, counts: c.slots(), median: median(7.5)}
 	g.setReferrals(ptr(30), ptr(20))
-	if c["referrals"] != 30 || c["referrals_consented"] != 20 || c["referrals_not_consented"] != 10 {
-		t.Fatalf("referral counts %d/%d/%d, want 30/20/10", c["referrals"], c["referrals_consented"], c["referrals_not_consented"])
+	if r, rc, rn := g.counts.of("referrals"), g.counts.of("referrals_consented"), g.counts.of("referrals_not_consented"); r != 30 || rc != 20 || rn != 10 {
+		t.Fatalf("referral counts %d/%d/%d, want 30/20/10", r, rc, rn)
 	}
 	row := suppressGroups([]*group{g}, 0, DefaultK, true)[0]
 	wantValue(t, row, "referrals", 30, 0)
@@ -148,18 +163,18 @@ func TestOutcomeRowReferrals(t *testing.T) {
 	for _, tc := range []struct {
 		referrals, consented *int
 	}{{nil, ptr(20)}, {ptr(30), nil}, {nil, nil}} {
-		g := &group{counts: cellCounts{}}
+		g := &group{counts: newCounts()}
 		g.setReferrals(tc.referrals, tc.consented)
-		if g.counts["referrals_not_consented"] != Hidden {
-			t.Errorf("not consented = %d from %v/%v, want hidden", g.counts["referrals_not_consented"], tc.referrals, tc.consented)
+		if g.counts.of("referrals_not_consented") != Hidden {
+			t.Errorf("not consented = %d from %v/%v, want hidden", g.counts.of("referrals_not_consented"), tc.referrals, tc.consented)
 		}
 		for name, v := range map[string]*int{"referrals": tc.referrals, "referrals_consented": tc.consented} {
 			want := Hidden
 			if v != nil {
 				want = *v
 			}
-			if g.counts[name] != want {
-				t.Errorf("%s = %d, want %d", name, g.counts[name], want)
+			if g.counts.of(name) != want {
+				t.Errorf("%s = %d, want %d", name, g.counts.of(name), want)
 			}
 		}
 	}
@@ -167,7 +182,7 @@ func TestOutcomeRowReferrals(t *testing.T) {
 	// Four not consented are fewer than k: hidden, and so one more of
 	// the partition (consented), and the rate built from it.
 	c = consistentGroup()
-	g = &group{key: []any{}, counts: c, median: median(7.5)}
+	g = &group{key: []any{}, counts: c.slots(), median: median(7.5)}
 	g.setReferrals(ptr(30), ptr(26))
 	row = suppressGroups([]*group{g}, 0, DefaultK, true)[0]
 	wantSuppressed(t, row, "consent_rate")
@@ -175,7 +190,7 @@ func TestOutcomeRowReferrals(t *testing.T) {
 
 	// No referrals: nothing to divide.
 	c = consistentGroup()
-	g = &group{key: []any{}, counts: c, median: median(7.5)}
+	g = &group{key: []any{}, counts: c.slots(), median: median(7.5)}
 	g.setReferrals(ptr(0), ptr(0))
 	row = suppressGroups([]*group{g}, 0, DefaultK, true)[0]
 	wantValue(t, row, "referrals", 0, 0)
@@ -319,7 +334,7 @@ func table(cells map[[2]string]cellCounts, dims int) ([]*group, map[string]cellC
 		for m, n := range truth[ks] {
 			counts[m] = n
 		}
-		groups = append(groups, &group{key: key, counts: counts})
+		groups = append(groups, &group{key: key, counts: counts.slots()})
 	}
 	return groups, truth
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -134,6 +135,27 @@ var policePartitions = func() []partition {
 	return out
 }()
 
+// policeSlot are the slots (countSlot) of one window's counts for one
+// outcome suffix: the children whose window elapsed, those with a
+// contact, those without, and those whose next window has not elapsed yet
+// (-1 for the longest window).
+type policeSlot struct{ window, contact, noContact, notYet int }
+
+// policeSlots[s][w] are the slots of policeSuffixes[s] and PoliceWindows[w].
+var policeSlots = func() [][]policeSlot {
+	out := make([][]policeSlot, len(policeSuffixes))
+	for si, s := range policeSuffixes {
+		for wi, w := range PoliceWindows {
+			ps := policeSlot{countSlot["police_window_"+w+s], countSlot["police_contact_"+w+s], countSlot[policeNoContact(w, s)], -1}
+			if wi+1 < len(PoliceWindows) {
+				ps.notYet = countSlot[policeNotYet(w, PoliceWindows[wi+1], s)]
+			}
+			out[si] = append(out[si], ps)
+		}
+	}
+	return out
+}()
+
 // partition says that within a group total = Σ parts.
 type partition struct {
 	total string
@@ -176,17 +198,20 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 		if g == nil {
 			// Every child the crossing counts is counted by the outcome
 			// table as well; a group it lacks has people it cannot show.
-			g = &group{key: key, counts: map[string]int{"participants": Hidden}}
+			g = &group{key: key, counts: newCounts()}
+			g.counts.set("participants", Hidden)
 			byKey[ks] = g
 			groups = append(groups, g)
 		}
-		suffix := ""
+		si := 0 // both outcomes
 		if outcome != nil {
-			suffix = *outcome
+			if si = slices.Index(policeSuffixes, policeSuffix(*outcome)); si < 0 {
+				return nil, fmt.Errorf("models: police outcome counts: unknown outcome %q", *outcome)
+			}
 		}
-		for i, w := range PoliceWindows {
-			g.counts[PoliceWindowCount(w, suffix)] = countOrHidden(counts[2*i])
-			g.counts[PoliceContactCount(w, suffix)] = countOrHidden(counts[2*i+1])
+		for wi, ps := range policeSlots[si] {
+			g.counts[ps.window] = countOrHidden(counts[2*wi])
+			g.counts[ps.contact] = countOrHidden(counts[2*wi+1])
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -220,31 +245,30 @@ func countOrHidden(n *int) int {
 // 6-month count, or the 24-month count, hidden here before the
 // suppression starts; suppressGroups then hides what would give it away.
 func (g *group) setPoliceDerived(k int) {
-	diff := func(a, b string) int {
-		x, y := g.counts[a], g.counts[b]
+	c := g.counts
+	diff := func(a, b int) int {
+		x, y := c.value(a), c.value(b)
 		if x < 0 || y < 0 {
 			return Hidden
 		}
 		return x - y
 	}
-	for _, s := range policeSuffixes {
-		for i, w := range PoliceWindows {
-			g.counts[policeNoContact(w, s)] = diff("police_window_"+w+s, "police_contact_"+w+s)
-			if i+1 < len(PoliceWindows) {
-				next := PoliceWindows[i+1]
-				g.counts[policeNotYet(w, next, s)] = diff("police_window_"+w+s, "police_window_"+next+s)
+	for _, windows := range policeSlots {
+		for wi, ps := range windows {
+			c[ps.noContact] = diff(ps.window, ps.contact)
+			if ps.notYet >= 0 {
+				c[ps.notYet] = diff(ps.window, windows[wi+1].window)
 			}
 		}
 	}
-	for _, s := range policeSuffixes {
-		for i := 0; i+1 < len(PoliceWindows); i++ {
-			w, next := PoliceWindows[i], PoliceWindows[i+1]
-			if n := g.counts[policeNotYet(w, next, s)]; n < 0 || n > 0 && n < max(k, MinK) {
-				sacrificed := w // 6 of 6/12
-				if w == policeHeadline {
-					sacrificed = next // 24 of 12/24
+	for _, windows := range policeSlots {
+		for wi := 0; wi+1 < len(windows); wi++ {
+			if n := c[windows[wi].notYet]; n < 0 || n > 0 && n < max(k, MinK) {
+				sacrificed := wi // 6 of 6/12
+				if PoliceWindows[wi] == policeHeadline {
+					sacrificed = wi + 1 // 24 of 12/24
 				}
-				g.counts["police_window_"+sacrificed+s] = Hidden
+				c[windows[sacrificed].window] = Hidden
 			}
 		}
 	}

@@ -16,7 +16,7 @@ import (
 func policeGroup(k int, counts map[string]int) *group {
 	c := consistentGroup()
 	maps.Copy(c, counts)
-	g := &group{key: []any{}, counts: c, median: median(7)}
+	g := &group{key: []any{}, counts: c.slots(), median: median(7)}
 	g.setPoliceDerived(k)
 	return g
 }

@@ -54,7 +54,7 @@ func BenchmarkLighthouse(b *testing.B) {
 		cookies[e] = webCookie(b, tdb.Gorm, e)
 	}
 	dbtest.Exec(b, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'") // startServe waits for a refresh
-	addr := startServe(b, tdb.URL)
+	addr := startServe(b, tdb.URL).addr
 	pages := []struct{ name, email, path string }{
 		{"login", "", "/login"},
 		{"start page, coordinator (largest site)", who.Coordinator, "/"},

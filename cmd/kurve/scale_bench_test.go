@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -65,14 +64,14 @@ func BenchmarkScale(b *testing.B) {
 	// serve refreshes statistics older than most of its interval at start;
 	// the measurement waits for that refresh, so make it due.
 	dbtest.Exec(b, tdb.Gorm, "UPDATE stats_base.refreshed SET at = now() - interval '1 day'")
-	addr := startServe(b, tdb.URL)
+	srv := startServe(b, tdb.URL)
 	for _, r := range requests {
 		for i := range r.targets {
-			r.targets[i].URL = "http://" + addr + r.targets[i].URL
+			r.targets[i].URL = "http://" + srv.addr + r.targets[i].URL
 		}
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio |", "|---|---|---|---|---|---|"}
+	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio | server MB |", "|---|---|---|---|---|---|---|"}
 	ceilings := map[string]float64{}
 	for _, clients := range []int{16, 64} {
 		for _, r := range requests {
@@ -93,14 +92,18 @@ func BenchmarkScale(b *testing.B) {
 			}
 			ratio := app.Throughput / ceilings[key]
 			b.ReportMetric(ratio, fmt.Sprintf("ratio-%s@%d", r.metric, clients))
-			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f |", r.name, clients, app.Throughput,
-				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), ceilings[key], ratio)
+			// The server's resident memory right after the phase (its peak
+			// so far is reported at the end).
+			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d |", r.name, clients, app.Throughput,
+				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), ceilings[key], ratio, memoryMB(srv.pid, "VmRSS"))
 			b.Log(row)
 			table = append(table, row)
 		}
 	}
-	b.Logf("on %s, %d participants, %d s per phase; peak RSS of the process (server and load generator) %d MB\n%s",
-		machine(), n, seconds, peakRSSMB(), strings.Join(table, "\n"))
+	peak := memoryMB(srv.pid, "VmHWM")
+	b.ReportMetric(float64(peak), "server-peak-MB")
+	b.Logf("on %s, %d participants, %d s per phase; server (kurve serve, a process of its own) resident after each phase and at its peak %d MB\n%s",
+		machine(), n, seconds, peak, strings.Join(table, "\n"))
 }
 
 // benchRequest is one line of BenchmarkScale's table: its targets and the
@@ -226,20 +229,6 @@ func machine() string {
 	return fmt.Sprintf("%s, %d cores", model, runtime.NumCPU())
 }
 
-// peakRSSMB is the process's peak resident memory (VmHWM) in MB.
-func peakRSSMB() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	m := regexp.MustCompile(`(?m)^VmHWM:\s*(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return -1
-	}
-	kb, _ := strconv.Atoi(string(m[1]))
-	return kb / 1024
-}
-
 func envInt(b *testing.B, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
@@ -313,30 +302,64 @@ COMMIT;
 	return f
 }
 
-// startServe runs `kurve serve` in this process on the data set and waits
-// until it answers and its first statistics refresh is done, so that the
-// measurement does not include it. Retention is set out of reach of the
-// synthetic cases, so that the kept data set stays as built.
-func startServe(b *testing.B, dbURL string) string {
+// servedProcess is `kurve serve` running as a process of its own, so that
+// its memory is its own and not the load generator's.
+type servedProcess struct {
+	addr string
+	pid  int
+}
+
+// startServe builds and runs `kurve serve` as a child process on the data
+// set and waits until it answers and its first statistics refresh is
+// done, so that the measurement does not include it. Retention is set out
+// of reach of the synthetic cases, so that the kept data set stays as
+// built.
+func startServe(b *testing.B, dbURL string) *servedProcess {
+	bin := filepath.Join(b.TempDir(), "kurve")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build kurve: %v\n%s", err, out)
+	}
 	addr := freeAddr(b)
-	b.Setenv("DATABASE_URL", dbURL)
-	b.Setenv("KURVE_DATA_KEY", dbtest.SyntheticDataKey())
-	b.Setenv("KURVE_ADDR", addr)
-	b.Setenv("KURVE_RETENTION_MONTHS", "600")
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "KURVE_DATA_KEY="+dbtest.SyntheticDataKey(),
+		"KURVE_ADDR="+addr, "KURVE_RETENTION_MONTHS=600")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
 	refreshed := make(chan struct{})
-	var once sync.Once
-	prev := slog.Default()
-	slog.SetDefault(slog.New(&watchHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
-		msg: "statistics refreshed", seen: func() { once.Do(func() { close(refreshed) }) }}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &strings.Builder{}) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("serve: %v", err)
+	go func() {
+		// The server's log (JSON lines): passed on from warnings up, and
+		// watched for the end of the first statistics refresh.
+		var once sync.Once
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.Contains(line, `"msg":"statistics refreshed"`) {
+				once.Do(func() { close(refreshed) })
+			}
+			if !strings.Contains(line, `"level":"INFO"`) && !strings.Contains(line, `"level":"DEBUG"`) {
+				fmt.Fprintln(os.Stderr, line)
+			}
 		}
-		slog.SetDefault(prev)
+	}()
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				b.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			b.Error("serve did not stop within 30 s")
+		}
 	})
 	if !waitReady(addr) {
 		b.Fatal("serve not ready")
@@ -346,34 +369,22 @@ func startServe(b *testing.B, dbURL string) string {
 	case <-time.After(5 * time.Minute):
 		b.Fatal("no statistics refresh within 5 minutes")
 	}
-	return addr
+	return &servedProcess{addr: addr, pid: cmd.Process.Pid}
 }
 
-// watchHandler passes records on and calls seen when msg is logged.
-type watchHandler struct {
-	slog.Handler
-	msg  string
-	seen func()
-}
-
-func (h *watchHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == h.msg {
-		h.seen()
+// memoryMB is a process's resident memory in MB: its peak (VmHWM) or now
+// (VmRSS); -1 when it cannot be read.
+func memoryMB(pid int, field string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
 	}
-	if !h.Handler.Enabled(ctx, r.Level) {
-		return nil
+	m := regexp.MustCompile(`(?m)^` + field + `:\s*(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return -1
 	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h *watchHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h *watchHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &watchHandler{Handler: h.Handler.WithAttrs(as), msg: h.msg, seen: h.seen}
-}
-
-func (h *watchHandler) WithGroup(name string) slog.Handler {
-	return &watchHandler{Handler: h.Handler.WithGroup(name), msg: h.msg, seen: h.seen}
+	kb, _ := strconv.Atoi(string(m[1]))
+	return kb / 1024
 }
 
 // attack keeps clients requests in flight for d (a closed loop: vegeta's
