@@ -168,8 +168,12 @@ func New(cfg Config, db *gorm.DB) (*Server, error) {
 	// brotli. Forms carry their CSRF token masked per page (maskCSRF), so
 	// the length of a compressed page tells nothing about it (BREACH); the
 	// pages that show a secret once (profile: API tokens and calendar URL;
-	// set-password links) are never compressed.
-	s.fiber.Use(compress.New(compress.Config{Level: compress.LevelDefault, Next: func(c *fiber.Ctx) bool {
+	// set-password links) are never compressed. The fastest level: on a
+	// 244 KB statistics answer gzip takes 1.2 ms instead of 2.0 ms and
+	// brotli 1.2 ms instead of 5.1 ms, for a quarter more bytes (65 KB
+	// instead of 51 KB), which a phone fetches sooner than the server
+	// would have spent.
+	s.fiber.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed, Next: func(c *fiber.Ctx) bool {
 		p := c.Path()
 		return strings.HasPrefix(p, "/profile") || strings.HasPrefix(p, "/password/") || strings.HasPrefix(p, "/admin/users")
 	}}))

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 
 	"kurve/models"
@@ -139,6 +142,114 @@ func outcomeDocument(t *models.OutcomeTable) OutcomeDocument {
 	return doc
 }
 
+// outcomeJSON encodes outcomeDocument(t). The rows are written here, each
+// measure in the order of models.OutcomeMeasures: through the JSON
+// encoder, the two maps of each row had their keys sorted, a third of the
+// answer's time for a table of a thousand rows.
+func outcomeJSON(t *models.OutcomeTable) ([]byte, error) {
+	doc := outcomeDocument(t)
+	doc.Rows = nil
+	head, err := gojson.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	// head ends in "rows":null}; the rows take the null's place.
+	b, ok := bytes.CutSuffix(head, []byte(`null}`))
+	if !ok {
+		return nil, fmt.Errorf("app: outcome document: unexpected head %.40q", head)
+	}
+	// About 40 bytes per measure.
+	b = append(make([]byte, 0, len(b)+len(t.Rows)*(len(models.OutcomeMeasures)+len(t.Dimensions))*40+64), b...)
+	b = append(b, '[')
+	for i := range t.Rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendOutcomeRow(b, t.Dimensions, &t.Rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, "]}"...), nil
+}
+
+// appendOutcomeRow appends a row as outcomeDocument shapes it: a member
+// per dimension, its measures and the names of those suppressed.
+func appendOutcomeRow(b []byte, dims []string, r *models.OutcomeRow) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	for i, d := range dims {
+		if b, err = appendJSONValue(b, d); err != nil {
+			return nil, err
+		}
+		b = append(b, ':')
+		if b, err = appendJSONValue(b, r.Key[i]); err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+	}
+	b = append(b, `"measures":{`...)
+	written := 0
+	for _, m := range models.OutcomeMeasures {
+		v, ok := r.Measures[m]
+		if !ok {
+			continue
+		}
+		if written > 0 {
+			b = append(b, ',')
+		}
+		written++
+		b = append(append(append(b, '"'), m...), `":`...) // the names are plain identifiers
+		if v == nil {
+			b = append(b, "null"...)
+		} else if f := *v; math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("app: outcome document: %s is %v", m, f)
+		} else if a := math.Abs(f); a < 1e15 && f == math.Trunc(f) {
+			b = strconv.AppendInt(b, int64(f), 10) // counts: most of the values
+		} else if a != 0 && (a < 1e-6 || a >= 1e21) {
+			b = strconv.AppendFloat(b, f, 'e', -1, 64)
+		} else {
+			b = strconv.AppendFloat(b, f, 'f', -1, 64)
+		}
+	}
+	if written != len(r.Measures) {
+		return nil, fmt.Errorf("app: outcome document: a measure outside models.OutcomeMeasures")
+	}
+	b = append(b, `},"suppressed":`...)
+	if len(r.Suppressed) == 0 {
+		return append(b, "[]}"...), nil
+	}
+	v, err := gojson.Marshal(r.Suppressed)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b, v...), '}'), nil
+}
+
+// appendJSONValue appends a dimension's name or value: a string of plain
+// printable ASCII as it is, nil, a whole number and a yes or no directly,
+// anything else through the JSON encoder.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case string:
+		plain := true
+		for i := 0; i < len(x) && plain; i++ {
+			c := x[i]
+			plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+		}
+		if plain {
+			return append(append(append(b, '"'), x...), '"'), nil
+		}
+	}
+	enc, err := gojson.Marshal(v)
+	return append(b, enc...), err
+}
+
 // outcomeCSV writes the table as CSV in dialect d: the dimensions (empty
 // in a total), every measure (empty when suppressed or not applicable,
 // alike in both dialects) and the names of the suppressed measures. Only
@@ -182,7 +293,12 @@ func (h *handlers) statsJSON(c *fiber.Ctx, defaultBy []string, action string) er
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="kurve-outcomes.json"`)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(outcomeDocument(t))
+	body, err := outcomeJSON(t)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 // apiStatsOutcomesCSV is GET /api/v1/stats/outcomes.csv.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"cmp"
+	"database/sql"
 	"math"
 	"slices"
 )
@@ -43,24 +44,23 @@ func (s *Store) addAssessments(groups []*group, q StatsQuery, k int) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			grp                                   int
-			site, quarter, ageBand, gender, reasn *string
-			year                                  *int
-			interpreter                           *bool
-			assessed                              *int
-			change                                *float64
+			d        dims
+			assessed sql.NullInt64
+			change   sql.NullFloat64
 		)
-		if err := rows.Scan(&grp, &site, &year, &quarter, &ageBand, &gender, &interpreter, &reasn, &assessed, &change); err != nil {
+		if err := rows.Scan(append(d.all(), &assessed, &change)...); err != nil {
 			return err
 		}
-		key := (&dims{site: site, year: year, quarter: quarter, ageBand: ageBand, gender: gender, interpreter: interpreter,
-			reason: reasn}).key(q.By, grp)
+		key := d.key(q.By)
 		g := byKey[keyString(key)]
 		if g == nil {
 			continue // assessed people are participants of a group that exists
 		}
 		g.counts.set("assessed", countOrHidden(assessed))
-		g.change = change
+		g.change = nil
+		if change.Valid {
+			g.change = &change.Float64
+		}
 	}
 	return rows.Err()
 }

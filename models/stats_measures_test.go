@@ -5,6 +5,7 @@ package models
 // without a database: they run in make mutate too.
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -149,7 +150,7 @@ func TestOutcomeRowMeasures(t *testing.T) {
 func TestOutcomeRowReferrals(t *testing.T) {
 	c := consistentGroup()
 	g := &group{key: []any{}, counts: c.slots(), median: median(7.5)}
-	g.setReferrals(ptr(30), ptr(20))
+	g.setReferrals(30, 20)
 	if r, rc, rn := g.counts.of("referrals"), g.counts.of("referrals_consented"), g.counts.of("referrals_not_consented"); r != 30 || rc != 20 || rn != 10 {
 		t.Fatalf("referral counts %d/%d/%d, want 30/20/10", r, rc, rn)
 	}
@@ -164,7 +165,7 @@ func TestOutcomeRowReferrals(t *testing.T) {
 		referrals, consented *int
 	}{{nil, ptr(20)}, {ptr(30), nil}, {nil, nil}} {
 		g := &group{counts: newCounts()}
-		g.setReferrals(tc.referrals, tc.consented)
+		g.setReferrals(orHidden(tc.referrals), orHidden(tc.consented))
 		if g.counts.of("referrals_not_consented") != Hidden {
 			t.Errorf("not consented = %d from %v/%v, want hidden", g.counts.of("referrals_not_consented"), tc.referrals, tc.consented)
 		}
@@ -183,7 +184,7 @@ func TestOutcomeRowReferrals(t *testing.T) {
 	// the partition (consented), and the rate built from it.
 	c = consistentGroup()
 	g = &group{key: []any{}, counts: c.slots(), median: median(7.5)}
-	g.setReferrals(ptr(30), ptr(26))
+	g.setReferrals(30, 26)
 	row = suppressGroups([]*group{g}, 0, DefaultK, true)[0]
 	wantSuppressed(t, row, "consent_rate")
 	wantValue(t, row, "referrals", 30, 0)
@@ -191,13 +192,21 @@ func TestOutcomeRowReferrals(t *testing.T) {
 	// No referrals: nothing to divide.
 	c = consistentGroup()
 	g = &group{key: []any{}, counts: c.slots(), median: median(7.5)}
-	g.setReferrals(ptr(0), ptr(0))
+	g.setReferrals(0, 0)
 	row = suppressGroups([]*group{g}, 0, DefaultK, true)[0]
 	wantValue(t, row, "referrals", 0, 0)
 	wantNotApplicable(t, row, "consent_rate")
 }
 
 func ptr(n int) *int { return &n }
+
+// orHidden is a count the database returned (nil: removed).
+func orHidden(n *int) int {
+	if n == nil {
+		return Hidden
+	}
+	return *n
+}
 
 func TestOutcomeRowSuppression(t *testing.T) {
 	// Two withdrawn (fewer than k): hidden, a complement among the
@@ -694,13 +703,20 @@ func TestStatsError(t *testing.T) {
 // of by, with nil for dimensions the row totals over (bit set in grp; the
 // first dimension is the most significant bit).
 func groupKey(by []string, grp int, values map[string]any) []any {
-	var d dims
-	d.site, _ = values["site"].(*string)
-	d.quarter, _ = values["quarter"].(*string)
-	d.ageBand, _ = values["age_band"].(*string)
-	d.gender, _ = values["gender"].(*string)
-	d.reason, _ = values["reason"].(*string)
-	d.year, _ = values["year"].(*int)
-	d.interpreter, _ = values["interpreter"].(*bool)
-	return d.key(by, grp)
+	d := dims{grp: int64(grp)}
+	text := func(name string) sql.NullString {
+		v, ok := values[name].(*string)
+		if !ok || v == nil {
+			return sql.NullString{}
+		}
+		return sql.NullString{String: *v, Valid: true}
+	}
+	d.site, d.quarter, d.ageBand, d.gender, d.reason = text("site"), text("quarter"), text("age_band"), text("gender"), text("reason")
+	if v, ok := values["year"].(*int); ok && v != nil {
+		d.year = sql.NullInt64{Int64: int64(*v), Valid: true}
+	}
+	if v, ok := values["interpreter"].(*bool); ok && v != nil {
+		d.interpreter = sql.NullBool{Bool: *v, Valid: true}
+	}
+	return d.key(by)
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -180,19 +181,15 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 	}
 	for rows.Next() {
 		var (
-			grp                                   int
-			site, quarter, ageBand, gender, reasn *string
-			year                                  *int
-			interpreter                           *bool
-			outcome                               *string
-			counts                                [6]*int
+			d       dims
+			outcome sql.NullString
+			counts  [6]sql.NullInt64
 		)
-		if err := rows.Scan(&grp, &site, &year, &quarter, &ageBand, &gender, &interpreter, &reasn, &outcome,
-			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5]); err != nil {
+		if err := rows.Scan(append(d.all(), &outcome,
+			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5])...); err != nil {
 			return nil, fmt.Errorf("models: police outcome counts: %w", err)
 		}
-		key := (&dims{site: site, year: year, quarter: quarter, ageBand: ageBand, gender: gender, interpreter: interpreter,
-			reason: reasn}).key(q.By, grp)
+		key := d.key(q.By)
 		ks := keyString(key)
 		g := byKey[ks]
 		if g == nil {
@@ -204,9 +201,9 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 			groups = append(groups, g)
 		}
 		si := 0 // both outcomes
-		if outcome != nil {
-			if si = slices.Index(policeSuffixes, policeSuffix(*outcome)); si < 0 {
-				return nil, fmt.Errorf("models: police outcome counts: unknown outcome %q", *outcome)
+		if outcome.Valid {
+			if si = slices.Index(policeSuffixes, policeSuffix(outcome.String)); si < 0 {
+				return nil, fmt.Errorf("models: police outcome counts: unknown outcome %q", outcome.String)
 			}
 		}
 		for wi, ps := range policeSlots[si] {
@@ -223,11 +220,13 @@ func (s *Store) addPoliceContacts(groups []*group, q StatsQuery, k int) ([]*grou
 	return groups, nil
 }
 
-func countOrHidden(n *int) int {
-	if n == nil {
+// countOrHidden is a count as an aggregate returns it: Hidden for NULL,
+// a count it removed below k.
+func countOrHidden(n sql.NullInt64) int {
+	if !n.Valid {
 		return Hidden
 	}
-	return *n
+	return int(n.Int64)
 }
 
 // setPoliceDerived adds a group's counts that are never shown but tie the
