@@ -124,6 +124,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/participants", Access: Side, Roles: coordinators, Handler: h.participantCreate},
 		{Method: "GET", Path: "/participants/:id", Access: Side, Roles: caseReaders, Handler: h.participantShow},
 		{Method: "GET", Path: "/participants/:id/edit", Access: Side, Roles: caseStaff, Handler: h.participantEdit},
+		{Method: "GET", Path: "/participants/:id/sessions", Access: Side, Roles: caseStaff, Handler: h.participantSessions},
 		{Method: "POST", Path: "/participants/:id", Access: Side, Roles: caseStaff, Handler: h.participantUpdate},
 		{Method: "POST", Path: "/participants/:id/status", Access: Side, Roles: caseStaff, Handler: h.participantStatus},
 		{Method: "GET", Path: "/participants/:id/status/:to", Access: Side, Roles: caseStaff, Handler: h.statusConfirm},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -425,5 +426,90 @@ func TestCaseSavesReturnToTheirSection(t *testing.T) {
 		if n == 0 {
 			t.Errorf("%s: no way back to the case", page)
 		}
+	}
+}
+
+// A case with a long history (issue 15): its page lists the latest
+// sessions and links the rest, a page of its own that pages through all
+// of them, newest first; the summary still names the next planned session
+// when a whole term is planned ahead.
+func TestCasePageLatestSessions(t *testing.T) {
+	h, active := snSetup(t)
+	sw := h.signIn(models.RoleSocialWorker)
+	tok := h.token(models.RoleSocialWorker)
+	id := active[0]
+	ids := func(d *goquery.Document) []string {
+		var out []string
+		d.Find("#case-sessions-list li.case-session").Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-id", "")) })
+		return out
+	}
+	d := wcPage(t, h, &sw, id, http.StatusOK)
+	before := ids(d)
+	if len(before) >= 10 || d.Find("#case-sessions-list li").First().AttrOr("data-status", "") != "planned" ||
+		d.Find("#summary-next-session a").AttrOr("href", "") != "/sessions/"+before[0] {
+		t.Fatalf("demo case: %d sessions, the newest the next planned one: want fewer than 10 and so", len(before))
+	}
+	// Twelve weekly sessions planned after the demo's next one (in two
+	// days): more than the page shows, and all of them after the next.
+	var planned []string // nearest first
+	for week := range 12 {
+		at := testToday().AddDate(0, 0, 3+7*week).Add(16 * time.Hour).Format(time.RFC3339)
+		s := decode[map[string]any](t, expect(t, h.api("POST", "/api/v1/sessions", tok, fmt.Sprintf(
+			`{"participant_ids":[%q],"type":"anti_violence","started_at":%q,"duration_minutes":60,"planned":true}`, id, at)), 201))
+		planned = append(planned, s["id"].(string))
+	}
+	d = wcPage(t, h, &sw, id, http.StatusOK)
+	shown := ids(d)
+	newest := slices.Clone(planned)
+	slices.Reverse(newest)
+	if !slices.Equal(shown, newest[:10]) {
+		t.Errorf("case page lists %d sessions %v, want the newest 10 %v", len(shown), shown, newest[:10])
+	}
+	if a := d.Find("#case-sessions-all"); a.AttrOr("href", "") != "/participants/"+id+"/sessions" {
+		t.Errorf("link to all sessions: %q", a.AttrOr("href", "(none)"))
+	}
+	if a := d.Find("#summary-next-session a"); a.AttrOr("href", "") != "/sessions/"+before[0] {
+		t.Errorf("next session → %q, want the one in two days (%s), which the list does not show", a.AttrOr("href", ""), before[0])
+	}
+
+	// The sessions page: every session, newest first, in pages.
+	all := slices.Concat(newest, before)
+	d = snGet(t, h, &sw, "/participants/"+id+"/sessions", http.StatusOK)
+	if got := ids(d); !slices.Equal(got, all) {
+		t.Errorf("sessions page: %v, want %v", got, all)
+	}
+	if d.Find("#sessions-more").Length() != 0 || d.Find("#sessions-back").AttrOr("href", "") != "/participants/"+id+"#case-sessions" {
+		t.Error("sessions page: a next page, or no way back to the case's section")
+	}
+	var paged []string
+	path := "/participants/" + id + "/sessions?limit=5"
+	for pages := 0; path != ""; pages++ {
+		if pages > len(all) {
+			t.Fatal("the sessions page does not end")
+		}
+		d = snGet(t, h, &sw, path, http.StatusOK)
+		paged = append(paged, ids(d)...)
+		path = d.Find("#sessions-more").AttrOr("href", "")
+		if pages > 0 && d.Find("#sessions-first").Length() != 1 {
+			t.Errorf("page %d without a link to the first", pages+1)
+		}
+	}
+	if !slices.Equal(paged, all) {
+		t.Errorf("paged by 5: %v, want %v", paged, all)
+	}
+	d = snGet(t, h, &sw, "/participants/"+id+"/sessions?cursor=bm9wZQ", http.StatusUnprocessableEntity)
+	if d.Find("#sessions-alert").Length() != 1 || len(ids(d)) != 0 {
+		t.Error("a cursor the server did not make: want the page's alert and no list")
+	}
+
+	// Only the case's staff: a case that is not the social worker's own
+	// is not found, a language mediator has no sessions page.
+	coord := h.signIn(models.RoleCoordinator)
+	other := wcCreate(t, h, &coord, wcParticipantForm("Nora", "Neu"))
+	snGet(t, h, &coord, "/participants/"+other+"/sessions", http.StatusOK)
+	snGet(t, h, &sw, "/participants/"+other+"/sessions", http.StatusNotFound)
+	med := h.signIn(models.RoleMediator)
+	if resp := h.web("GET", "/participants/"+h.mediated()[0]+"/sessions", &med, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("mediator: %d, want 403", resp.StatusCode)
 	}
 }

@@ -35,7 +35,10 @@ func sessionLineOf(s *models.CaseSession, lang string) sessionLine {
 // loaded for case staff only, never for language mediators.
 type caseworkView struct {
 	Active, Open bool
+	// Sessions are the latest caseSessionsShown sessions, newest first;
+	// More tells that older ones follow on the sessions page.
 	Sessions     []caseSessionItem
+	More         bool
 	Goals        []models.Goal
 	Progress     []string
 	Reviews      []models.Review
@@ -73,25 +76,30 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	st, p, lang := store(c), v.P, h.s.localizer(c).Lang
 	w := &caseworkView{Active: p.Status == models.StatusActive, Open: p.Status.Open(), Progress: models.GoalProgress}
 	w.Kept, _ = c.Locals(localCaseForm).(map[string]string)
-	ss, err := st.SessionsOf(p.ID)
+	ss, err := st.SessionsPage(p.ID, models.Page{Limit: caseSessionsShown + 1})
 	if err != nil {
 		return err
 	}
-	next, at := -1, now(c)
-	for i := range ss {
-		if ss[i].Status == models.SessionPlanned && ss[i].StartedAt.After(at) && (next < 0 || ss[i].StartedAt.Before(ss[next].StartedAt)) {
-			next = i
-		}
-		item := caseSessionItem{sessionLine: sessionLineOf(&ss[i], lang), Note: firstLine(ss[i].Notes, 120)}
-		for _, sp := range ss[i].Participants {
-			if sp.ParticipantID == p.ID {
-				item.Attendance = string(sp.Attendance)
-			}
-		}
-		w.Sessions = append(w.Sessions, item)
+	if len(ss) > caseSessionsShown {
+		ss, w.More = ss[:caseSessionsShown], true
 	}
-	if next >= 0 {
-		w.Next = &w.Sessions[next]
+	w.Sessions = caseSessionItems(ss, p.ID, lang)
+	at := now(c)
+	for i := range ss {
+		if ss[i].Status == models.SessionPlanned && ss[i].StartedAt.After(at) {
+			w.Next = &w.Sessions[i] // newest first: the last one to come is the next
+		}
+	}
+	// When even the oldest shown is still to come (a term of sessions
+	// planned ahead), the next one is older than what is shown.
+	if last := len(ss) - 1; w.More && w.Next == &w.Sessions[last] {
+		ns, err := st.NextSession(p.ID, at)
+		if err != nil {
+			return err
+		}
+		if ns != nil {
+			w.Next = &caseSessionItems([]models.CaseSession{*ns}, p.ID, lang)[0]
+		}
 	}
 	if w.Goals, err = st.GoalsOf(p.ID); err != nil {
 		return err
@@ -109,6 +117,72 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	}
 	v.Work = w
 	return nil
+}
+
+// caseSessionsShown is how many sessions the case page lists, newest
+// first. A year of weekly sessions made the page 19 KB longer on a phone
+// and its rendering the largest part of the page's time; the rest are on
+// the sessions page (/participants/{id}/sessions).
+const caseSessionsShown = 10
+
+// caseSessionItems are sessions as the case's lists show them, with the
+// child's own attendance and the first line of the notes.
+func caseSessionItems(ss []models.CaseSession, participantID, lang string) []caseSessionItem {
+	out := make([]caseSessionItem, 0, len(ss))
+	for i := range ss {
+		item := caseSessionItem{sessionLine: sessionLineOf(&ss[i], lang), Note: firstLine(ss[i].Notes, 120)}
+		for _, sp := range ss[i].Participants {
+			if sp.ParticipantID == participantID {
+				item.Attendance = string(sp.Attendance)
+			}
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// caseSessionsData is the sessions page of a case: one page of its
+// sessions, newest first, and the links to the next and the first page.
+type caseSessionsData struct {
+	P                 *models.Participant
+	Sessions          []caseSessionItem
+	NextURL, FirstURL string
+	AlertMessage      string
+	AlertItems        []string
+}
+
+// participantSessions shows every session of a case, 50 a page (?limit=,
+// ?cursor=), newest first; the read is audited like the case page.
+func (h *handlers) participantSessions(c *fiber.Ctx) error {
+	p, err := readParticipant(c)
+	if err != nil {
+		return err
+	}
+	l := h.s.localizer(c)
+	data := caseSessionsData{P: p}
+	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) {
+		return store(c).SessionsPage(p.ID, pg)
+	}, (*models.CaseSession).Cursor)
+	if ve, ok := asValidation(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		data.AlertMessage = l.T("error.validation")
+		errs := formErrors(l, ve)
+		for _, f := range sortedKeys(errs) {
+			data.AlertItems = append(data.AlertItems, errs[f])
+		}
+	} else if err != nil {
+		return err
+	}
+	data.Sessions = caseSessionItems(ss, p.ID, l.Lang)
+	if next != "" {
+		data.NextURL = nextLink(c, c.Path(), next)
+	}
+	if c.Query("cursor") != "" {
+		data.FirstURL = firstLink(c, c.Path())
+	}
+	page := h.s.newPage(c, "session.history_title", data)
+	page.Title = l.T("session.history_title", "CaseNumber", p.CaseNumber)
+	return h.s.renderPage(c, "participant_sessions.html", page)
 }
 
 // firstLine is the first line of s, cut to max runes.

@@ -276,6 +276,19 @@ func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, erro
 	return s.sessions(pg.Limit, where, args...)
 }
 
+// NextSession is the participant's next planned session after at (nil
+// when none is planned).
+func (s *Store) NextSession(participantID string, at time.Time) (*CaseSession, error) {
+	ss, err := s.sessions(1, `s.id = (SELECT s2.id FROM prevention.sessions s2
+		JOIN prevention.session_participants sp ON sp.session_id = s2.id
+		WHERE sp.participant_id = ? AND s2.status = ? AND s2.started_at > ?
+		ORDER BY s2.started_at, s2.id LIMIT 1)`, participantID, SessionPlanned, at)
+	if err != nil || len(ss) == 0 {
+		return nil, err
+	}
+	return &ss[0], nil
+}
+
 // SessionsBetween lists the sessions from..to (exclusive) that the actor
 // leads. (Coordinators saw every session of the site here: thousands a
 // week at a large site, 1.4 MB of start page.)
