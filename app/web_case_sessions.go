@@ -37,13 +37,13 @@ type caseworkView struct {
 	Active, Open bool
 	// Sessions are the latest caseSessionsShown sessions, newest first;
 	// More tells that older ones follow on the sessions page.
-	Sessions     []caseSessionItem
-	More         bool
-	Goals        []models.Goal
-	Progress     []string
-	Reviews      []models.Review
-	Timing       *models.Timing
-	Closing      *models.Closing
+	Sessions []caseSessionItem
+	More     bool
+	Goals    []models.Goal
+	Progress []string
+	Reviews  []models.Review
+	Timing   *models.Timing
+	Closing  *models.Closing
 	// Next is the child's next planned session, if any.
 	Next *caseSessionItem
 	// Kept is what a refused form of the case page had typed.
