@@ -65,27 +65,12 @@ const backgroundConns = 4
 // (app/heavy.go), so the heap stays small either way.
 const serveGCPercent = 200
 
-// serveMemoryLimit is the soft limit of the Go runtime's memory when
-// GOMEMLIMIT is not set: near it the collector works sooner than
-// serveGCPercent says. Measured at the 100k set under 16 and 64 clients
-// building statistics tables (make bench): without it the server's
-// resident memory peaked at 230–246 MB; with 130 MiB at 146 MB, at the
-// same throughput (0.83–0.84 of the queries' ceiling). With 100 MiB it
-// peaked at 122 MB, but the collector then cost a fifth of the
-// throughput at 64 clients. The runtime keeps the collector's share of
-// the CPU bounded, so a process that needs more than this grows past it
-// instead of thrashing.
-const serveMemoryLimit = 130 << 20
-
 func cmdServe(ctx context.Context, cfg *config) error {
 	if err := cfg.checkServe(); err != nil {
 		return err
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 	if cfg.DataKey == nil {
 		slog.Warn("no KURVE_DATA_KEY set; allowed only in development")
