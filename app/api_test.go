@@ -2,8 +2,11 @@ package app_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -253,9 +256,22 @@ func TestCompression(t *testing.T) {
 		want string
 	}{{"/login", nil, "gzip"}, {"/", &ws, "gzip"}, {"/static/app.css", nil, "gzip"}, {"/profile", &ws, ""}} {
 		resp := h.web("GET", c.path, c.ws, nil, "Accept-Encoding", "gzip")
-		resp.Body.Close()
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != c.want {
 			t.Errorf("%s: %d, Content-Encoding %q, want %q", c.path, resp.StatusCode, resp.Header.Get("Content-Encoding"), c.want)
+		}
+		// Compressed once, whichever level its path takes.
+		var body io.Reader = resp.Body
+		if c.want == "gzip" {
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			body = zr
+		}
+		plain, err := io.ReadAll(body)
+		resp.Body.Close()
+		if err != nil || !bytes.Contains(plain, []byte("<html")) && !bytes.Contains(plain, []byte("{")) {
+			t.Errorf("%s: not readable after one decompression (%v): %.80q", c.path, err, plain)
 		}
 	}
 	resp := h.api("GET", "/api/v1/me", h.token(models.RoleCoordinator), "", "Accept-Encoding", "br")
