@@ -142,6 +142,16 @@ func (s *Server) renderPage(c *fiber.Ctx, page string, p *Page) error {
 	return c.Send(buf.Bytes())
 }
 
+// validationAlert is a page's alert for a refused input: the message, the
+// localised field errors in field order, and those errors by field.
+func validationAlert(l *Localizer, err *models.ValidationError) (message string, items []string, errs map[string]string) {
+	errs = formErrors(l, err)
+	for _, f := range sortedKeys(errs) {
+		items = append(items, errs[f])
+	}
+	return l.T("error.validation"), items, errs
+}
+
 // formErrors localises a validation error for a form.
 func formErrors(l *Localizer, err *models.ValidationError) map[string]string {
 	out := map[string]string{}

@@ -154,6 +154,7 @@ func TestStatementsDoNotGrowWithTheSite(t *testing.T) {
 		{models.RoleMediator, "/participants"},
 		{models.RoleSocialWorker, "/participants/{case}"},
 		{models.RoleCoordinator, "/participants/{case}"},
+		{models.RoleSocialWorker, "/participants/{case}/sessions"},
 		{models.RoleSocialWorker, "/sessions/new"},
 		{models.RoleCoordinator, "/sessions/new"},
 		{models.RoleCoordinator, "/intake"},

@@ -9,6 +9,24 @@ import (
 	"kurve/models"
 )
 
+// outcomeDocument is the outcome document as plain Go values, rows as
+// maps: what outcomeJSON must encode.
+func outcomeDocument(t *models.OutcomeTable) OutcomeDocument {
+	doc := outcomeHead(t)
+	doc.Rows = make([]map[string]any, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		row := map[string]any{"measures": r.Measures, "suppressed": r.Suppressed}
+		if r.Suppressed == nil {
+			row["suppressed"] = []string{}
+		}
+		for i, d := range t.Dimensions {
+			row[d] = r.Key[i]
+		}
+		doc.Rows = append(doc.Rows, row)
+	}
+	return doc
+}
+
 // The outcome document written row by row says what the JSON encoder
 // says of outcomeDocument: the same members and values.
 func TestOutcomeJSON(t *testing.T) {

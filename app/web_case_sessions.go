@@ -165,11 +165,7 @@ func (h *handlers) participantSessions(c *fiber.Ctx) error {
 	}, (*models.CaseSession).Cursor)
 	if ve, ok := asValidation(err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)
-		data.AlertMessage = l.T("error.validation")
-		errs := formErrors(l, ve)
-		for _, f := range sortedKeys(errs) {
-			data.AlertItems = append(data.AlertItems, errs[f])
-		}
+		data.AlertMessage, data.AlertItems, _ = validationAlert(l, ve)
 	} else if err != nil {
 		return err
 	}

@@ -38,12 +38,8 @@ func (h *handlers) intakeList(c *fiber.Ctx) error {
 	data := intakeListData{Reason: c.Query("reason"), Reasons: models.ReasonCategories}
 	q, next, err := intakePage(c, data.Reason)
 	if ve, ok := asValidation(err); ok {
-		l := h.s.localizer(c)
-		data.AlertMessage = l.T("error.validation")
-		errs := formErrors(l, ve)
-		for _, f := range sortedKeys(errs) {
-			data.AlertItems = append(data.AlertItems, errs[f])
-		}
+		var errs map[string]string
+		data.AlertMessage, data.AlertItems, errs = validationAlert(h.s.localizer(c), ve)
 		p := h.s.newPage(c.Status(fiber.StatusUnprocessableEntity), "intake.list_title", data)
 		p.Errors = errs
 		return h.s.renderPage(c, "intake_list.html", p)
@@ -165,11 +161,8 @@ func (h *handlers) intakeFailure(c *fiber.Ctx, r *models.IntakeReferral, reason 
 	v := &intakeView{Reason: reason, Target: c.FormValue("target")}
 	switch {
 	case errors.As(err, &ve):
-		v.AlertMessage = l.T("error.validation")
-		errs := formErrors(l, ve)
-		for _, f := range sortedKeys(errs) {
-			v.AlertItems = append(v.AlertItems, errs[f])
-		}
+		var errs map[string]string
+		v.AlertMessage, v.AlertItems, errs = validationAlert(l, ve)
 		return h.renderIntake(c.Status(fiber.StatusUnprocessableEntity), r, v, errs)
 	case errors.Is(err, models.ErrConflict):
 		v.AlertMessage, v.Decided = l.T("intake.decided_already"), true
