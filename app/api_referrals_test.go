@@ -162,11 +162,15 @@ func policeSeeNoPreventionData(t *testing.T, clock func() time.Time) {
 	if len(own) == 0 {
 		t.Fatal("the liaison has no token")
 	}
-	// Their own too: the day the referrals arrived and the program's day
-	// by the server's clock (the day of their contacts, the last day the
-	// contact form takes).
+	// Their own too: the day the referrals arrived and their contacts
+	// were recorded, as pages show it (Berlin) and as the API's instants
+	// do (UTC: between 23:00 and 24:00 UTC the day before Berlin's), and
+	// the program's day by the server's clock (the day of their contacts,
+	// the last day the contact form takes).
 	var arrived []string
-	h.db.Gorm.Raw("SELECT DISTINCT to_char(created_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') FROM enforcement.referrals").Scan(&arrived)
+	h.db.Gorm.Raw(`SELECT DISTINCT to_char(at AT TIME ZONE z, 'YYYY-MM-DD') FROM
+		(SELECT created_at FROM enforcement.referrals UNION ALL SELECT created_at FROM enforcement.police_contacts) r(at),
+		(VALUES ('Europe/Berlin'), ('UTC')) tz(z)`).Scan(&arrived)
 	own = append(append(own, arrived...), h.today())
 	for _, d := range dates {
 		if !slices.Contains(own, d) {

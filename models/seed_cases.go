@@ -432,7 +432,8 @@ func (s *Store) SeedDemoMeasures() error {
 
 // SeedDemoSessions records a few weeks of casework for the site's active
 // participants: a weekly group training, goals and a case review; and plans
-// one session for later this week.
+// one session for later this week. Its days are the program's (Berlin)
+// days: between 23:00 and 24:00 UTC the program is already on the next.
 func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
 	active, err := s.Participants(ParticipantFilter{Status: StatusActive})
 	if err != nil || len(active) == 0 {
@@ -448,7 +449,7 @@ func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
 		for i, id := range ids {
 			att[id] = attendance[(i+week)%len(attendance)]
 		}
-		at := dateOf(today).AddDate(0, 0, -7*week).Add(15 * time.Hour)
+		at := ProgramDay(today).AddDate(0, 0, -7*week).Add(15 * time.Hour)
 		if _, err := s.CreateSession(SessionInput{ParticipantIDs: ids, MeasureCode: "social_skills", ModuleCode: []string{"emotions", "conflict", "peer_pressure"}[week-1],
 			StartedAt: at, DurationMinutes: 90, Location: "Jugendtreff (Demo)", StaffIDs: []string{socialWorkerID}, Attendance: att,
 			Notes: "Demo: Gruppe hat Rollenspiele geübt."}, today); err != nil {
@@ -456,12 +457,12 @@ func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
 		}
 	}
 	if _, err := s.CreateSession(SessionInput{ParticipantIDs: ids[:1], MeasureCode: "sport", ModuleCode: "boxing",
-		StartedAt: dateOf(today).AddDate(0, 0, 2).Add(16 * time.Hour), DurationMinutes: 60, StaffIDs: []string{socialWorkerID},
+		StartedAt: ProgramDay(today).AddDate(0, 0, 2).Add(16 * time.Hour), DurationMinutes: 60, StaffIDs: []string{socialWorkerID},
 		Planned: true}, today); err != nil {
 		return fmt.Errorf("models: demo planned session: %w", err)
 	}
 	for _, p := range active {
-		if _, err := s.CreateGoal(p.ID, "Demo: Konflikte ohne Gewalt lösen", ptrTime(dateOf(today).AddDate(0, 4, 0)), today); err != nil {
+		if _, err := s.CreateGoal(p.ID, "Demo: Konflikte ohne Gewalt lösen", ptrTime(ProgramDay(today).AddDate(0, 4, 0)), today); err != nil {
 			return err
 		}
 		if _, err := s.CreateGoal(p.ID, "Demo: Regelmäßig am Unterricht teilnehmen", nil, today); err != nil {
@@ -469,7 +470,7 @@ func (s *Store) SeedDemoSessions(socialWorkerID string, today time.Time) error {
 		}
 	}
 	// One review, so that one case is on time and the others are due.
-	_, err = s.RecordReview(active[0].ID, dateOf(today).AddDate(0, 0, -3), "Demo: Ziele besprochen, Schule einbezogen.", today)
+	_, err = s.RecordReview(active[0].ID, ProgramDay(today).AddDate(0, 0, -3), "Demo: Ziele besprochen, Schule einbezogen.", today)
 	return err
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -74,7 +75,8 @@ func BenchmarkScale(b *testing.B) {
 		}
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio | server MB |", "|---|---|---|---|---|---|---|"}
+	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio | server MB | CPU ms/req: server + PostgreSQL + load |",
+		"|---|---|---|---|---|---|---|---|"}
 	// The machine's speed drifts over minutes (other tenants, the
 	// processor's clock: the same statistics query took 88 ms and, minutes
 	// later, 150 ms), so a ceiling measured once and used for a request
@@ -84,9 +86,11 @@ func BenchmarkScale(b *testing.B) {
 	// between them.
 	lastKey, lastTPS := "", 0.0
 	ceiling := func(script string, clients int) float64 {
-		tps, lat := runPgbench(b, pgbench, tdb.URL, scripts[script], clients, seconds)
-		b.Logf("pgbench %s, %d clients: %.0f tps (p50 %.1f, p95 %.1f, p99 %.1f ms)", script, clients, tps,
-			ms(lat(0.50)), ms(lat(0.95)), ms(lat(0.99)))
+		pg := postgresCPU()
+		tps, lat, own := runPgbench(b, pgbench, tdb.URL, scripts[script], clients, seconds)
+		perTx := 1000 / (tps * float64(seconds))
+		b.Logf("pgbench %s, %d clients: %.0f tps (p50 %.1f, p95 %.1f, p99 %.1f ms); CPU ms/tx: PostgreSQL %.2f + pgbench %.2f", script, clients, tps,
+			ms(lat(0.50)), ms(lat(0.95)), ms(lat(0.99)), (postgresCPU()-pg)*perTx, own.Seconds()*perTx)
 		lastKey, lastTPS = fmt.Sprint(script, clients), tps
 		return tps
 	}
@@ -100,7 +104,10 @@ func BenchmarkScale(b *testing.B) {
 				before = ceiling(r.ceiling, clients)
 			}
 			attack(r.targets, clients, 3*time.Second) // warm the pool, the plan caches and the buffers
+			cpu := [3]float64{processCPU(srv.pid), postgresCPU(), processCPU(os.Getpid())}
 			app := attack(r.targets, clients, time.Duration(seconds)*time.Second)
+			perReq := 1000 / float64(app.Requests)
+			cpu = [3]float64{(processCPU(srv.pid) - cpu[0]) * perReq, (postgresCPU() - cpu[1]) * perReq, (processCPU(os.Getpid()) - cpu[2]) * perReq}
 			if app.Success < 1 {
 				b.Fatalf("%s, %d clients: %.4f succeeded: %v, %v", r.name, clients, app.Success, app.StatusCodes, app.Errors)
 			}
@@ -110,8 +117,8 @@ func BenchmarkScale(b *testing.B) {
 			b.ReportMetric(ratio, fmt.Sprintf("ratio-%s@%d", r.metric, clients))
 			// The server's resident memory right after the phase (its peak
 			// so far is reported at the end).
-			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d |", r.name, clients, app.Throughput,
-				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), tps, ratio, rss)
+			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d | %.2f + %.2f + %.2f |", r.name, clients, app.Throughput,
+				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), tps, ratio, rss, cpu[0], cpu[1], cpu[2])
 			b.Log(row)
 			table = append(table, row)
 		}
@@ -403,6 +410,49 @@ func memoryMB(pid int, field string) int {
 	return kb / 1024
 }
 
+// processCPU is the processor time (user and system, in seconds) process
+// pid has used so far, from /proc; -1 when it cannot be read.
+func processCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command's closing parenthesis: state is the
+	// first (field 3), utime and stime fields 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	user, _ := strconv.ParseFloat(f[11], 64)
+	system, _ := strconv.ParseFloat(f[12], 64)
+	return (user + system) / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc's times: 100 on
+// every Linux this runs on (sysconf(_SC_CLK_TCK) is not reachable without
+// cgo).
+const clockTicks = 100
+
+// postgresCPU is the processor time every PostgreSQL process on this
+// machine has used so far (their backends come and go, so a backend that
+// ended during a phase is missed; the pools keep theirs open).
+func postgresCPU() float64 {
+	var sum float64
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			if t := processCPU(pid); t > 0 {
+				sum += t
+			}
+		}
+	}
+	return sum
+}
+
 // attack keeps clients requests in flight for d (a closed loop: vegeta's
 // unlimited rate with exactly that many workers) and returns the metrics.
 func attack(targets []vegeta.Target, clients int, d time.Duration) *vegeta.Metrics {
@@ -420,8 +470,9 @@ var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
 
 // runPgbench runs script with clients connections for seconds and returns
 // its transactions per second and a percentile function of its
-// per-transaction latencies (from pgbench's transaction log).
-func runPgbench(b *testing.B, pgbench, dbURL, script string, clients, seconds int) (float64, func(float64) time.Duration) {
+// per-transaction latencies (from pgbench's transaction log), and the
+// processor time pgbench itself used.
+func runPgbench(b *testing.B, pgbench, dbURL, script string, clients, seconds int) (float64, func(float64) time.Duration, time.Duration) {
 	dir := b.TempDir()
 	cmd := exec.Command(pgbench, "--no-vacuum", "--client", strconv.Itoa(clients), "--jobs", "2",
 		"--time", strconv.Itoa(seconds), "--file", script, "--log", "--log-prefix", filepath.Join(dir, "tx"), dbURL)
@@ -460,5 +511,5 @@ func runPgbench(b *testing.B, pgbench, dbURL, script string, clients, seconds in
 		b.Fatal("pgbench logged no transactions")
 	}
 	slices.Sort(lat)
-	return tps, func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+	return tps, func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
