@@ -65,12 +65,25 @@ const backgroundConns = 4
 // (app/heavy.go), so the heap stays small either way.
 const serveGCPercent = 200
 
+// serveMemoryLimit is the soft memory limit of `kurve serve` when
+// GOMEMLIMIT is not set (issue 15: resident memory under load at most 150
+// MB). Below it the collector keeps serveGCPercent; near it, it collects
+// more often rather than let the heap grow. With every page in one
+// template set the live heap is about 35 MB, so the limit holds without
+// costing throughput: in the benchmark the server stayed at 98–137 MB
+// with the same requests per second as without it (189–315 MB). Before,
+// with a 63 MB live heap, the same limit cost 5–30 %.
+const serveMemoryLimit = 120 << 20
+
 func cmdServe(ctx context.Context, cfg *config) error {
 	if err := cfg.checkServe(); err != nil {
 		return err
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 	if cfg.DataKey == nil {
 		slog.Warn("no KURVE_DATA_KEY set; allowed only in development")

@@ -104,10 +104,10 @@ func BenchmarkScale(b *testing.B) {
 				before = ceiling(r.ceiling, clients)
 			}
 			attack(r.targets, clients, 3*time.Second) // warm the pool, the plan caches and the buffers
-			cpu := [3]float64{processCPU(srv.pid), postgresCPU(), processCPU(os.Getpid())}
+			cpu := [3]float64{processCPU(srv.pid, false), postgresCPU(), processCPU(os.Getpid(), false)}
 			app := attack(r.targets, clients, time.Duration(seconds)*time.Second)
 			perReq := 1000 / float64(app.Requests)
-			cpu = [3]float64{(processCPU(srv.pid) - cpu[0]) * perReq, (postgresCPU() - cpu[1]) * perReq, (processCPU(os.Getpid()) - cpu[2]) * perReq}
+			cpu = [3]float64{(processCPU(srv.pid, false) - cpu[0]) * perReq, (postgresCPU() - cpu[1]) * perReq, (processCPU(os.Getpid(), false) - cpu[2]) * perReq}
 			if app.Success < 1 {
 				b.Fatalf("%s, %d clients: %.4f succeeded: %v, %v", r.name, clients, app.Success, app.StatusCodes, app.Errors)
 			}
@@ -346,6 +346,11 @@ func startServe(b *testing.B, dbURL string) *servedProcess {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "KURVE_DATA_KEY="+dbtest.SyntheticDataKey(),
 		"KURVE_ADDR="+addr, "KURVE_RETENTION_MONTHS=600")
+	// KURVE_BENCH_GOMEMLIMIT tries the server under a soft memory limit
+	// (the load generator is left without one).
+	if limit := os.Getenv("KURVE_BENCH_GOMEMLIMIT"); limit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+limit)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -411,21 +416,30 @@ func memoryMB(pid int, field string) int {
 }
 
 // processCPU is the processor time (user and system, in seconds) process
-// pid has used so far, from /proc; -1 when it cannot be read.
-func processCPU(pid int) float64 {
+// pid has used so far, from /proc; -1 when it cannot be read. With
+// children, the time of its children that have ended and been waited for
+// is added.
+func processCPU(pid int, children bool) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return -1
 	}
 	// The fields after the command's closing parenthesis: state is the
-	// first (field 3), utime and stime fields 14 and 15.
+	// first (field 3); utime, stime, cutime and cstime are fields 14 to 17.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return -1
 	}
-	user, _ := strconv.ParseFloat(f[11], 64)
-	system, _ := strconv.ParseFloat(f[12], 64)
-	return (user + system) / clockTicks
+	n := 2
+	if children {
+		n = 4
+	}
+	var sum float64
+	for _, v := range f[11 : 11+n] {
+		t, _ := strconv.ParseFloat(v, 64)
+		sum += t
+	}
+	return sum / clockTicks
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc's times: 100 on
@@ -434,8 +448,9 @@ func processCPU(pid int) float64 {
 const clockTicks = 100
 
 // postgresCPU is the processor time every PostgreSQL process on this
-// machine has used so far (their backends come and go, so a backend that
-// ended during a phase is missed; the pools keep theirs open).
+// machine has used so far, with the backends that have ended (pgbench's
+// connections end with each run; the postmaster waits for them, so their
+// time is its children's).
 func postgresCPU() float64 {
 	var sum float64
 	dirs, _ := os.ReadDir("/proc")
@@ -445,7 +460,7 @@ func postgresCPU() float64 {
 			continue
 		}
 		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
-			if t := processCPU(pid); t > 0 {
+			if t := processCPU(pid, true); t > 0 {
 				sum += t
 			}
 		}
