@@ -75,7 +75,7 @@ func BenchmarkScale(b *testing.B) {
 		}
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio | server MB | CPU ms/req: server + PostgreSQL + load |",
+	table := []string{"| request | clients | req/s | p50 / p95 / p99 ms | ceiling tps | ratio | server MB (peak so far) | CPU ms/req: server + PostgreSQL + load |",
 		"|---|---|---|---|---|---|---|---|"}
 	// The machine's speed drifts over minutes (other tenants, the
 	// processor's clock: the same statistics query took 88 ms and, minutes
@@ -111,14 +111,14 @@ func BenchmarkScale(b *testing.B) {
 			if app.Success < 1 {
 				b.Fatalf("%s, %d clients: %.4f succeeded: %v, %v", r.name, clients, app.Success, app.StatusCodes, app.Errors)
 			}
-			rss := memoryMB(srv.pid, "VmRSS")
+			rss, peak := memoryMB(srv.pid, "VmRSS"), memoryMB(srv.pid, "VmHWM")
 			tps := (before + ceiling(r.ceiling, clients)) / 2
 			ratio := app.Throughput / tps
 			b.ReportMetric(ratio, fmt.Sprintf("ratio-%s@%d", r.metric, clients))
 			// The server's resident memory right after the phase (its peak
 			// so far is reported at the end).
-			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d | %.2f + %.2f + %.2f |", r.name, clients, app.Throughput,
-				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), tps, ratio, rss, cpu[0], cpu[1], cpu[2])
+			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d (%d) | %.2f + %.2f + %.2f |", r.name, clients, app.Throughput,
+				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), tps, ratio, rss, peak, cpu[0], cpu[1], cpu[2])
 			b.Log(row)
 			table = append(table, row)
 		}

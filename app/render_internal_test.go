@@ -1,0 +1,63 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestRendererOneSet checks the renderer's single template set: each page
+// renders its own content inside its own layout, with the shared partials
+// and a helper of its own, and a name defined twice or a page without
+// content is refused at start.
+func TestRendererOneSet(t *testing.T) {
+	files := fstest.MapFS{
+		"templates/layout.html":     {Data: []byte(`{{define "layout"}}<main>{{template "content" .}}</main>{{end}}`)},
+		"templates/doc_layout.html": {Data: []byte(`{{define "layout"}}<article>{{template "content" .}}</article>{{end}}`)},
+		"templates/_partials.html":  {Data: []byte(`{{define "shout"}}<b>{{.}}</b>{{end}}`)},
+		"templates/a.html":          {Data: []byte(`{{define "content"}}A {{template "shout" .}} {{template "a_helper"}}{{end}}{{define "a_helper"}}a-only{{end}}`)},
+		"templates/b.html":          {Data: []byte(`{{define "content"}}B {{template "shout" "<x>"}}{{end}}`)},
+		"templates/doc_c.html":      {Data: []byte(`{{define "content"}}C{{end}}`)},
+	}
+	r, err := NewRenderer(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for page, want := range map[string]string{
+		"a.html":     "<main>A <b>1</b> a-only</main>",
+		"b.html":     "<main>B <b>&lt;x&gt;</b></main>",
+		"doc_c.html": "<article>C</article>",
+	} {
+		var buf bytes.Buffer
+		if err := r.set.ExecuteTemplate(&buf, r.pages[page], 1); err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		if buf.String() != want {
+			t.Errorf("%s: %q, want %q", page, buf.String(), want)
+		}
+	}
+
+	for name, broken := range map[string]fstest.MapFS{
+		"a name defined twice":     withFile(files, "templates/d.html", `{{define "content"}}D{{end}}{{define "a_helper"}}again{{end}}`),
+		"a partial redefined":      withFile(files, "templates/_more.html", `{{define "shout"}}again{{end}}`),
+		"a page without content":   withFile(files, "templates/e.html", `{{define "other"}}E{{end}}`),
+		"a layout without content": withFile(files, "templates/layout.html", `{{define "layout"}}<main></main>{{end}}`),
+	} {
+		if _, err := NewRenderer(broken); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if !strings.HasPrefix(err.Error(), "app: ") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// withFile is files with one file added or replaced.
+func withFile(files fstest.MapFS, name, text string) fstest.MapFS {
+	out := fstest.MapFS{}
+	for k, v := range files {
+		out[k] = v
+	}
+	out[name] = &fstest.MapFile{Data: []byte(text)}
+	return out
+}
