@@ -115,8 +115,8 @@ func BenchmarkScale(b *testing.B) {
 			tps := (before + ceiling(r.ceiling, clients)) / 2
 			ratio := app.Throughput / tps
 			b.ReportMetric(ratio, fmt.Sprintf("ratio-%s@%d", r.metric, clients))
-			// The server's resident memory right after the phase (its peak
-			// so far is reported at the end).
+			// The server's resident memory right after the phase, and its
+			// peak so far.
 			row := fmt.Sprintf("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.2f | %d (%d) | %.2f + %.2f + %.2f |", r.name, clients, app.Throughput,
 				ms(app.Latencies.P50), ms(app.Latencies.P95), ms(app.Latencies.P99), tps, ratio, rss, peak, cpu[0], cpu[1], cpu[2])
 			b.Log(row)
