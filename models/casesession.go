@@ -227,7 +227,9 @@ func (s *Store) CreateSession(in SessionInput, today time.Time) (*CaseSession, e
 		return nil, fmt.Errorf("models: create session: %w", err)
 	}
 	for _, uid := range staff {
-		if err := s.db.Exec("INSERT INTO prevention.session_staff (session_id, user_id) VALUES (?, ?)", id, uid).Error; err != nil {
+		// The staff row carries the session's start (a foreign key keeps
+		// it equal), for the user's sessions of a week (migration 00035).
+		if err := s.db.Exec("INSERT INTO prevention.session_staff (session_id, user_id, started_at) VALUES (?, ?, ?)", id, uid, in.StartedAt).Error; err != nil {
 			return nil, fmt.Errorf("models: session staff: %w", err)
 		}
 	}

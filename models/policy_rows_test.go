@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,49 @@ func TestRowPoliciesOwnSessions(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestSessionStaffCarriesStart: a staff row carries its session's start
+// (migration 00035), which my_sessions_between walks. Moving the session
+// moves its staff rows (ON UPDATE CASCADE, past row security), and a staff
+// row with another start is refused.
+func TestSessionStaffCarriesStart(t *testing.T) {
+	w := newWorld(t)
+	w.catalogue()
+	p := w.activeCaseOf("sw", "Verschoben", time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))
+	var id string
+	w.must("sw", func(st *models.Store) error {
+		s, err := st.CreateSession(models.SessionInput{ParticipantIDs: []string{p.ID}, MeasureCode: "social_skills",
+			StartedAt: today.Add(-2 * time.Hour), DurationMinutes: 60, Attendance: map[string]models.Attendance{p.ID: models.Attended}}, today)
+		if s != nil {
+			id = s.ID
+		}
+		return err
+	})
+	led := func(from, to time.Time) int {
+		var n int
+		w.must("sw", func(st *models.Store) error {
+			ss, err := st.SessionsBetween(from, to)
+			n = len(ss)
+			return err
+		})
+		return n
+	}
+	thisWeek, weeksAgo := [2]time.Time{today.AddDate(0, 0, -3), today.AddDate(0, 0, 3)}, [2]time.Time{today.AddDate(0, 0, -30), today.AddDate(0, 0, -20)}
+	if a, b := led(thisWeek[0], thisWeek[1]), led(weeksAgo[0], weeksAgo[1]); a != 1 || b != 0 {
+		t.Fatalf("before the move: %d sessions this week, %d weeks ago; want 1 and 0", a, b)
+	}
+	if err := w.db.Gorm.Exec("UPDATE prevention.sessions SET started_at = started_at - interval '25 days' WHERE id = ?", id).Error; err != nil {
+		t.Fatal(err)
+	}
+	if a, b := led(thisWeek[0], thisWeek[1]), led(weeksAgo[0], weeksAgo[1]); a != 0 || b != 1 {
+		t.Errorf("after the move: %d sessions this week, %d weeks ago; want 0 and 1", a, b)
+	}
+	err := w.db.Gorm.Exec(`INSERT INTO prevention.session_staff (session_id, user_id, started_at)
+		SELECT id, ?, started_at + interval '1 hour' FROM prevention.sessions WHERE id = ?`, w.users["sw2"].ID, id).Error
+	if err == nil || !strings.Contains(err.Error(), "session_staff_session_started_fkey") {
+		t.Errorf("a staff row with another start than its session's: %v", err)
 	}
 }
 

@@ -1782,10 +1782,10 @@ func (g *synth) writeSessions(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	err = g.copy(ctx, tx, "prevention.session_staff", []string{"session_id", "user_id"}, func(yield func([]any) bool) {
+	err = g.copy(ctx, tx, "prevention.session_staff", []string{"session_id", "user_id", "started_at"}, func(yield func([]any) bool) {
 		for _, s := range g.sessions {
 			for _, u := range s.staff {
-				if u >= 0 && !yield([]any{pgUUID(s.id), pgUUID(g.users[u].id)}) {
+				if u >= 0 && !yield([]any{pgUUID(s.id), pgUUID(g.users[u].id), time.Unix(s.start, 0).UTC()}) {
 					return
 				}
 			}
