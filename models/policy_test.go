@@ -421,7 +421,8 @@ func (w *policyWorld) cases() []policyCase {
 		{policy: "prevention.session_staff session_staff_delete USING", what: "removing a colleague's session's staff",
 			sql: "DELETE FROM prevention.session_staff WHERE session_id = ?", args: []any{w.theirsSession}, refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
 		{policy: "prevention.session_staff session_staff_write CHECK", what: "joining a colleague's session",
-			sql: "INSERT INTO prevention.session_staff (session_id, user_id) VALUES (?, ?)", args: []any{w.theirsSession, u("idle")},
+			sql: insertCopy("prevention.session_staff"), args: []any{w.copyOf("prevention.session_staff", "session_id = ?", w.theirsSession,
+				map[string]any{"user_id": u("idle")})},
 			refused: []string{"sw", "idle", "coordDU"}, allowed: "sw2"},
 		// The police side.
 		{policy: "enforcement.referrals referrals_own USING", what: "another liaison's referral",
