@@ -70,9 +70,10 @@ const serveGCPercent = 200
 // MB). Below it the collector keeps serveGCPercent; near it, it collects
 // more often rather than let the heap grow. With every page in one
 // template set the live heap is about 35 MB, so the limit holds without
-// costing throughput: in the benchmark the server stayed at 98–137 MB
-// with the same requests per second as without it (189–315 MB). Before,
-// with a 63 MB live heap, the same limit cost 5–30 %.
+// costing throughput: in the benchmark the server stayed at 98–138 MB
+// after every phase with the same requests per second as without it
+// (95–252 MB, peak 315 MB). Before, with a 63 MB live heap, a 130 MiB
+// limit cost 5–30 %.
 const serveMemoryLimit = 120 << 20
 
 func cmdServe(ctx context.Context, cfg *config) error {
