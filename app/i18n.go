@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -63,6 +64,10 @@ func (x *I18n) Match(acceptLanguage string) string {
 type Localizer struct {
 	Lang string
 	l    *i18n.Localizer
+	// plain keeps what T gave for an id without template data (id →
+	// string): the bundle does not change after start, and a page asks
+	// for the same label once per table row.
+	plain sync.Map
 }
 
 // Dir is the writing direction of the language, for <html dir>.
@@ -77,7 +82,19 @@ func (l *Localizer) Dir() string {
 // logged and shown as the ID itself; the catalogue test keeps that from
 // happening in a release.
 func (l *Localizer) T(id string, kv ...any) string {
-	return l.translate(id, nil, kv)
+	if len(kv) > 0 {
+		return l.translate(id, nil, kv)
+	}
+	if s, ok := l.plain.Load(id); ok {
+		return s.(string)
+	}
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	if err != nil {
+		slog.Error("missing translation", "lang", l.Lang, "id", id)
+		return id
+	}
+	l.plain.Store(id, s)
+	return s
 }
 
 // N translates a plural message id for count; count is also available as

@@ -252,7 +252,7 @@ func (s *Store) SessionByID(id string) (*CaseSession, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: session %s: %w", id, ErrNotFound)
 	}
-	ss, err := s.sessions(0, "s.id = ?", id)
+	ss, err := s.sessions(0, true, "s.id = ?", id)
 	if err != nil {
 		return nil, err
 	}
@@ -275,13 +275,13 @@ func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.sessions(pg.Limit, where, args...)
+	return s.sessions(pg.Limit, true, where, args...)
 }
 
 // NextSession is the participant's next planned session after at (nil
 // when none is planned).
 func (s *Store) NextSession(participantID string, at time.Time) (*CaseSession, error) {
-	ss, err := s.sessions(1, `s.id = (SELECT s2.id FROM prevention.sessions s2
+	ss, err := s.sessions(1, true, `s.id = (SELECT s2.id FROM prevention.sessions s2
 		JOIN prevention.session_participants sp ON sp.session_id = s2.id
 		WHERE sp.participant_id = ? AND s2.status = ? AND s2.started_at > ?
 		ORDER BY s2.started_at, s2.id LIMIT 1)`, participantID, SessionPlanned, at)
@@ -292,10 +292,13 @@ func (s *Store) NextSession(participantID string, at time.Time) (*CaseSession, e
 }
 
 // SessionsBetween lists the sessions from..to (exclusive) that the actor
-// leads. (Coordinators saw every session of the site here: thousands a
-// week at a large site, 1.4 MB of start page.)
+// leads, as the start page shows them: with their participants, without
+// location, notes and staff (which it does not show; each is a decryption
+// or a statement under row security per request). (Coordinators saw every
+// session of the site here: thousands a week at a large site, 1.4 MB of
+// start page.)
 func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
-	return s.sessions(0, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
+	return s.sessions(0, false, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
 		AND s.id IN (SELECT prevention.my_sessions_between(?, ?))`, from, to, from, to)
 }
 
@@ -315,8 +318,9 @@ func (s *Store) LastMeasureCode() (string, error) {
 }
 
 // sessions reads the sessions that match where, newest first, at most
-// limit of them (0: all).
-func (s *Store) sessions(limit int, where string, args ...any) ([]CaseSession, error) {
+// limit of them (0: all); with detail also their location, notes and
+// staff.
+func (s *Store) sessions(limit int, detail bool, where string, args ...any) ([]CaseSession, error) {
 	var rows []struct {
 		CaseSession sessionRow `gorm:"embedded"`
 		MCode       string
@@ -334,9 +338,13 @@ func (s *Store) sessions(limit int, where string, args ...any) ([]CaseSession, e
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
+	encrypted := "s.location_enc, s.notes_enc"
+	if !detail {
+		encrypted = "NULL::text AS location_enc, NULL::text AS notes_enc"
+	}
 	err := q.
-		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, s.location_enc,
-			s.mediator_present, s.notes_enc, s.created_by, s.version, s.updated_at,
+		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, `+encrypted+`,
+			s.mediator_present, s.created_by, s.version, s.updated_at,
 			m.code AS m_code, m.name_de AS m_de, m.name_en AS m_en, m.name_tr AS m_tr, m.name_ar AS m_ar,
 			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar`).
 		Joins("JOIN prevention.measures m ON m.id = s.measure_id").
@@ -377,10 +385,6 @@ func (s *Store) sessions(limit int, where string, args ...any) ([]CaseSession, e
 	if err != nil {
 		return nil, fmt.Errorf("models: session participants: %w", err)
 	}
-	var staff []struct{ SessionID, UserID string }
-	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id IN ? ORDER BY user_id", ids).Scan(&staff).Error; err != nil {
-		return nil, fmt.Errorf("models: session staff: %w", err)
-	}
 	index := map[string]*CaseSession{}
 	for i := range out {
 		index[out[i].ID] = &out[i]
@@ -388,6 +392,13 @@ func (s *Store) sessions(limit int, where string, args ...any) ([]CaseSession, e
 	for _, p := range parts {
 		index[p.SessionID].Participants = append(index[p.SessionID].Participants,
 			SessionParticipant{ParticipantID: p.ParticipantID, CaseNumber: p.CaseNumber, Attendance: Attendance(deref(p.Attendance))})
+	}
+	if !detail {
+		return out, nil
+	}
+	var staff []struct{ SessionID, UserID string }
+	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id IN ? ORDER BY user_id", ids).Scan(&staff).Error; err != nil {
+		return nil, fmt.Errorf("models: session staff: %w", err)
 	}
 	for _, st := range staff {
 		index[st.SessionID].StaffIDs = append(index[st.SessionID].StaffIDs, st.UserID)
