@@ -76,7 +76,7 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	st, p, lang := store(c), v.P, h.s.localizer(c).Lang
 	w := &caseworkView{Active: p.Status == models.StatusActive, Open: p.Status.Open(), Progress: models.GoalProgress}
 	w.Kept, _ = c.Locals(localCaseForm).(map[string]string)
-	ss, err := st.SessionsPage(p.ID, models.Page{Limit: caseSessionsShown + 1})
+	ss, err := st.SessionsPage(p.ID, models.Page{Limit: caseSessionsShown + 1}, models.SessionText)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (h *handlers) loadCaseworkTime(c *fiber.Ctx, v *caseView) error {
 	// When even the oldest shown is still to come (a term of sessions
 	// planned ahead), the next one is older than what is shown.
 	if last := len(ss) - 1; w.More && w.Next == &w.Sessions[last] {
-		ns, err := st.NextSession(p.ID, at)
+		ns, err := st.NextSession(p.ID, at, models.SessionText)
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (h *handlers) participantSessions(c *fiber.Ctx) error {
 	l := h.s.localizer(c)
 	data := caseSessionsData{P: p}
 	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) {
-		return store(c).SessionsPage(p.ID, pg)
+		return store(c).SessionsPage(p.ID, pg, models.SessionText)
 	}, (*models.CaseSession).Cursor)
 	if ve, ok := asValidation(err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)

@@ -239,8 +239,10 @@ func (s *Store) CreateSession(in SessionInput, today time.Time) (*CaseSession, e
 			a := string(in.Attendance[pid])
 			att = &a
 		}
-		if err := s.db.Exec("INSERT INTO prevention.session_participants (session_id, participant_id, attendance) VALUES (?, ?, ?)",
-			id, pid, att).Error; err != nil {
+		// So does the attendance row, for a child's sessions newest first
+		// (migration 00036).
+		if err := s.db.Exec("INSERT INTO prevention.session_participants (session_id, participant_id, attendance, started_at) VALUES (?, ?, ?, ?)",
+			id, pid, att, in.StartedAt).Error; err != nil {
 			return nil, fmt.Errorf("models: session attendance: %w", err)
 		}
 	}
@@ -252,7 +254,7 @@ func (s *Store) SessionByID(id string) (*CaseSession, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: session %s: %w", id, ErrNotFound)
 	}
-	ss, err := s.sessions(0, true, "s.id = ?", id)
+	ss, err := s.sessions(sessionQuery{parts: SessionAll, where: "s.id = ?", args: []any{id}})
 	if err != nil {
 		return nil, err
 	}
@@ -262,29 +264,46 @@ func (s *Store) SessionByID(id string) (*CaseSession, error) {
 	return &ss[0], nil
 }
 
-// SessionsOf lists the sessions of a participant, newest first.
+// SessionParts says what a list of sessions reads beyond each session's
+// line (type, time, status, participants): every part a list does not
+// show is a decryption per row or a statement under row security.
+type SessionParts uint8
+
+const (
+	// SessionText is the location and the notes.
+	SessionText SessionParts = 1 << iota
+	// SessionStaff is who leads the session.
+	SessionStaff
+	// SessionAll is everything.
+	SessionAll = SessionText | SessionStaff
+)
+
+// ofParticipant joins a child's attendance rows, which carry their
+// session's start (migration 00036): with the start in the join, the
+// planner walks the child's rows in the order of the page.
+const ofParticipant = "JOIN prevention.session_participants ofp ON ofp.session_id = s.id AND ofp.started_at = s.started_at"
+
+// SessionsOf lists the sessions of a participant, newest first, with
+// everything.
 func (s *Store) SessionsOf(participantID string) ([]CaseSession, error) {
-	return s.SessionsPage(participantID, Page{})
+	return s.SessionsPage(participantID, Page{}, SessionAll)
 }
 
 // SessionsPage lists one page of the sessions of a participant, newest
-// first.
-func (s *Store) SessionsPage(participantID string, pg Page) ([]CaseSession, error) {
-	where, args, err := pg.seek("tu", "(s.started_at, s.id) < (?::timestamptz, ?::uuid)",
-		"s.id IN (SELECT session_id FROM prevention.session_participants WHERE participant_id = ?)", participantID)
+// first, with the given parts.
+func (s *Store) SessionsPage(participantID string, pg Page, parts SessionParts) ([]CaseSession, error) {
+	where, args, err := pg.seek("tu", "(s.started_at, s.id) < (?::timestamptz, ?::uuid)", "ofp.participant_id = ?", participantID)
 	if err != nil {
 		return nil, err
 	}
-	return s.sessions(pg.Limit, true, where, args...)
+	return s.sessions(sessionQuery{limit: pg.Limit, parts: parts, join: ofParticipant, where: where, args: args})
 }
 
 // NextSession is the participant's next planned session after at (nil
-// when none is planned).
-func (s *Store) NextSession(participantID string, at time.Time) (*CaseSession, error) {
-	ss, err := s.sessions(1, true, `s.id = (SELECT s2.id FROM prevention.sessions s2
-		JOIN prevention.session_participants sp ON sp.session_id = s2.id
-		WHERE sp.participant_id = ? AND s2.status = ? AND s2.started_at > ?
-		ORDER BY s2.started_at, s2.id LIMIT 1)`, participantID, SessionPlanned, at)
+// when none is planned), with the given parts.
+func (s *Store) NextSession(participantID string, at time.Time, parts SessionParts) (*CaseSession, error) {
+	ss, err := s.sessions(sessionQuery{limit: 1, parts: parts, join: ofParticipant, ascending: true,
+		where: "ofp.participant_id = ? AND s.status = ? AND s.started_at > ?", args: []any{participantID, SessionPlanned, at}})
 	if err != nil || len(ss) == 0 {
 		return nil, err
 	}
@@ -293,13 +312,11 @@ func (s *Store) NextSession(participantID string, at time.Time) (*CaseSession, e
 
 // SessionsBetween lists the sessions from..to (exclusive) that the actor
 // leads, as the start page shows them: with their participants, without
-// location, notes and staff (which it does not show; each is a decryption
-// or a statement under row security per request). (Coordinators saw every
-// session of the site here: thousands a week at a large site, 1.4 MB of
-// start page.)
+// location, notes and staff. (Coordinators saw every session of the site
+// here: thousands a week at a large site, 1.4 MB of start page.)
 func (s *Store) SessionsBetween(from, to time.Time) ([]CaseSession, error) {
-	return s.sessions(0, false, `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
-		AND s.id IN (SELECT prevention.my_sessions_between(?, ?))`, from, to, from, to)
+	return s.sessions(sessionQuery{where: `s.started_at >= ? AND s.started_at < ? AND s.status <> 'cancelled'
+		AND s.id IN (SELECT prevention.my_sessions_between(?, ?))`, args: []any{from, to, from, to}})
 }
 
 // LastMeasureCode is the type of the actor's most recent session, for the
@@ -317,10 +334,19 @@ func (s *Store) LastMeasureCode() (string, error) {
 	return codes[0], nil
 }
 
-// sessions reads the sessions that match where, newest first, at most
-// limit of them (0: all); with detail also their location, notes and
-// staff.
-func (s *Store) sessions(limit int, detail bool, where string, args ...any) ([]CaseSession, error) {
+// sessionQuery is a read of sessions: those that match where (after
+// join), newest first (oldest with ascending), at most limit of them (0:
+// all), with parts.
+type sessionQuery struct {
+	limit       int
+	parts       SessionParts
+	join, where string
+	args        []any
+	ascending   bool
+}
+
+// sessions reads the sessions of q.
+func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 	var rows []struct {
 		CaseSession sessionRow `gorm:"embedded"`
 		MCode       string
@@ -335,11 +361,18 @@ func (s *Store) sessions(limit int, detail bool, where string, args ...any) ([]C
 		ModAr       *string
 	}
 	q := s.db.Table("prevention.sessions s")
-	if limit > 0 {
-		q = q.Limit(limit)
+	if sq.limit > 0 {
+		q = q.Limit(sq.limit)
+	}
+	if sq.join != "" {
+		q = q.Joins(sq.join)
+	}
+	order := "s.started_at DESC, s.id DESC"
+	if sq.ascending {
+		order = "s.started_at, s.id"
 	}
 	encrypted := "s.location_enc, s.notes_enc"
-	if !detail {
+	if sq.parts&SessionText == 0 {
 		encrypted = "NULL::text AS location_enc, NULL::text AS notes_enc"
 	}
 	err := q.
@@ -349,7 +382,7 @@ func (s *Store) sessions(limit int, detail bool, where string, args ...any) ([]C
 			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar`).
 		Joins("JOIN prevention.measures m ON m.id = s.measure_id").
 		Joins("LEFT JOIN prevention.measure_modules mo ON mo.id = s.module_id").
-		Where(where, args...).Order("s.started_at DESC, s.id DESC").Scan(&rows).Error
+		Where(sq.where, sq.args...).Order(order).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: sessions: %w", err)
 	}
@@ -393,7 +426,7 @@ func (s *Store) sessions(limit int, detail bool, where string, args ...any) ([]C
 		index[p.SessionID].Participants = append(index[p.SessionID].Participants,
 			SessionParticipant{ParticipantID: p.ParticipantID, CaseNumber: p.CaseNumber, Attendance: Attendance(deref(p.Attendance))})
 	}
-	if !detail {
+	if sq.parts&SessionStaff == 0 {
 		return out, nil
 	}
 	var staff []struct{ SessionID, UserID string }

@@ -144,7 +144,8 @@ func TestRowPoliciesOwnSessions(t *testing.T) {
 }
 
 // TestSessionStaffCarriesStart: a staff row carries its session's start
-// (migration 00035), which my_sessions_between walks. Moving the session
+// (migration 00035), which my_sessions_between walks, and so does an
+// attendance row (migration 00036), which a child's sessions walk. Moving the session
 // moves its staff rows (ON UPDATE CASCADE, past row security), and a staff
 // row with another start is refused.
 func TestSessionStaffCarriesStart(t *testing.T) {
@@ -183,6 +184,30 @@ func TestSessionStaffCarriesStart(t *testing.T) {
 		SELECT id, ?, started_at + interval '1 hour' FROM prevention.sessions WHERE id = ?`, w.users["sw2"].ID, id).Error
 	if err == nil || !strings.Contains(err.Error(), "session_staff_session_started_fkey") {
 		t.Errorf("a staff row with another start than its session's: %v", err)
+	}
+	// The child's attendance row likewise (migration 00036): it moved with
+	// the session, so the child's sessions, newest first, list it on its
+	// new day, and another start is refused.
+	var moved []string
+	w.must("sw", func(st *models.Store) error {
+		ss, err := st.SessionsPage(p.ID, models.Page{Limit: 5}, models.SessionAll)
+		for _, s := range ss {
+			moved = append(moved, s.StartedAt.Format(time.DateOnly))
+		}
+		return err
+	})
+	if want := today.Add(-2*time.Hour).AddDate(0, 0, -25).Format(time.DateOnly); len(moved) != 1 || moved[0] != want {
+		t.Errorf("the child's sessions after the move: %v, want [%s]", moved, want)
+	}
+	var stale int
+	w.db.Gorm.Raw(`SELECT count(*) FROM prevention.session_participants sp JOIN prevention.sessions s ON s.id = sp.session_id
+		WHERE s.id = ? AND sp.started_at <> s.started_at`, id).Scan(&stale)
+	if stale != 0 {
+		t.Errorf("%d attendance rows kept the old start", stale)
+	}
+	err = w.db.Gorm.Exec(`UPDATE prevention.session_participants SET started_at = started_at + interval '1 hour' WHERE session_id = ?`, id).Error
+	if err == nil || !strings.Contains(err.Error(), "session_participants_session_started_fkey") {
+		t.Errorf("an attendance row with another start than its session's: %v", err)
 	}
 }
 

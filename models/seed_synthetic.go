@@ -1794,11 +1794,12 @@ func (g *synth) writeSessions(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	return g.copy(ctx, tx, "prevention.session_participants", []string{"session_id", "participant_id", "attendance"},
+	return g.copy(ctx, tx, "prevention.session_participants", []string{"session_id", "participant_id", "attendance", "started_at"},
 		func(yield func([]any) bool) {
 			for _, s := range g.sessions {
+				start := time.Unix(s.start, 0).UTC()
 				for _, e := range g.entries[s.first : s.first+int32(s.n)] {
-					if !yield([]any{pgUUID(s.id), pgUUID(g.children[e.child].id), entryAttendance[e.attendance]}) {
+					if !yield([]any{pgUUID(s.id), pgUUID(g.children[e.child].id), entryAttendance[e.attendance], start}) {
 						return
 					}
 				}

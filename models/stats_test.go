@@ -148,8 +148,8 @@ func insertFacts(t *testing.T, db *gorm.DB, facts []fact) {
 					attendance = "attended"
 				}
 				if err := tx.Exec(`WITH s AS (INSERT INTO prevention.sessions (id, site_id, measure_id, started_at, duration_minutes)
-					VALUES (gen_random_uuid(), ?, ?, ?, 60) RETURNING id)
-					INSERT INTO prevention.session_participants SELECT s.id, ?, ? FROM s`,
+					VALUES (gen_random_uuid(), ?, ?, ?, 60) RETURNING id, started_at)
+					INSERT INTO prevention.session_participants (session_id, participant_id, attendance, started_at) SELECT s.id, ?, ?, s.started_at FROM s`,
 					site, measure, f.entry.AddDate(0, 1, s), child, attendance).Error; err != nil {
 					return err
 				}

@@ -129,8 +129,8 @@ func TestWallFunctionsWrite(t *testing.T) {
 		today.AddDate(0, 0, 3), w.theirsSession).Scan(&session).Error; err != nil || session == "" {
 		t.Fatalf("setup: %v", err)
 	}
-	dbtest.Exec(t, db, `INSERT INTO prevention.session_participants (session_id, participant_id) VALUES (?, ?), (?, ?)`,
-		session, w.mine.ID, session, w.theirs.ID)
+	dbtest.Exec(t, db, `INSERT INTO prevention.session_participants (session_id, participant_id, started_at)
+		SELECT ?, unnest(?::uuid[]), started_at FROM prevention.sessions WHERE id = ?`, session, "{"+w.mine.ID+","+w.theirs.ID+"}", session)
 	w.commit("sw", "SELECT prevention.withdraw_from_planned_sessions(?)", w.mine.ID)
 	var left []string
 	db.Raw("SELECT participant_id FROM prevention.session_participants WHERE session_id = ?", session).Scan(&left)
