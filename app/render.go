@@ -53,6 +53,8 @@ var templateFuncs = template.FuncMap{
 	// sentence, an attribute or an <option>, where <bdi> cannot go: German
 	// punctuation stays where it belongs on an Arabic page.
 	"isolate": isolate,
+	// staffOptions are the <option>s of a choice of staff.
+	"staffOptions": staffOptions,
 	// submissionKey is a new one-time key for each form rendered: the
 	// second submit of the same form replays the first answer.
 	"submissionKey": newSubmissionKey,
@@ -258,4 +260,25 @@ func formErrors(l *Localizer, err *models.ValidationError) map[string]string {
 		}
 	}
 	return out
+}
+
+// staffOptions writes one <option> per staff member, the one with the id
+// selected marked, each name isolated: what a template range wrote with
+// five reflective calls per option, for lists of a hundred social workers
+// (the visit form on every case page, the caseload's filter). Values and
+// names are escaped as html/template escapes them in this place.
+func staffOptions(staff []models.Staff, selected string) template.HTML {
+	var b strings.Builder
+	for i := range staff {
+		b.WriteString(`<option value="`)
+		b.WriteString(template.HTMLEscapeString(staff[i].ID))
+		b.WriteByte('"')
+		if staff[i].ID == selected {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(template.HTMLEscapeString(isolate(staff[i].Name)))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
