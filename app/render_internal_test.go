@@ -2,9 +2,12 @@ package app
 
 import (
 	"bytes"
+	"html/template"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"kurve/models"
 )
 
 // TestRendererOneSet checks the renderer's single template set: each page
@@ -60,4 +63,26 @@ func withFile(files fstest.MapFS, name, text string) fstest.MapFS {
 	}
 	out[name] = &fstest.MapFile{Data: []byte(text)}
 	return out
+}
+
+// TestStaffOptions: the staff choice writes what the template range wrote,
+// escaped as html/template escapes there: a name cannot close the option,
+// a value cannot leave its attribute, and only the chosen one is selected.
+func TestStaffOptions(t *testing.T) {
+	staff := []models.Staff{{ID: `a"b`, Name: `</option><script>x()</script>`}, {ID: "2", Name: "Ayşe & Co'"}}
+	got := string(staffOptions(staff, "2"))
+	want := `<option value="a&#34;b">` + fsi + `&lt;/option&gt;&lt;script&gt;x()&lt;/script&gt;` + pdi + `</option>` +
+		`<option value="2" selected>` + fsi + `Ayşe &amp; Co&#39;` + pdi + `</option>`
+	if got != want {
+		t.Errorf("staffOptions:\n got %s\nwant %s", got, want)
+	}
+	tmpl := template.Must(template.New("t").Funcs(template.FuncMap{"isolate": isolate}).Parse(
+		`{{range .S}}<option value="{{.ID}}"{{if eq .ID $.Sel}} selected{{end}}>{{isolate .Name}}</option>{{end}}`))
+	var b strings.Builder
+	if err := tmpl.Execute(&b, map[string]any{"S": staff, "Sel": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != got {
+		t.Errorf("the template range wrote\n%s\nstaffOptions\n%s", b.String(), got)
+	}
 }
