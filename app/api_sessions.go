@@ -239,7 +239,9 @@ func (h *handlers) apiParticipantSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) { return store(c).SessionsPage(p.ID, pg, models.SessionAll) },
+	ss, next, err := readPage(c, func(pg models.Page) ([]models.CaseSession, error) {
+		return store(c).SessionsPage(p.ID, pg, models.SessionAll)
+	},
 		(*models.CaseSession).Cursor)
 	if err != nil {
 		return err

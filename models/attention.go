@@ -159,7 +159,7 @@ func (s *Store) ParticipantNames(ids []string) (map[string]string, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cs, err := s.childNames("p.id IN ?", 0, ids)
+	cs, err := s.childNames("p.id = ANY (?::uuid[])", 0, idArray(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -115,8 +115,8 @@ func (s *Store) oneSessionPerStart(participantIDs []string, start time.Time) err
 	}
 	err := s.db.Raw(`SELECT p.case_number, se.started_at FROM prevention.session_participants sp
 		JOIN prevention.sessions se ON se.id = sp.session_id JOIN prevention.participants p ON p.id = sp.participant_id
-		WHERE sp.participant_id IN ? AND se.status <> 'cancelled' AND date_trunc('minute', se.started_at) = date_trunc('minute', ?::timestamptz)
-		ORDER BY p.case_number`, ids, start).Scan(&dup).Error
+		WHERE sp.participant_id = ANY (?::uuid[]) AND se.status <> 'cancelled' AND date_trunc('minute', se.started_at) = date_trunc('minute', ?::timestamptz)
+		ORDER BY p.case_number`, idArray(ids), start).Scan(&dup).Error
 	if err != nil {
 		return fmt.Errorf("models: session duplicates: %w", err)
 	}
@@ -414,7 +414,7 @@ func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 	}
 	err = s.db.Raw(`SELECT sp.session_id, sp.participant_id, p.case_number, sp.attendance
 		FROM prevention.session_participants sp JOIN prevention.participants p ON p.id = sp.participant_id
-		WHERE sp.session_id IN ? ORDER BY p.case_number`, ids).Scan(&parts).Error
+		WHERE sp.session_id = ANY (?::uuid[]) ORDER BY p.case_number`, idArray(ids)).Scan(&parts).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: session participants: %w", err)
 	}
@@ -430,7 +430,7 @@ func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 		return out, nil
 	}
 	var staff []struct{ SessionID, UserID string }
-	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id IN ? ORDER BY user_id", ids).Scan(&staff).Error; err != nil {
+	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id = ANY (?::uuid[]) ORDER BY user_id", idArray(ids)).Scan(&staff).Error; err != nil {
 		return nil, fmt.Errorf("models: session staff: %w", err)
 	}
 	for _, st := range staff {

@@ -250,7 +250,7 @@ func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time
 	for id := range datesOfBirth {
 		ids = append(ids, id)
 	}
-	links, consents, err := s.linksAndConsents("IN ?", ids)
+	links, consents, err := s.linksAndConsents("= ANY (?::uuid[])", idArray(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,8 @@ func (s *Store) MissingConsents(datesOfBirth map[string]time.Time, day time.Time
 
 // linksAndConsents reads, in one statement, the guardian links and the
 // consents of the participants whose id satisfies "participant_id <in>"
-// (in: "IN ?" with a list of ids, or "IN (SELECT …)"), by participant.
+// (in: "= ANY (?::uuid[])" with an idArray, or "IN (SELECT …)"), by
+// participant.
 func (s *Store) linksAndConsents(in string, arg ...any) (map[string][]GuardianLink, map[string][]Consent, error) {
 	var rows []struct {
 		ParticipantID string

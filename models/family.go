@@ -218,7 +218,7 @@ func (s *Store) VisitFamilies(participantIDs []string) (map[string]*VisitFamily,
 		p.id AS participant_id, p.last_name_enc,
 		array(SELECT l.language || ':' || l.mode FROM prevention.family_languages l WHERE l.family_id = f.id ORDER BY l.language) AS languages
 		FROM prevention.participants p
-		JOIN prevention.families f ON f.id = p.family_id WHERE p.id IN ?`, participantIDs).Scan(&rows).Error; err != nil {
+		JOIN prevention.families f ON f.id = p.family_id WHERE p.id = ANY (?::uuid[])`, idArray(participantIDs)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: families of participants: %w", err)
 	}
 	for i := range rows {

@@ -298,7 +298,7 @@ func (s *Store) Participants(f ParticipantFilter) ([]Participant, error) {
 		q = q.Select(briefParticipantColumns)
 	}
 	if f.IDs != nil {
-		q = q.Where("id IN ?", append(f.IDs, "00000000-0000-0000-0000-000000000000"))
+		q = q.Where("id = ANY (?::uuid[])", idArray(f.IDs))
 	}
 	if f.WorkerID != "" {
 		q = q.Where(`EXISTS (SELECT 1 FROM prevention.assignments a WHERE a.participant_id = participants.id AND a.user_id = ?

@@ -13,7 +13,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
 	"golang.org/x/crypto/hkdf"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
@@ -559,20 +558,6 @@ func (a hashArray) Value() (driver.Value, error) {
 		parts[i] = `"\\x` + hex.EncodeToString(b) + `"`
 	}
 	return "{" + strings.Join(parts, ",") + "}", nil
-}
-
-// idArray is a uuid[] parameter, for the same reason.
-type idArray []string
-
-// Value implements driver.Valuer; ids are uuids (hex digits and dashes),
-// which the array's text form takes unquoted.
-func (a idArray) Value() (driver.Value, error) {
-	for _, id := range a {
-		if _, err := uuid.Parse(id); err != nil {
-			return nil, fmt.Errorf("models: %q is not an id", id)
-		}
-	}
-	return "{" + strings.Join(a, ",") + "}", nil
 }
 
 // visibleTokens is the token policy's index condition for the actor's
