@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,10 +181,18 @@ func TestStatementsDoNotGrowWithTheSite(t *testing.T) {
 				if times > 2 {
 					t.Errorf("a statement sent once per row:\n%s", line)
 				}
+				if longList.MatchString(line) {
+					t.Errorf("a statement whose text grows with a list (one parse and plan per length; use an array parameter):\n%.300s", line)
+				}
 			}
 		})
 	}
 }
+
+// longList is a list of more than five parameters ("IN ($1, $2, …)"),
+// which GORM writes for a slice: its text, and so its parsing and plan,
+// differs with the list's length.
+var longList = regexp.MustCompile(`\(\$\d+(, ?\$\d+){5,}\)`)
 
 // emptySkips is how many more statements a page may send at the large
 // site: a page skips a lookup whose list is empty (the sessions' staff when

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"gorm.io/gorm"
 )
 
 var measureCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
@@ -81,12 +80,28 @@ func (m *Measure) Module(code string) *MeasureModule {
 // unless all), in catalogue order.
 func (s *Store) Measures(all bool) ([]Measure, error) {
 	var out []Measure
-	q := s.db.Preload("Modules", func(db *gorm.DB) *gorm.DB { return db.Order("sort, code") }).Order("sort, code")
+	q := s.db.Order("sort, code")
 	if !all {
 		q = q.Where("active")
 	}
 	if err := q.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("models: measures: %w", err)
+	}
+	// The modules by an array of the measures' ids: GORM's Preload wrote
+	// a list whose text changed with the catalogue's length.
+	ids := make([]string, len(out))
+	byID := make(map[string]*Measure, len(out))
+	for i := range out {
+		ids[i], byID[out[i].ID] = out[i].ID, &out[i]
+	}
+	var mods []MeasureModule
+	if err := s.db.Where("measure_id = ANY (?::uuid[])", idArray(ids)).Order("sort, code").Find(&mods).Error; err != nil {
+		return nil, fmt.Errorf("models: measure modules: %w", err)
+	}
+	for _, m := range mods {
+		if o := byID[m.MeasureID]; o != nil {
+			o.Modules = append(o.Modules, m)
+		}
 	}
 	if !all {
 		for i := range out {
