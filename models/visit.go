@@ -248,13 +248,23 @@ func (s *Store) VisitsPage(f VisitFilter) ([]Visit, error) {
 		return nil, v
 	}
 	where, args := "v.starts_at >= ? AND v.starts_at < ?", []any{f.From, f.To}
-	if s.actor.Role == RoleCoordinator {
+	switch s.actor.Role {
+	case RoleCoordinator:
 		// Row security decides; naming the site (the one the policy lets a
 		// coordinator see) lets the site's index serve the keyset.
 		where += " AND v.site_id = org.current_site_id()"
-	} else {
-		where += " AND (v.mediator_id = ? OR v.social_worker_id = ?)"
-		args = append(args, s.actor.UserID, s.actor.UserID)
+	case RoleMediator:
+		// A visit's mediator is a mediator, its social worker a social
+		// worker or coordinator (checkVisit), so the actor's role names
+		// the one column to walk. "mediator_id = ? OR social_worker_id = ?"
+		// gave a plan PostgreSQL rated costlier as a generic one than the
+		// custom ones, so it planned the statement anew for every request
+		// (0.5 ms, twice per start page).
+		where += " AND v.mediator_id = ?"
+		args = append(args, s.actor.UserID)
+	default:
+		where += " AND v.social_worker_id = ?"
+		args = append(args, s.actor.UserID)
 	}
 	if f.Status != "" {
 		where += " AND v.status = ?"
