@@ -103,13 +103,15 @@ func (h *handlers) apiParticipant(c *fiber.Ctx) error {
 	return c.JSON(participantOut(p, siteCode(c)))
 }
 
-// readParticipant loads the :id participant and audits the read (SPEC §9).
+// readParticipant loads the :id participant and audits the read (SPEC §9),
+// in one statement.
 func readParticipant(c *fiber.Ctx) (*models.Participant, error) {
-	p, err := store(c).ParticipantByID(c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	return p, audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID, nil)
+	return readParticipantID(c, c.Params("id"))
+}
+
+// readParticipantID is readParticipant for a participant named otherwise.
+func readParticipantID(c *fiber.Ctx, id string) (*models.Participant, error) {
+	return store(c).ReadParticipant(id, auditEvent(c, currentUser(c), models.AuditParticipantRead, "participant"))
 }
 
 type participantCreateJSON struct {

@@ -178,11 +178,8 @@ func (h *handlers) caseFailure(c *fiber.Ctx, participantID string, err error) er
 	default:
 		return err
 	}
-	p, perr := store(c).ParticipantByID(participantID)
+	p, perr := readParticipantID(c, participantID)
 	if perr != nil {
-		return perr
-	}
-	if perr := audit(c, currentUser(c), models.AuditParticipantRead, "participant", p.ID, nil); perr != nil {
 		return perr
 	}
 	return h.renderCase(c.Status(status), p, issue)

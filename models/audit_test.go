@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -337,6 +338,53 @@ func TestSealerReadsOnlyTheLog(t *testing.T) {
 			t.Errorf("the sealer cannot read %s: %v", rel, err)
 		case !mine && !models.IsPermissionDenied(err):
 			t.Errorf("the sealer reads %s: %v", rel, err)
+		}
+	}
+}
+
+// TestReadParticipantAuditsWhatItReads: ReadParticipant returns the
+// participant and writes the read's event in one statement, for case staff
+// and for a language mediator (whose columns are fewer); a case the actor
+// does not see is not found and leaves no event.
+func TestReadParticipantAuditsWhatItReads(t *testing.T) {
+	w := newWorld(t)
+	p := w.newParticipant("coord", "Gelesen", time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))
+	w.assign(p, "sw", models.AssignSocialWorker, today.AddDate(0, -1, 0), nil)
+	w.assign(p, "med", models.AssignMediator, today.AddDate(0, -1, 0), nil)
+	events := func(user string) int {
+		var n int
+		w.db.Gorm.Raw(`SELECT count(*) FROM audit.events WHERE action = ? AND object_type = 'participant' AND object_id = ? AND actor_id = ?
+			AND request_id = 'req-1' AND details = '{"via": "test"}'`, models.AuditParticipantRead, p.ID, w.users[user].ID).Scan(&n)
+		return n
+	}
+	read := func(user string) (*models.Participant, error) {
+		var got *models.Participant
+		err := w.as(user, func(st *models.Store) (err error) {
+			u := w.users[user]
+			got, err = st.ReadParticipant(p.ID, models.AuditEvent{ActorID: &u.ID, ActorRole: string(u.Role), SiteID: &u.SiteID,
+				Action: models.AuditParticipantRead, ObjectType: "participant", RequestID: "req-1", Details: map[string]any{"via": "test"}})
+			return err
+		})
+		return got, err
+	}
+	for _, user := range []string{"sw", "med", "coord"} {
+		got, err := read(user)
+		if err != nil || got.ID != p.ID || got.FirstName != "Gelesen" {
+			t.Fatalf("%s: %+v, %v", user, got, err)
+		}
+		if got.Limited != (user == "med") || (user == "med") != (got.DateOfBirth == nil) {
+			t.Errorf("%s: limited %v, date of birth %v", user, got.Limited, got.DateOfBirth)
+		}
+		if n := events(user); n != 1 {
+			t.Errorf("%s: %d events of the read, want 1", user, n)
+		}
+	}
+	for _, user := range []string{"sw2", "med2", "coordDU"} {
+		if _, err := read(user); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("%s read a case they do not see: %v", user, err)
+		}
+		if n := events(user); n != 0 {
+			t.Errorf("%s: %d events of a read that found nothing", user, n)
 		}
 	}
 }

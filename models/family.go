@@ -156,25 +156,39 @@ func (s *Store) FamilyByID(id string) (*Family, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: family %s: %w", id, ErrNotFound)
 	}
-	var row familyRow
-	if err := s.db.Where("id = ?", id).Take(&row).Error; err != nil {
-		if notFound(err) {
-			return nil, fmt.Errorf("models: family %s: %w", id, ErrNotFound)
-		}
+	// The family and its languages in one statement (one round trip of
+	// the case page's).
+	var rows []struct {
+		Family    familyRow `gorm:"embedded"`
+		Languages TextArray
+	}
+	if err := s.db.Raw(`SELECT f.*, `+familyLanguagesColumn+` FROM prevention.families f WHERE f.id = ?`, id).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: family %s: %w", id, err)
 	}
-	f, err := s.openFamily(&row)
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("models: family %s: %w", id, ErrNotFound)
+	}
+	f, err := s.openFamily(&rows[0].Family)
 	if err != nil {
 		return nil, err
 	}
-	var langs []familyLanguageRow
-	if err := s.db.Where("family_id = ?", id).Order("language").Find(&langs).Error; err != nil {
-		return nil, fmt.Errorf("models: family languages: %w", err)
-	}
-	for _, l := range langs {
-		f.Languages = append(f.Languages, FamilyLanguage{Language: l.Language, Mode: l.Mode})
-	}
+	f.Languages = familyLanguages(rows[0].Languages)
 	return f, nil
+}
+
+// familyLanguagesColumn reads the languages of family f as one text array
+// of "language:mode", by language (familyLanguages parses it).
+const familyLanguagesColumn = `array(SELECT l.language || ':' || l.mode FROM prevention.family_languages l WHERE l.family_id = f.id ORDER BY l.language) AS languages`
+
+// familyLanguages parses familyLanguagesColumn.
+func familyLanguages(a TextArray) []FamilyLanguage {
+	var out []FamilyLanguage
+	for _, l := range a {
+		if lang, mode, ok := strings.Cut(l, ":"); ok {
+			out = append(out, FamilyLanguage{Language: lang, Mode: mode})
+		}
+	}
+	return out
 }
 
 // openFamily decrypts a family's contact details (no languages).
@@ -215,8 +229,7 @@ func (s *Store) VisitFamilies(participantIDs []string) (map[string]*VisitFamily,
 		Languages                      TextArray
 	}
 	if err := s.db.Raw(`SELECT f.id, f.site_id, f.address_enc, f.phone_enc, f.email_enc, f.version, f.updated_at,
-		p.id AS participant_id, p.last_name_enc,
-		array(SELECT l.language || ':' || l.mode FROM prevention.family_languages l WHERE l.family_id = f.id ORDER BY l.language) AS languages
+		p.id AS participant_id, p.last_name_enc, `+familyLanguagesColumn+`
 		FROM prevention.participants p
 		JOIN prevention.families f ON f.id = p.family_id WHERE p.id = ANY (?::uuid[])`, idArray(participantIDs)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: families of participants: %w", err)
@@ -228,11 +241,7 @@ func (s *Store) VisitFamilies(participantIDs []string) (map[string]*VisitFamily,
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range r.Languages {
-			if lang, mode, ok := strings.Cut(l, ":"); ok {
-				f.Languages = append(f.Languages, FamilyLanguage{Language: lang, Mode: mode})
-			}
-		}
+		f.Languages = familyLanguages(r.Languages)
 		name, err := s.open(participantsTable, "last_name", r.ParticipantID, &r.LastNameEnc)
 		if err != nil {
 			return nil, err
