@@ -1,7 +1,6 @@
 package models
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -346,15 +345,7 @@ type sessionQuery struct {
 	ascending   bool
 }
 
-// sessionEntriesColumn is a session's participants that the actor sees
-// (row security decides, as it did for the statement of their own this
-// column replaced), by case number, as JSON: [[id, case number,
-// attendance or null], …].
-const sessionEntriesColumn = `coalesce((SELECT json_agg(json_build_array(sp.participant_id, p.case_number, sp.attendance) ORDER BY p.case_number)
-	FROM prevention.session_participants sp JOIN prevention.participants p ON p.id = sp.participant_id
-	WHERE sp.session_id = s.id), '[]')::text AS entries`
-
-// sessions reads the sessions of q, with their participants.
+// sessions reads the sessions of q.
 func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 	var rows []struct {
 		CaseSession sessionRow `gorm:"embedded"`
@@ -368,7 +359,6 @@ func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 		ModEn       *string
 		ModTr       *string
 		ModAr       *string
-		Entries     string
 	}
 	q := s.db.Table("prevention.sessions s")
 	if sq.limit > 0 {
@@ -389,8 +379,7 @@ func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 		Select(`s.id, s.site_id, s.measure_id, s.module_id, s.status, s.started_at, s.duration_minutes, `+encrypted+`,
 			s.mediator_present, s.created_by, s.version, s.updated_at,
 			m.code AS m_code, m.name_de AS m_de, m.name_en AS m_en, m.name_tr AS m_tr, m.name_ar AS m_ar,
-			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar,
-			`+sessionEntriesColumn).
+			mo.code AS mod_code, mo.name_de AS mod_de, mo.name_en AS mod_en, mo.name_tr AS mod_tr, mo.name_ar AS mod_ar`).
 		Joins("JOIN prevention.measures m ON m.id = s.measure_id").
 		Joins("LEFT JOIN prevention.measure_modules mo ON mo.id = s.module_id").
 		Where(sq.where, sq.args...).Order(order).Scan(&rows).Error
@@ -411,22 +400,34 @@ func (s *Store) sessions(sq sessionQuery) ([]CaseSession, error) {
 		if o.err != nil {
 			return nil, o.err
 		}
-		var entries [][3]*string
-		if err := json.Unmarshal([]byte(r.Entries), &entries); err != nil {
-			return nil, fmt.Errorf("models: session %s participants: %w", ss.ID, err)
-		}
-		for _, e := range entries {
-			ss.Participants = append(ss.Participants, SessionParticipant{ParticipantID: deref(e[0]), CaseNumber: deref(e[1]), Attendance: Attendance(deref(e[2]))})
-		}
 		out = append(out, ss)
 		ids = append(ids, ss.ID)
 	}
-	if len(ids) == 0 || sq.parts&SessionStaff == 0 {
+	if len(ids) == 0 {
 		return out, nil
+	}
+	var parts []struct {
+		SessionID     string
+		ParticipantID string
+		CaseNumber    string
+		Attendance    *string
+	}
+	err = s.db.Raw(`SELECT sp.session_id, sp.participant_id, p.case_number, sp.attendance
+		FROM prevention.session_participants sp JOIN prevention.participants p ON p.id = sp.participant_id
+		WHERE sp.session_id = ANY (?::uuid[]) ORDER BY p.case_number`, idArray(ids)).Scan(&parts).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: session participants: %w", err)
 	}
 	index := map[string]*CaseSession{}
 	for i := range out {
 		index[out[i].ID] = &out[i]
+	}
+	for _, p := range parts {
+		index[p.SessionID].Participants = append(index[p.SessionID].Participants,
+			SessionParticipant{ParticipantID: p.ParticipantID, CaseNumber: p.CaseNumber, Attendance: Attendance(deref(p.Attendance))})
+	}
+	if sq.parts&SessionStaff == 0 {
+		return out, nil
 	}
 	var staff []struct{ SessionID, UserID string }
 	if err := s.db.Raw("SELECT session_id, user_id FROM prevention.session_staff WHERE session_id = ANY (?::uuid[]) ORDER BY user_id", idArray(ids)).Scan(&staff).Error; err != nil {
