@@ -369,11 +369,14 @@ func TestReadParticipantAuditsWhatItReads(t *testing.T) {
 	}
 	for _, user := range []string{"sw", "med", "coord"} {
 		got, err := read(user)
-		if err != nil || got.ID != p.ID || got.FirstName != "Gelesen" {
-			t.Fatalf("%s: %+v, %v", user, got, err)
+		if err != nil {
+			t.Fatalf("%s: %v", user, err)
+		}
+		if got.ID != p.ID || got.FirstName != "Gelesen" {
+			t.Fatalf("%s: read participant %s, or not its name", user, got.ID)
 		}
 		if got.Limited != (user == "med") || (user == "med") != (got.DateOfBirth == nil) {
-			t.Errorf("%s: limited %v, date of birth %v", user, got.Limited, got.DateOfBirth)
+			t.Errorf("%s: limited %v, date of birth read %v", user, got.Limited, got.DateOfBirth != nil)
 		}
 		if n := events(user); n != 1 {
 			t.Errorf("%s: %d events of the read, want 1", user, n)
