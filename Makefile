@@ -64,7 +64,7 @@ mutate:
 		$(foreach f,$(MUTATE_EXCLUDE),-E '^$(subst .,\.,$(f))$$') -E / ./models
 
 lint:
-	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read)
+	test -z "$$(gofmt -l $$(git ls-files '*.go') | tee /dev/stderr)"
 	$(GO) vet ./...
 
 stop-db:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
 )
 
 var measureCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
