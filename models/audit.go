@@ -104,17 +104,28 @@ func (e AuditEvent) detailsJSON() (string, error) {
 	return string(b), nil
 }
 
+// insert is the statement that appends e: "INSERT … SELECT" with the
+// event's values, its object id the SQL expression object (with
+// objectArgs), for a FROM to follow; and the statement's arguments. Every
+// statement that appends events starts with it.
+func (e AuditEvent) insert(object string, objectArgs ...any) (string, []any, error) {
+	details, err := e.detailsJSON()
+	if err != nil {
+		return "", nil, err
+	}
+	args := append([]any{e.ActorID, e.ActorRole, e.Action, e.ObjectType}, objectArgs...)
+	return `INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
+		SELECT ?, ?, ?, nullif(?, ''), ` + object + `, ?, nullif(?, ''), ?::jsonb`, append(args, e.SiteID, e.RequestID, details), nil
+}
+
 // Audit appends an event: a plain insert that waits for no other request.
 // The sealer links it into the chain within about a second (SealAudit).
 func (s *Store) Audit(e AuditEvent) error {
-	details, err := e.detailsJSON()
+	insert, args, err := e.insert("nullif(?, '')", e.ObjectID)
 	if err != nil {
 		return err
 	}
-	err = s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
-		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), ?, nullif(?, ''), ?::jsonb)`,
-		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.SiteID, e.RequestID, details).Error
-	if err != nil {
+	if err := s.db.Exec(insert, args...).Error; err != nil {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}
 	return nil
@@ -126,7 +137,7 @@ func (s *Store) AuditEach(e AuditEvent, objectIDs []string) error {
 	if len(objectIDs) == 0 {
 		return nil
 	}
-	details, err := e.detailsJSON()
+	insert, args, err := e.insert("o.id")
 	if err != nil {
 		return err
 	}
@@ -135,10 +146,8 @@ func (s *Store) AuditEach(e AuditEvent, objectIDs []string) error {
 			return fmt.Errorf("models: audit %s: object id %q", e.Action, id)
 		}
 	}
-	err = s.db.Exec(`INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
-		SELECT ?, ?, ?, nullif(?, ''), o.id, ?, nullif(?, ''), ?::jsonb
-		FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS o(id, n) ORDER BY o.n`,
-		e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.SiteID, e.RequestID, details, strings.Join(objectIDs, ",")).Error
+	err = s.db.Exec(insert+` FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS o(id, n) ORDER BY o.n`,
+		append(args, strings.Join(objectIDs, ","))...).Error
 	if err != nil {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}

@@ -276,7 +276,7 @@ func (s *Store) ReadParticipant(id string, e AuditEvent) (*Participant, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("models: participant %s: %w", id, ErrNotFound)
 	}
-	details, err := e.detailsJSON()
+	insert, args, err := e.insert("p.id::text")
 	if err != nil {
 		return nil, err
 	}
@@ -286,9 +286,8 @@ func (s *Store) ReadParticipant(id string, e AuditEvent) (*Participant, error) {
 	}
 	var rows []participantRow
 	err = s.db.Raw(`WITH p AS (SELECT `+cols+` FROM prevention.participants p WHERE p.id = ?),
-		read AS (INSERT INTO audit.events (actor_id, actor_role, action, object_type, object_id, site_id, request_id, details)
-			SELECT ?, ?, ?, nullif(?, ''), p.id::text, ?, nullif(?, ''), ?::jsonb FROM p)
-		SELECT * FROM p`, id, e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.SiteID, e.RequestID, details).Scan(&rows).Error
+		read AS (`+insert+` FROM p)
+		SELECT * FROM p`, append([]any{id}, args...)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: participant %s read by %s: %w", id, e.Action, err)
 	}
