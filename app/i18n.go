@@ -88,12 +88,10 @@ func (l *Localizer) T(id string, kv ...any) string {
 	if s, ok := l.plain.Load(id); ok {
 		return s.(string)
 	}
-	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
-	if err != nil {
-		slog.Error("missing translation", "lang", l.Lang, "id", id)
-		return id
+	s := l.translate(id, nil, nil)
+	if s != id { // a missing id is logged again each time
+		l.plain.Store(id, s)
 	}
-	l.plain.Store(id, s)
 	return s
 }
 
