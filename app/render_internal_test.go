@@ -86,3 +86,24 @@ func TestStaffOptions(t *testing.T) {
 		t.Errorf("the template range wrote\n%s\nstaffOptions\n%s", b.String(), got)
 	}
 }
+
+// TestWorkerLoadRows: the coordinator's caseload rows written by
+// workerLoadRows are what the template range wrote, escaping included.
+func TestWorkerLoadRows(t *testing.T) {
+	loads := []workerLoad{{ID: `a"b`, Name: `</bdi><script>x()</script>`, Open: 12, Active: 7}, {ID: "2", Name: "Ayşe & Co'", Open: 0, Active: 0}}
+	got := string(workerLoadRows(loads, `Fach"kraft`, "Laufende <Fälle>", "Davon & mehr"))
+	tmpl := template.Must(template.New("t").Parse(`{{range .L}}<tr class="worker-load" data-id="{{.ID}}">` +
+		`<th scope="row" data-label="{{$.W}}"><bdi>{{.Name}}</bdi></th>` +
+		`<td data-label="{{$.O}}" class="load-open">{{.Open}}</td>` +
+		`<td data-label="{{$.A}}" class="load-active">{{.Active}}</td></tr>` + "\n" + `{{end}}`))
+	var b strings.Builder
+	if err := tmpl.Execute(&b, map[string]any{"L": loads, "W": `Fach"kraft`, "O": "Laufende <Fälle>", "A": "Davon & mehr"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != got {
+		t.Errorf("the template range wrote\n%s\nworkerLoadRows\n%s", b.String(), got)
+	}
+	if strings.Contains(got, "<script>") || !strings.Contains(got, `data-label="Fach&#34;kraft"`) {
+		t.Errorf("not escaped: %s", got)
+	}
+}
