@@ -84,23 +84,20 @@ func (c *dashCache) get(key dashKey, version int64, compute func() (*attention, 
 		return e.att, nil
 	}
 	ran := false
-	v, err, _ := c.flight.Do(fmt.Sprintf("%s|%s|%s|%s|%t|%d", key.user, key.site, key.role, key.day, key.staffing, version),
-		func() (any, error) {
-			ran = true
-			att, err := compute()
-			if err == nil {
-				c.keep(key, version, att)
-			}
-			return att, err
-		})
-	if err != nil && !ran {
+	run := func() (*attention, error) {
+		ran = true
 		att, err := compute()
 		if err == nil {
 			c.keep(key, version, att)
 		}
 		return att, err
 	}
-	if err != nil {
+	v, err, _ := c.flight.Do(fmt.Sprintf("%s|%s|%s|%s|%t|%d", key.user, key.site, key.role, key.day, key.staffing, version),
+		func() (any, error) { return run() })
+	switch {
+	case err != nil && !ran:
+		return run()
+	case err != nil:
 		return nil, err
 	}
 	return v.(*attention), nil
